@@ -1,0 +1,10 @@
+export * from './common.ts';
+export * from './define.ts';
+export * from './errors.ts';
+export * from './streams.ts';
+export * as intake from './intake.ts';
+export * as payments from './payments.ts';
+export * as dispatch from './dispatch.ts';
+export * as messaging from './messaging.ts';
+export * as registry from './registry.ts';
+export { ALL_EVENTS, ALL_ENDPOINTS } from './catalog.ts';

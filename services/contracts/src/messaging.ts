@@ -1,0 +1,121 @@
+import Type, { type Static } from 'typebox';
+import { Cursor, E164, Limit, Page, Timestamp, Uuid } from './common.ts';
+import { defineEndpoint, defineEvent } from './define.ts';
+
+export const SMS_COMMANDS = [
+  'YES',
+  'NO',
+  'AVAILABLE',
+  'UNAVAILABLE',
+  'STOP',
+  'START',
+  'HELP',
+  'OMW',
+  'DONE',
+  'UNKNOWN',
+] as const;
+export type SmsCommandKind = (typeof SMS_COMMANDS)[number];
+
+export const SmsCommand = Type.Object({
+  kind: Type.Union(SMS_COMMANDS.map((c) => Type.Literal(c))),
+  etaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+  jobCode: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+});
+export type SmsCommand = Static<typeof SmsCommand>;
+
+export const MessageDirection = Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]);
+export const MessageStatus = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('pending'),
+  Type.Literal('queued'),
+  Type.Literal('sending'),
+  Type.Literal('sent'),
+  Type.Literal('delivered'),
+  Type.Literal('undelivered'),
+  Type.Literal('failed'),
+  Type.Literal('suppressed'),
+]);
+
+export const Message = Type.Object({
+  sid: Type.Union([Type.String(), Type.Null()]),
+  direction: MessageDirection,
+  from: Type.String(),
+  to: Type.String(),
+  body: Type.String(),
+  status: MessageStatus,
+  purpose: Type.Union([Type.String(), Type.Null()]),
+  jobId: Type.Union([Uuid, Type.Null()]),
+  providerId: Type.Union([Uuid, Type.Null()]),
+  errorCode: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Message = Static<typeof Message>;
+
+export const MessageList = defineEndpoint(
+  'svc.messaging.message.list',
+  'The SMS log, newest first, filtered by phone, direction, status and job.',
+  Type.Object({
+    phone: Type.Optional(Type.String({ maxLength: 40 })),
+    direction: Type.Optional(MessageDirection),
+    status: Type.Optional(MessageStatus),
+    jobId: Type.Optional(Uuid),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  }),
+  Page(Message),
+);
+
+const TwilioForm = Type.Object({
+  url: Type.String({ description: 'The public URL Twilio signed (BASE_URL + path)' }),
+  signature: Type.String(),
+  params: Type.Record(Type.String(), Type.String()),
+});
+
+export const TwilioInbound = defineEndpoint(
+  'svc.messaging.webhook.inbound',
+  'An inbound SMS webhook from Twilio, relayed by the gateway; answers the TwiML to return.',
+  TwilioForm,
+  Type.Object({ twiml: Type.String() }),
+);
+
+export const TwilioStatus = defineEndpoint(
+  'svc.messaging.webhook.status',
+  'A delivery status callback from Twilio, relayed by the gateway.',
+  TwilioForm,
+  Type.Object({ ok: Type.Boolean() }),
+);
+
+export const MessagingStats = defineEndpoint(
+  'svc.messaging.stats.get',
+  'SMS counts for the operations dashboard.',
+  Type.Object({}),
+  Type.Object({ smsLastHour: Type.Integer({ minimum: 0 }) }),
+);
+
+export const SmsReceived = defineEvent(
+  'evt.messaging.sms.received.v1',
+  'A verified inbound SMS, with the command parsed from it.',
+  Type.Object({
+    messageSid: Type.String(),
+    from: E164,
+    providerId: Type.Union([Uuid, Type.Null()]),
+    body: Type.String(),
+    command: SmsCommand,
+    receivedAt: Timestamp,
+  }),
+);
+
+export const SmsStatusChanged = defineEvent(
+  'evt.messaging.sms.status_changed.v1',
+  "An outbound SMS's delivery status changed.",
+  Type.Object({
+    messageSid: Type.String(),
+    to: E164,
+    status: MessageStatus,
+    errorCode: Type.Union([Type.String(), Type.Null()]),
+    purpose: Type.Union([Type.String(), Type.Null()]),
+    offerId: Type.Union([Uuid, Type.Null()]),
+    jobId: Type.Union([Uuid, Type.Null()]),
+  }),
+);

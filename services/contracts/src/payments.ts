@@ -1,0 +1,121 @@
+import Type, { type Static } from 'typebox';
+import { Cents, Uuid } from './common.ts';
+import { defineEndpoint, defineEvent } from './define.ts';
+import { DepositIntent } from './intake.ts';
+
+export const DepositStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('authorized'),
+  Type.Literal('captured'),
+  Type.Literal('released'),
+  Type.Literal('refunded'),
+  Type.Literal('partially_refunded'),
+  Type.Literal('failed'),
+]);
+export type DepositStatus = Static<typeof DepositStatus>;
+
+export const Deposit = Type.Object({
+  bookingId: Type.String(),
+  paymentIntentId: Type.String(),
+  status: DepositStatus,
+  stripeStatus: Type.String(),
+  amountCents: Cents,
+  capturedCents: Cents,
+  refundedCents: Cents,
+  lastError: Type.Union([Type.String(), Type.Null()]),
+});
+export type Deposit = Static<typeof Deposit>;
+
+const BookingRef = Type.Object({ bookingId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const DepositCreateIntent = defineEndpoint(
+  'svc.payments.deposit.create_intent',
+  'Create, or return the existing, manual-capture PaymentIntent for a booking deposit.',
+  Type.Object({
+    bookingId: Type.String({ minLength: 1, maxLength: 64 }),
+    amountCents: Type.Integer({ minimum: 50 }),
+    description: Type.String({ maxLength: 200 }),
+  }),
+  DepositIntent,
+);
+
+export const DepositGet = defineEndpoint('svc.payments.deposit.get', "A booking's deposit.", BookingRef, Deposit);
+
+export const DepositSync = defineEndpoint(
+  'svc.payments.deposit.sync',
+  "Re-read a booking's PaymentIntent from Stripe and record what it says.",
+  BookingRef,
+  Deposit,
+);
+
+export const DepositTestConfirm = defineEndpoint(
+  'svc.payments.deposit.test_confirm',
+  'Emulator mode only: confirm the PaymentIntent with a Stripe test payment method.',
+  Type.Object({ bookingId: Type.String({ minLength: 1, maxLength: 64 }), paymentMethod: Type.String() }),
+  Deposit,
+);
+
+export const DepositCapture = defineEndpoint(
+  'svc.payments.deposit.capture',
+  'Capture an authorized deposit (a locksmith was assigned).',
+  Type.Object({ bookingId: Type.String({ minLength: 1, maxLength: 64 }), jobId: Type.Optional(Uuid) }),
+  Deposit,
+);
+
+export const DepositRelease = defineEndpoint(
+  'svc.payments.deposit.release',
+  'Release an uncaptured hold (the job failed or was canceled).',
+  Type.Object({ bookingId: Type.String({ minLength: 1, maxLength: 64 }), reason: Type.String({ maxLength: 500 }) }),
+  Deposit,
+);
+
+export const DepositRefund = defineEndpoint(
+  'svc.payments.deposit.refund',
+  'Refund a captured deposit, fully or partly, with a reason.',
+  Type.Object({
+    bookingId: Type.String({ minLength: 1, maxLength: 64 }),
+    amountCents: Type.Optional(Type.Integer({ minimum: 1 })),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    actor: Type.String(),
+  }),
+  Deposit,
+);
+
+export const StripeWebhook = defineEndpoint(
+  'svc.payments.webhook.stripe',
+  'A Stripe webhook delivery, relayed raw by the gateway for verification and handling.',
+  Type.Object({ rawBody: Type.String(), signature: Type.String() }),
+  Type.Object({ received: Type.Boolean(), duplicate: Type.Boolean() }),
+);
+
+const DepositEvent = {
+  bookingId: Type.String(),
+  paymentIntentId: Type.String(),
+  amountCents: Cents,
+};
+
+export const DepositAuthorized = defineEvent(
+  'evt.payments.deposit.authorized.v1',
+  'The card was authorized for the deposit (hold placed).',
+  Type.Object(DepositEvent),
+);
+export const DepositCaptured = defineEvent(
+  'evt.payments.deposit.captured.v1',
+  'The deposit was captured.',
+  Type.Object({ ...DepositEvent, capturedCents: Cents }),
+);
+export const DepositReleased = defineEvent(
+  'evt.payments.deposit.released.v1',
+  'The hold was released; the customer is not charged.',
+  Type.Object({ ...DepositEvent, reason: Type.String() }),
+);
+export const DepositRefunded = defineEvent(
+  'evt.payments.deposit.refunded.v1',
+  'Some or all of a captured deposit was refunded.',
+  Type.Object({ ...DepositEvent, refundedCents: Cents, totalRefundedCents: Cents, reason: Type.String() }),
+);
+export const DepositFailed = defineEvent(
+  'evt.payments.deposit.failed.v1',
+  'The card was declined or the payment failed.',
+  Type.Object({ ...DepositEvent, reason: Type.String(), code: Type.Union([Type.String(), Type.Null()]) }),
+);
