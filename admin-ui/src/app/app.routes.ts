@@ -1,0 +1,55 @@
+import type { Routes } from '@angular/router';
+
+import { authGuard } from './core/auth-guard';
+
+export const routes: Routes = [
+  {
+    path: 'login',
+    title: 'Sign in',
+    loadComponent: () => import('./pages/login/login').then((m) => m.Login),
+  },
+  {
+    path: '',
+    loadComponent: () => import('./shell/shell').then((m) => m.Shell),
+    canActivate: [authGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
+      {
+        path: 'dashboard',
+        title: 'Dashboard',
+        loadComponent: () => import('./pages/dashboard/dashboard').then((m) => m.DashboardPage),
+      },
+      {
+        path: 'jobs',
+        title: 'Jobs',
+        loadComponent: () => import('./pages/jobs/jobs-list').then((m) => m.JobsList),
+      },
+      {
+        path: 'jobs/:id',
+        title: 'Job',
+        loadComponent: () => import('./pages/jobs/job-detail').then((m) => m.JobDetailPage),
+      },
+      {
+        path: 'locksmiths',
+        title: 'Locksmiths',
+        loadComponent: () => import('./pages/locksmiths/locksmiths').then((m) => m.LocksmithsPage),
+      },
+      {
+        path: 'messages',
+        title: 'Messages',
+        loadComponent: () => import('./pages/messages/messages').then((m) => m.MessagesPage),
+      },
+      {
+        path: 'sessions',
+        title: 'Sessions',
+        loadComponent: () => import('./pages/sessions/sessions').then((m) => m.SessionsPage),
+      },
+      {
+        path: 'analytics',
+        title: 'Analytics',
+        loadComponent: () => import('./pages/analytics/analytics').then((m) => m.AnalyticsPage),
+      },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

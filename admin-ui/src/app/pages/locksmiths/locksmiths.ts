@@ -1,0 +1,4 @@
+import { Component } from '@angular/core';
+
+@Component({ selector: 'app-stub', template: '<p>LocksmithsPage</p>' })
+export class LocksmithsPage {}

@@ -1,0 +1,59 @@
+import { Component, computed, input } from '@angular/core';
+
+import { humanize } from './format';
+
+type Tone = 'neutral' | 'active' | 'progress' | 'success' | 'danger';
+
+const TONES: Record<string, Tone> = {
+  CREATED: 'neutral',
+  DISPATCHING: 'active',
+  OFFERED: 'active',
+  PENDING: 'active',
+  ASSIGNED: 'progress',
+  EN_ROUTE: 'progress',
+  ACCEPTED: 'success',
+  COMPLETED: 'success',
+  CANCELED: 'neutral',
+  EXPIRED: 'neutral',
+  DECLINED: 'danger',
+  FAILED: 'danger',
+};
+
+/** A job or offer state as a coloured pill; colour is never the only cue (the label is). */
+@Component({
+  selector: 'app-state-badge',
+  template: '{{ label() }}',
+  host: { '[class]': '"badge " + tone()' },
+  styles: `
+    :host {
+      display: inline-block;
+      padding: 2px 10px;
+      border-radius: 999px;
+      font: var(--mat-sys-label-medium);
+      white-space: nowrap;
+      background: var(--mat-sys-surface-container-highest);
+      color: var(--mat-sys-on-surface);
+    }
+    :host(.active) {
+      background: var(--mat-sys-tertiary-container);
+      color: var(--mat-sys-on-tertiary-container);
+    }
+    :host(.progress) {
+      background: var(--mat-sys-primary-container);
+      color: var(--mat-sys-on-primary-container);
+    }
+    :host(.success) {
+      background: var(--mat-sys-secondary-container);
+      color: var(--mat-sys-on-secondary-container);
+    }
+    :host(.danger) {
+      background: var(--mat-sys-error-container);
+      color: var(--mat-sys-on-error-container);
+    }
+  `,
+})
+export class StateBadge {
+  readonly state = input.required<string>();
+  protected readonly label = computed(() => humanize(this.state()));
+  protected readonly tone = computed<Tone>(() => TONES[this.state()] ?? 'neutral');
+}
