@@ -1,0 +1,41 @@
+import type { Routes } from '@angular/router';
+
+const BRAND = 'Locksmith Now';
+
+export const routes: Routes = [
+  {
+    path: '',
+    pathMatch: 'full',
+    title: `${BRAND}: a locksmith at your door, day or night`,
+    loadComponent: () => import('./landing/landing-page').then((m) => m.LandingPage),
+  },
+  {
+    path: 'book',
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'location' },
+      {
+        path: 'location',
+        title: `Step 1 of 3, where · ${BRAND}`,
+        loadComponent: () => import('./booking/location-step').then((m) => m.LocationStep),
+      },
+      {
+        path: 'service',
+        title: `Step 2 of 3, what · ${BRAND}`,
+        loadComponent: () => import('./booking/service-step').then((m) => m.ServiceStep),
+      },
+      {
+        path: 'payment',
+        title: `Step 3 of 3, deposit · ${BRAND}`,
+        loadComponent: () => import('./booking/payment-step').then((m) => m.PaymentStep),
+      },
+    ],
+  },
+  {
+    path: 'status/:token',
+    title: `Booking status · ${BRAND}`,
+    loadComponent: () => import('./status/status-page').then((m) => m.StatusPage),
+  },
+  { path: '**', redirectTo: '' },
+];
+
+export { BRAND };

@@ -1,0 +1,16 @@
+/**
+ * Reads a mobile number as people type it ("(415) 555-0123", "415.555.0123", "+44 7700 900123")
+ * and returns it in E.164 form, or null when it cannot be a phone number. Ten digits without a
+ * country code are taken as a US/Canada number.
+ */
+export function toE164(input: string): string | null {
+  const trimmed = input.trim();
+  if (!/^\+?[\d\s().-]+$/.test(trimmed)) return null;
+  const digits = trimmed.replace(/\D/g, '');
+  if (trimmed.startsWith('+')) {
+    return digits.length >= 8 && digits.length <= 15 && !digits.startsWith('0') ? `+${digits}` : null;
+  }
+  if (digits.length === 10 && !/^[01]/.test(digits)) return `+1${digits}`;
+  if (digits.length === 11 && digits.startsWith('1') && !/^[01]/.test(digits.slice(1))) return `+${digits}`;
+  return null;
+}
