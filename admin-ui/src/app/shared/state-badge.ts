@@ -17,9 +17,28 @@ const TONES: Record<string, Tone> = {
   EXPIRED: 'neutral',
   DECLINED: 'danger',
   FAILED: 'danger',
+  // Locksmiths
+  ACTIVE: 'success',
+  PAUSED: 'neutral',
+  DEACTIVATED: 'danger',
+  // Payments
+  REQUIRES_CAPTURE: 'active',
+  AUTHORIZED: 'active',
+  CAPTURED: 'success',
+  SUCCEEDED: 'success',
+  PARTIALLY_REFUNDED: 'progress',
+  REFUNDED: 'neutral',
+  RELEASED: 'neutral',
+  // SMS delivery
+  QUEUED: 'active',
+  SENDING: 'active',
+  SENT: 'progress',
+  DELIVERED: 'success',
+  RECEIVED: 'success',
+  UNDELIVERED: 'danger',
 };
 
-/** A job or offer state as a coloured pill; colour is never the only cue (the label is). */
+/** A job, offer, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */
 @Component({
   selector: 'app-state-badge',
   template: '{{ label() }}',
@@ -55,5 +74,5 @@ const TONES: Record<string, Tone> = {
 export class StateBadge {
   readonly state = input.required<string>();
   protected readonly label = computed(() => humanize(this.state()));
-  protected readonly tone = computed<Tone>(() => TONES[this.state()] ?? 'neutral');
+  protected readonly tone = computed<Tone>(() => TONES[this.state().toUpperCase()] ?? 'neutral');
 }
