@@ -1,0 +1,76 @@
+import Type, { type Static, type TObject, type TProperties } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Variables every process shares. Services extend this with their own. */
+export const BaseConfig = {
+  APP_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' }),
+  NATS_URL: Type.String({ minLength: 1, description: 'NATS server URL(s), comma separated' }),
+  HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, description: 'Port for /livez, /readyz and /metrics' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+  BASE_URL: Type.String({ default: 'http://localhost:8000', description: 'Public URL of the gateway' }),
+  FRONTEND_URL: Type.String({ default: 'http://localhost:3000', description: 'Public URL of the customer UI' }),
+} satisfies TProperties;
+
+export type BaseConfigValues = Static<TObject<typeof BaseConfig>>;
+
+/** Defaults that make a bare `node services/x/src/main.ts` work on a developer machine, never in production. */
+export const DEVELOPMENT_DEFAULTS: Record<string, string> = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/trades',
+  NATS_URL: 'nats://127.0.0.1:4222',
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Reads the environment once, against a schema: converts strings to numbers and booleans, applies
+ * defaults, and fails with every problem listed (not just the first).
+ */
+export function loadConfig<P extends TProperties>(
+  properties: P,
+  env: Record<string, string | undefined> = process.env,
+): Static<TObject<P>> {
+  const schema = Type.Object(properties);
+  const isProduction = env['APP_ENV'] === 'production';
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(properties)) {
+    const value = env[key] ?? (isProduction ? undefined : DEVELOPMENT_DEFAULTS[key]);
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const withDefaults = Value.Default(schema, raw);
+  const converted = Value.Convert(schema, withDefaults);
+  if (Value.Check(schema, converted)) return converted;
+
+  const problems = Value.Errors(schema, converted).map((error) => {
+    const key = error.instancePath.replace(/^\//, '') || describeMissing(error.params);
+    const property: unknown = key ? properties[key] : undefined;
+    const description =
+      typeof property === 'object' && property !== null && 'description' in property && typeof property.description === 'string'
+        ? property.description
+        : '';
+    const shown = key && raw[key] !== undefined && !/SECRET|TOKEN|PASSWORD|KEY/.test(key) ? ` (got "${String(raw[key])}")` : '';
+    return `${key}: ${error.message}${shown}${description ? ` — ${description}` : ''}`;
+  });
+  throw new ConfigError([...new Set(problems)]);
+}
+
+function describeMissing(params: object): string {
+  if ('requiredProperties' in params && Array.isArray(params.requiredProperties)) {
+    return params.requiredProperties.join(', ');
+  }
+  return '';
+}

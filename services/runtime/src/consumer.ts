@@ -1,0 +1,209 @@
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import {
+  AppError,
+  CORRELATION_HEADER,
+  DEAD_LETTER_HEADERS,
+  deadLetterSubject,
+  EventEnvelope,
+  type ConsumerDefinition,
+  type EventContract,
+  type EventData,
+} from '@trades/contracts';
+import { Compile } from 'typebox/compile';
+import { withContext } from './context.ts';
+import type { EntityManager, MikroORM } from './db.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface EventMeta {
+  id: string;
+  subject: string;
+  occurredAt: string;
+  deliveryCount: number;
+}
+
+export interface EventContext {
+  /** The transaction the handler's writes (and the inbox row) commit in. */
+  em: EntityManager;
+  event: EventMeta;
+  log: Logger;
+}
+
+export type EventHandler<E extends EventContract> = (data: EventData<E>, ctx: EventContext) => Promise<void>;
+
+export interface EventHandlerBinding {
+  contract: EventContract;
+  handle: (data: unknown, ctx: EventContext) => Promise<void>;
+}
+
+export function on<E extends EventContract>(contract: E, handle: EventHandler<E>): EventHandlerBinding {
+  return { contract, handle: (data, ctx) => handle(data as EventData<E>, ctx) };
+}
+
+export interface ConsumerBinding {
+  definition: ConsumerDefinition;
+  handlers: EventHandlerBinding[];
+  /**
+   * `inbox` (default): the runtime records the event id in the inbox table in the handler's transaction
+   * and skips an event it has handled. `handler`: the handler is idempotent by a natural key of its own.
+   */
+  idempotency?: 'inbox' | 'handler';
+  /** How many messages this replica handles at once. Ordering across them is not kept. */
+  concurrency?: number;
+}
+
+export interface ConsumerDeps {
+  js: JetStreamClient;
+  orm: MikroORM;
+  schema: string;
+  log: Logger;
+  metrics: Metrics;
+  afterCommit: () => void;
+}
+
+/** Redelivery delay after the n-th failed delivery: 1 s, 2 s, 4 s … capped at 30 s. */
+export const retryDelayMs = (deliveryCount: number): number => Math.min(30_000, 1_000 * 2 ** (deliveryCount - 1));
+
+const envelopeValidator = Compile(EventEnvelope);
+
+export interface RunningConsumer {
+  readonly durable: string;
+  /** Stops pulling, waits for the messages in hand to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Binds to a provisioned durable pull consumer and handles its messages: validates the envelope and the
+ * payload against the contract, runs the handler in a transaction (with the inbox row), acks only after
+ * commit, naks with a growing delay on a transient failure, and dead-letters (then terms) a message that
+ * can never succeed or has used up its deliveries.
+ */
+export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps): Promise<RunningConsumer> {
+  const { definition } = binding;
+  const handlers = new Map(binding.handlers.map((h) => [h.contract.subject, h]));
+  for (const subject of handlers.keys()) {
+    if (!definition.events.some((e) => e.subject === subject)) {
+      throw new Error(`consumer ${definition.durable} does not receive ${subject}`);
+    }
+  }
+  const log = deps.log.child({ consumer: definition.durable });
+  const consumer = await deps.js.consumers.get(definition.stream, definition.durable).catch((error: unknown) => {
+    throw new Error(
+      `JetStream consumer ${definition.durable} on stream ${definition.stream} is not provisioned ` +
+        `(${error instanceof Error ? error.message : String(error)}); run \`npm run provision\` first`,
+    );
+  });
+  const concurrency = Math.max(1, binding.concurrency ?? 1);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(16, concurrency * 4) });
+  const inFlight = new Set<Promise<void>>();
+
+  const loop = (async () => {
+    for await (const msg of messages) {
+      const work = handleMessage(msg).finally(() => inFlight.delete(work));
+      inFlight.add(work);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+  })();
+
+  async function deadLetter(msg: JsMsg, reason: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(DEAD_LETTER_HEADERS.subject, msg.subject);
+    h.set(DEAD_LETTER_HEADERS.stream, msg.info.stream);
+    h.set(DEAD_LETTER_HEADERS.sequence, String(msg.info.streamSequence));
+    h.set(DEAD_LETTER_HEADERS.consumer, definition.durable);
+    h.set(DEAD_LETTER_HEADERS.deliveries, String(msg.info.deliveryCount));
+    h.set(DEAD_LETTER_HEADERS.reason, reason.slice(0, 1_000).replace(/[\r\n]+/g, ' '));
+    const correlation = msg.headers?.get(CORRELATION_HEADER);
+    if (correlation) h.set(CORRELATION_HEADER, correlation);
+    await deps.js.publish(deadLetterSubject(definition.durable), msg.data, {
+      headers: h,
+      msgID: `${msg.info.stream}:${msg.info.streamSequence}:${definition.durable}`,
+    });
+  }
+
+  async function giveUp(msg: JsMsg, reason: string, outcome: string): Promise<void> {
+    await deadLetter(msg, reason);
+    msg.term(reason.slice(0, 200));
+    deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome });
+    log.error({ subject: msg.subject, seq: msg.info.streamSequence, reason }, 'event dead-lettered');
+  }
+
+  async function handleMessage(msg: JsMsg): Promise<void> {
+    let envelope: unknown;
+    try {
+      envelope = msg.json();
+    } catch {
+      envelope = undefined;
+    }
+    if (!envelopeValidator.Check(envelope)) {
+      await giveUp(msg, 'not an event envelope', 'poison');
+      return;
+    }
+    const handler = handlers.get(msg.subject);
+    if (!handler) {
+      msg.ack();
+      deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome: 'skipped' });
+      return;
+    }
+    const { contract } = handler;
+    if (!contract.validate.check(envelope.data)) {
+      await giveUp(msg, `payload breaks ${contract.subject}: ${contract.validate.errors(envelope.data).join('; ')}`, 'poison');
+      return;
+    }
+    const event: EventMeta = {
+      id: envelope.id,
+      subject: msg.subject,
+      occurredAt: envelope.occurredAt,
+      deliveryCount: msg.info.deliveryCount,
+    };
+    await withContext(msg.headers?.get(CORRELATION_HEADER) || undefined, async () => {
+      const eventLog = log.child({ eventId: event.id, subject: event.subject });
+      try {
+        let duplicate = false;
+        await deps.orm.em.fork().transactional(async (em) => {
+          if ((binding.idempotency ?? 'inbox') === 'inbox') {
+            const inserted = await em.execute<{ event_id: string }[]>(
+              `insert into "${deps.schema}".inbox (consumer, event_id, subject) values (?, ?, ?)
+               on conflict do nothing returning event_id`,
+              [definition.durable, event.id, event.subject],
+            );
+            if (inserted.length === 0) {
+              duplicate = true;
+              return;
+            }
+          }
+          await handler.handle(envelope.data, { em, event, log: eventLog });
+        });
+        deps.afterCommit();
+        msg.ack();
+        deps.metrics.consumed.inc({
+          consumer: definition.durable,
+          subject: msg.subject,
+          outcome: duplicate ? 'duplicate' : 'handled',
+        });
+        if (duplicate) eventLog.info('event already handled; acknowledged again');
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const permanent = error instanceof AppError && error.status < 500;
+        if (permanent || msg.info.deliveryCount >= definition.maxDeliver) {
+          await giveUp(msg, reason, permanent ? 'rejected' : 'exhausted');
+          return;
+        }
+        const delay = retryDelayMs(msg.info.deliveryCount);
+        eventLog.warn({ err: error, delivery: msg.info.deliveryCount, retryInMs: delay }, 'event handling failed; will retry');
+        msg.nak(delay);
+        deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome: 'retried' });
+      }
+    });
+  }
+
+  return {
+    durable: definition.durable,
+    async stop() {
+      await messages.close();
+      await loop.catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

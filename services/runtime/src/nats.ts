@@ -1,0 +1,38 @@
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { CORRELATION_HEADER } from '@trades/contracts';
+import { correlationId } from './context.ts';
+import type { Logger } from './logger.ts';
+
+export type { NatsConnection };
+
+/** Connects with endless reconnects: a NATS restart is an outage to ride out, not a reason to exit. */
+export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url.split(',').map((s) => s.trim()),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+    pingInterval: 10_000,
+  });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
+        log.warn({ nats: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection status');
+      }
+    }
+  })();
+  log.info({ server: nc.getServer() }, 'connected to NATS');
+  return nc;
+}
+
+/** Headers for an outgoing message, carrying the current correlation id. */
+export function outgoingHeaders(extra: Record<string, string> = {}): MsgHdrs {
+  const h = natsHeaders();
+  const id = correlationId();
+  if (id) h.set(CORRELATION_HEADER, id);
+  for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return h;
+}
+
+export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { STREAMS } from '@trades/contracts';
+import { createLogger, migrate, ormFor, provisionJetStream, type ServiceDefinition } from '@trades/runtime';
+import type { TProperties } from 'typebox';
+
+export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+
+export function databaseUrl(): string {
+  const url = process.env['DATABASE_URL'];
+  if (!url) throw new Error('DATABASE_URL is not set: run tests through jest so the global setup provides it');
+  return url;
+}
+
+export function natsUrl(): string {
+  const url = process.env['NATS_URL'];
+  if (!url) throw new Error('NATS_URL is not set: run tests through jest so the global setup provides it');
+  return url;
+}
+
+/** Environment for a service started by a test: the run's database and NATS, a random health port. */
+export function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ENV: 'test',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    DATABASE_URL: databaseUrl(),
+    NATS_URL: natsUrl(),
+    HTTP_PORT: '0',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    ...extra,
+  };
+}
+
+/** Deletes the project's streams (and their consumers) and provisions them again: a clean slate per suite. */
+export async function resetJetStream(): Promise<void> {
+  const nc = await connect({ servers: natsUrl() });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of STREAMS) {
+      await jsm.streams.delete(stream.name).catch(() => false);
+    }
+    await provisionJetStream(nc, { replicas: 1, log: createLogger('testkit', 'warn') });
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Applies a service's migrations to the run's database. */
+export async function migrateService<P extends TProperties>(definition: ServiceDefinition<P>): Promise<void> {
+  const orm = await ormFor(definition, databaseUrl());
+  try {
+    await migrate(orm, definition.schema);
+  } finally {
+    await orm.close();
+  }
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+  }
+  throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface ChildService {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs a TypeScript entry point as its own process on the same Node, capturing its output. */
+export function spawnNode(script: string, env: Record<string, string>): ChildService {
+  const child = spawn(process.execPath, [script], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => text,
+    exited,
+    waitForOutput: (pattern, timeoutMs = 20_000) =>
+      waitFor(() => pattern.exec(text)?.[0], { timeoutMs, what: `output ${pattern} from ${script}:\n${text}` }),
+    kill: (signal = 'SIGTERM') => void child.kill(signal),
+  };
+}
