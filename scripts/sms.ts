@@ -1,0 +1,157 @@
+// Plays a locksmith texting the platform: sends Twilio's signed inbound-SMS webhook to
+// the gateway and prints the TwiML reply.
+//
+//   npm run sms -- --from +15551234567 "YES 20"
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { twilioSignature } from '../services/messaging/src/adapters/twilio-client.ts';
+import { countSegments } from '../services/twilio-emulator/src/sms-encoding.ts';
+import { readTwimlMessages } from '../services/twilio-emulator/src/twiml.ts';
+
+const USAGE = `Usage: npm run sms -- --from <E.164 number> [--to <E.164 number>] [--url <target URL>] <message text>
+
+Sends the text as an inbound SMS from --from, exactly as Twilio would deliver it to
+\${BASE_URL}/api/webhooks/twilio/sms (signed with TWILIO_AUTH_TOKEN), and prints the reply.
+
+Options:
+  --from   the sender's phone number, e.g. +15551234567 (required)
+  --to     the platform's number (default TWILIO_PHONE_NUMBER or +15005550006)
+  --url    POST here instead; the signature is still computed for the public URL
+  --help   show this text
+
+Environment: BASE_URL (http://localhost:8000), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+TWILIO_PHONE_NUMBER, TWILIO_MESSAGING_SERVICE_SID (optional).
+
+Example: npm run sms -- --from +15551234567 "YES 20"`;
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+class UsageError extends Error {}
+
+interface SmsCommand {
+  from: string;
+  to: string;
+  body: string;
+  publicUrl: string;
+  targetUrl: string;
+}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        url: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function readCommand(argv: string[], env: NodeJS.ProcessEnv): SmsCommand | 'help' {
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.help) return 'help';
+
+  const from = values.from;
+  if (from === undefined) throw new UsageError('--from is required');
+  if (!E164.test(from))
+    throw new UsageError(`--from must be an E.164 number such as +15551234567, got "${from}"`);
+  const to = values.to ?? env.TWILIO_PHONE_NUMBER ?? '+15005550006';
+  if (!E164.test(to)) throw new UsageError(`--to must be an E.164 number, got "${to}"`);
+  const body = positionals.join(' ');
+  if (body.trim() === '') throw new UsageError('the message text is missing');
+
+  const baseUrl = (env.BASE_URL ?? 'http://localhost:8000').replace(/\/+$/, '');
+  const publicUrl = `${baseUrl}/api/webhooks/twilio/sms`;
+  if (!URL.canParse(publicUrl)) throw new UsageError(`BASE_URL is not a URL: "${baseUrl}"`);
+  const targetUrl = values.url ?? publicUrl;
+  if (!URL.canParse(targetUrl)) throw new UsageError(`--url is not a URL: "${targetUrl}"`);
+  return { from, to, body, publicUrl, targetUrl };
+}
+
+/** The form Twilio POSTs for an incoming SMS. */
+function inboundForm(command: SmsCommand, env: NodeJS.ProcessEnv): Record<string, string> {
+  const sid = `SM${randomBytes(16).toString('hex')}`;
+  const country = (phone: string): string => (phone.startsWith('+1') ? 'US' : '');
+  const form: Record<string, string> = {
+    AccountSid: env.TWILIO_ACCOUNT_SID ?? 'ACdev00000000000000000000000000000',
+    ApiVersion: '2010-04-01',
+    Body: command.body,
+    From: command.from,
+    FromCity: '',
+    FromCountry: country(command.from),
+    FromState: '',
+    FromZip: '',
+    MessageSid: sid,
+    NumMedia: '0',
+    NumSegments: String(countSegments(command.body)),
+    SmsMessageSid: sid,
+    SmsSid: sid,
+    SmsStatus: 'received',
+    To: command.to,
+    ToCity: '',
+    ToCountry: country(command.to),
+    ToState: '',
+    ToZip: '',
+  };
+  if (env.TWILIO_MESSAGING_SERVICE_SID) form.MessagingServiceSid = env.TWILIO_MESSAGING_SERVICE_SID;
+  return form;
+}
+
+async function main(): Promise<number> {
+  let command: SmsCommand | 'help';
+  try {
+    command = readCommand(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`sms: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const authToken = process.env.TWILIO_AUTH_TOKEN ?? 'dev_twilio_auth_token';
+  const form = inboundForm(command, process.env);
+  console.log(
+    `→ SMS from ***${command.from.slice(-4)} to ${command.targetUrl}: ${JSON.stringify(command.body)}`,
+  );
+
+  let response: Response;
+  try {
+    response = await fetch(command.targetUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'TwilioProxy/1.1',
+        'x-twilio-signature': twilioSignature(authToken, command.publicUrl, form),
+      },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    console.error(`sms: could not reach ${command.targetUrl}: ${String(error)}${cause}`);
+    return 1;
+  }
+  const text = await response.text();
+  console.log(`← HTTP ${response.status} ${response.statusText}`);
+
+  const replies = readTwimlMessages(text);
+  if (replies.length > 0) {
+    for (const reply of replies) console.log(`← reply: ${reply.body}`);
+  } else if (text.trim() !== '') {
+    console.log(`← body: ${text.trim()}`);
+  } else {
+    console.log('← no reply');
+  }
+  return response.ok ? 0 : 1;
+}
+
+process.exitCode = await main();

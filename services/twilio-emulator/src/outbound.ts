@@ -1,0 +1,94 @@
+// The life of an outbound message after the API accepted it: queued → sent → delivered
+// (or undelivered), each change POSTed to its StatusCallback like Twilio does.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmulatorContext } from './context.ts';
+import { maskPhone } from './phone.ts';
+import { API_VERSION, type MessageStatus, type StoredMessage } from './store.ts';
+import { errorMessage } from './webhooks.ts';
+
+const CALLBACK_RETRY = { attempts: 3, backoffMs: 200 };
+const PRICE_PER_SEGMENT = 0.0079;
+const UNREACHABLE = { code: 30003, message: 'Unreachable destination handset' };
+
+export interface Delivery {
+  statusCallback: string | undefined;
+  undeliverable: boolean;
+}
+
+export function startDelivery(ctx: EmulatorContext, message: StoredMessage, delivery: Delivery): void {
+  ctx.track(
+    progress(ctx, message, delivery).catch((error: unknown) => {
+      if (!ctx.signal.aborted) {
+        ctx.log.error({ sid: message.sid, error: errorMessage(error) }, 'message progression failed');
+      }
+    }),
+  );
+}
+
+async function progress(ctx: EmulatorContext, message: StoredMessage, delivery: Delivery): Promise<void> {
+  await notify(ctx, message, delivery.statusCallback);
+
+  await sleep(ctx.statusStepMs, undefined, { signal: ctx.signal });
+  const sentAt = new Date();
+  ctx.store.update(message, {
+    status: 'sent',
+    dateSent: sentAt,
+    price: (-PRICE_PER_SEGMENT * message.numSegments).toFixed(5),
+  });
+  await notify(ctx, message, delivery.statusCallback);
+
+  await sleep(ctx.statusStepMs, undefined, { signal: ctx.signal });
+  if (delivery.undeliverable) {
+    ctx.store.update(message, {
+      status: 'undelivered',
+      errorCode: UNREACHABLE.code,
+      errorMessage: UNREACHABLE.message,
+    });
+  } else {
+    ctx.store.update(message, { status: 'delivered' });
+  }
+  ctx.log.info(
+    { sid: message.sid, to: maskPhone(message.to), status: message.status },
+    'outbound message finished',
+  );
+  await notify(ctx, message, delivery.statusCallback);
+}
+
+async function notify(ctx: EmulatorContext, message: StoredMessage, url: string | undefined): Promise<void> {
+  if (!url) return;
+  await ctx.webhooks.postWithRetry(url, statusCallbackParams(message), CALLBACK_RETRY);
+}
+
+/** The form Twilio POSTs to a message's StatusCallback. */
+export function statusCallbackParams(message: StoredMessage): Record<string, string> {
+  const params: Record<string, string> = {
+    AccountSid: message.accountSid,
+    ApiVersion: API_VERSION,
+    From: message.from,
+    MessageSid: message.sid,
+    MessageStatus: message.status,
+    SmsSid: message.sid,
+    SmsStatus: message.status,
+    To: message.to,
+  };
+  if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
+  if (isFinal(message.status)) params.RawDlrDoneDate = dlrDoneDate(message.dateUpdated);
+  if (message.errorCode !== null) params.ErrorCode = String(message.errorCode);
+  return params;
+}
+
+function isFinal(status: MessageStatus): boolean {
+  return status === 'delivered' || status === 'undelivered' || status === 'failed';
+}
+
+// Carrier delivery-receipt time, YYMMDDhhmm in UTC.
+function dlrDoneDate(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    pad(date.getUTCFullYear() % 100) +
+    pad(date.getUTCMonth() + 1) +
+    pad(date.getUTCDate()) +
+    pad(date.getUTCHours()) +
+    pad(date.getUTCMinutes())
+  );
+}

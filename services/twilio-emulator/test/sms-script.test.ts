@@ -1,0 +1,94 @@
+// scripts/sms.ts plays a locksmith from a terminal; here the "gateway" is a local
+// receiver, and the script runs as a real child process.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { validateTwilioSignature } from '../../messaging/src/adapters/twilio-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
+
+const script = fileURLToPath(new URL('../../../scripts/sms.ts', import.meta.url));
+const authToken = 'script_test_token';
+const publicBase = 'https://trades.example.test';
+
+let gateway: WebhookReceiver;
+
+function runSms(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  // The default platform number is part of what is tested.
+  const { TWILIO_PHONE_NUMBER: _platformNumber, ...inherited } = process.env;
+  const env = { ...inherited, BASE_URL: publicBase, TWILIO_AUTH_TOKEN: authToken };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  gateway = await startWebhookReceiver((request) =>
+    request.params.Body === 'YES 20'
+      ? {
+          status: 200,
+          contentType: 'text/xml',
+          body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>You got the job &amp; it&apos;s 2 km away</Message></Response>',
+        }
+      : { status: 403, body: 'forbidden' },
+  );
+});
+
+afterAll(async () => {
+  await gateway.close();
+});
+
+describe('npm run sms', () => {
+  it("posts Twilio's inbound form signed for the public URL and prints the TwiML reply", async () => {
+    const result = await runSms([
+      '--from',
+      '+15551234567',
+      '--url',
+      `${gateway.url}/api/webhooks/twilio/sms`,
+      'YES 20',
+    ]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('HTTP 200');
+    expect(result.stdout).toContain("reply: You got the job & it's 2 km away");
+    const webhook = await gateway.next((r) => r.params.Body === 'YES 20');
+    expect(webhook.params).toMatchObject({
+      From: '+15551234567',
+      To: '+15005550006',
+      Body: 'YES 20',
+      NumMedia: '0',
+      ApiVersion: '2010-04-01',
+      AccountSid: expect.stringMatching(/^AC\w{32}$/),
+    });
+    expect(webhook.params.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(webhook.params.SmsMessageSid).toBe(webhook.params.MessageSid);
+    const signature = webhook.headers['x-twilio-signature'];
+    expect(typeof signature).toBe('string');
+    const publicUrl = `${publicBase}/api/webhooks/twilio/sms`;
+    expect(validateTwilioSignature(authToken, String(signature), publicUrl, webhook.params)).toBe(true);
+  });
+
+  it('joins unquoted words into one message and fails on an error status', async () => {
+    const result = await runSms(['--from', '+15557654321', '--url', `${gateway.url}/sms`, 'NO', 'thanks']);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('HTTP 403');
+    const webhook = await gateway.next((r) => r.params.From === '+15557654321');
+    expect(webhook.params.Body).toBe('NO thanks');
+  });
+
+  it.each([
+    [[], '--from is required'],
+    [['--from', '5551234567', 'hi'], '--from must be an E.164 number'],
+    [['--from', '+15551234567'], 'the message text is missing'],
+    [['--from', '+15551234567', '--bogus', 'hi'], "Unknown option '--bogus'"],
+  ])('prints usage and exits non-zero for %j', async (args, problem) => {
+    const result = await runSms(args);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(problem);
+    expect(result.stderr).toContain('Usage: npm run sms');
+    expect(gateway.requests.filter((r) => r.params.From === '5551234567')).toEqual([]);
+  });
+});
