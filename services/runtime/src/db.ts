@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
+import { runtimeEntities } from './entities.ts';
 import { runtimeMigrations } from './migrations.ts';
 
 export type { EntityManager, MikroORM, MigrationObject };
@@ -23,7 +24,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: options.url,
     schema: options.schema,
-    entities: options.entities,
+    entities: [...runtimeEntities, ...options.entities],
     extensions: [Migrator],
     migrations: {
       migrationsList: [...runtimeMigrations, ...options.migrations],

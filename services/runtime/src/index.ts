@@ -10,3 +10,4 @@ export * from './consumer.ts';
 export * from './health.ts';
 export * from './metrics.ts';
 export * from './service.ts';
+export * from './entities.ts';

@@ -1,0 +1,1 @@
+export { dispatchService } from './app.ts';

@@ -1,0 +1,4 @@
+import { runMain } from '@trades/runtime';
+import { dispatchService } from './app.ts';
+
+await runMain(dispatchService);

@@ -1,0 +1,4 @@
+import { runMain } from '@trades/runtime';
+import { intakeService } from './app.ts';
+
+await runMain(intakeService);

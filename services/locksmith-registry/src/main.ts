@@ -1,0 +1,4 @@
+import { runMain } from '@trades/runtime';
+import { registryService } from './app.ts';
+
+await runMain(registryService);

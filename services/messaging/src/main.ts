@@ -1,0 +1,4 @@
+import { runMain } from '@trades/runtime';
+import { messagingService } from './app.ts';
+
+await runMain(messagingService);

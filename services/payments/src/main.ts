@@ -1,0 +1,4 @@
+import { runMain } from '@trades/runtime';
+import { paymentsService } from './app.ts';
+
+await runMain(paymentsService);

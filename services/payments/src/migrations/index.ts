@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@trades/runtime';
+import { Migration0001Initial } from './Migration0001Initial.ts';
+
+/** Oldest first. Migrations are committed and never edited once released. */
+export const migrations: MigrationObject[] = [{ name: 'Payments0001Initial', class: Migration0001Initial }];
