@@ -1,0 +1,247 @@
+// A stand-in for the gateway's customer API, for working on the UI alone and for its screenshot
+// and accessibility checks. It keeps requests in memory and walks each booked job through the
+// dispatch states on a timer. Not a contract test: the real API is the gateway's.
+//
+//   node customer-ui/dev/mock-api.ts [--port 8000] [--step-ms 3000] [--mode emulator|stripe]
+//
+// Addresses containing "Nowhere" are outside the covered area; the test card
+// pm_card_chargeDeclined is declined; a tracking token starting with "failed" ends in FAILED.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+import Fastify, { type FastifyReply } from 'fastify';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8000' },
+    'step-ms': { type: 'string', default: '3000' },
+    mode: { type: 'string', default: 'emulator' },
+  },
+});
+const stepMs = Number(values['step-ms']);
+
+const services = [
+  {
+    code: 'HOME_LOCKOUT',
+    name: 'Home lockout',
+    depositCents: 4900,
+    priceMinCents: 8900,
+    priceMaxCents: 14900,
+  },
+  { code: 'CAR_LOCKOUT', name: 'Car lockout', depositCents: 4900, priceMinCents: 9900, priceMaxCents: 17900 },
+  {
+    code: 'LOCK_CHANGE',
+    name: 'Lock change or rekey',
+    depositCents: 2900,
+    priceMinCents: 12900,
+    priceMaxCents: 24900,
+  },
+];
+
+type Step = 'location' | 'service' | 'payment' | 'complete' | 'done';
+
+interface MockRequest {
+  id: string;
+  step: Step;
+  address?: { formatted: string; lat: number; lng: number; zip: string };
+  serviceCode?: string;
+  authorized: boolean;
+  trackingToken?: string;
+  bookedAt?: number;
+}
+
+const requests = new Map<string, MockRequest>();
+const byToken = new Map<string, MockRequest>();
+
+const TIMELINE = ['CREATED', 'DISPATCHING', 'OFFERED', 'ASSIGNED', 'EN_ROUTE', 'COMPLETED'] as const;
+
+function jobOf(request: MockRequest) {
+  if (!request.bookedAt || !request.trackingToken) return undefined;
+  const elapsed = Math.floor((Date.now() - request.bookedAt) / stepMs);
+  if (request.trackingToken.startsWith('failed') && elapsed >= 3) {
+    return { id: `job-${request.id}`, state: 'FAILED' };
+  }
+  const state = TIMELINE[Math.min(elapsed, TIMELINE.length - 1)] ?? 'CREATED';
+  const locksmith =
+    state === 'ASSIGNED'
+      ? { name: 'Maria G.', etaMinutes: 25 }
+      : state === 'EN_ROUTE'
+        ? { name: 'Maria G.', etaMinutes: 12 }
+        : state === 'COMPLETED'
+          ? { name: 'Maria G.' }
+          : undefined;
+  return { id: `job-${request.id}`, state, ...(locksmith ? { locksmith } : {}) };
+}
+
+function statusOf(request: MockRequest) {
+  const job = jobOf(request);
+  return {
+    id: request.id,
+    step: request.step,
+    state: job ? 'BOOKED' : 'DRAFT',
+    ...(request.trackingToken ? { trackingToken: request.trackingToken } : {}),
+    ...(request.serviceCode ? { serviceCode: request.serviceCode } : {}),
+    ...(request.address ? { address: request.address } : {}),
+    ...(job ? { job } : {}),
+  };
+}
+
+const ORDER: Step[] = ['location', 'service', 'payment', 'complete', 'done'];
+
+function outOfOrder(reply: FastifyReply, request: MockRequest, wanted: Step): boolean {
+  // A step may be repeated (the customer went back), never skipped.
+  if (ORDER.indexOf(wanted) <= ORDER.indexOf(request.step)) return false;
+  void reply.code(409).send({
+    code: 'STEP_OUT_OF_ORDER',
+    message: `Please finish the ${request.step} step first.`,
+    details: { expected: request.step },
+  });
+  return true;
+}
+
+function findRequest(id: string, reply: FastifyReply): MockRequest | undefined {
+  const request = requests.get(id);
+  if (!request)
+    void reply.code(404).send({ code: 'REQUEST_NOT_FOUND', message: 'This booking has expired.' });
+  return request;
+}
+
+const app = Fastify({ logger: false });
+
+app.get('/api/services', async () => ({ items: services }));
+
+app.post('/api/request/start', async (_req, reply) => {
+  const id = randomUUID();
+  requests.set(id, { id, step: 'location', authorized: false });
+  return reply.code(201).send({ id });
+});
+
+app.post<{ Params: { id: string }; Body: { address?: string; lat?: number; lng?: number } }>(
+  '/api/request/:id/location',
+  async (req, reply) => {
+    const request = findRequest(req.params.id, reply);
+    if (!request) return reply;
+    const address = (req.body.address ?? '').trim();
+    if (address.length < 3) {
+      return reply.code(400).send({ code: 'VALIDATION_FAILED', message: 'Please enter a street address.' });
+    }
+    const served = !/nowhere/i.test(address);
+    request.address = {
+      formatted: served
+        ? /market/i.test(address)
+          ? '1 Market St, San Francisco, CA 94105'
+          : address
+        : address,
+      lat: req.body.lat ?? 37.7941,
+      lng: req.body.lng ?? -122.395,
+      zip: '94105',
+    };
+    if (served) request.step = ORDER.indexOf(request.step) < 1 ? 'service' : request.step;
+    return { served, address: request.address };
+  },
+);
+
+app.post<{ Params: { id: string }; Body: { serviceCode?: string; name?: string; phone?: string } }>(
+  '/api/request/:id/service',
+  async (req, reply) => {
+    const request = findRequest(req.params.id, reply);
+    if (!request || outOfOrder(reply, request, 'service')) return reply;
+    const service = services.find((s) => s.code === req.body.serviceCode);
+    if (!service)
+      return reply.code(400).send({ code: 'UNKNOWN_SERVICE', message: 'Please choose a service.' });
+    if (!/^\+[1-9]\d{7,14}$/.test(req.body.phone ?? '')) {
+      return reply
+        .code(400)
+        .send({ code: 'INVALID_PHONE', message: 'That phone number does not look right.' });
+    }
+    request.serviceCode = service.code;
+    request.step = ORDER.indexOf(request.step) < 2 ? 'payment' : request.step;
+    return { depositCents: service.depositCents };
+  },
+);
+
+app.post<{ Params: { id: string } }>('/api/request/:id/payment-intent', async (req, reply) => {
+  const request = findRequest(req.params.id, reply);
+  if (!request || outOfOrder(reply, request, 'payment')) return reply;
+  const service = services.find((s) => s.code === request.serviceCode);
+  return {
+    paymentIntentId: `pi_${request.id.slice(0, 8)}`,
+    clientSecret: `pi_${request.id.slice(0, 8)}_secret_mock`,
+    amountCents: service?.depositCents ?? 4900,
+    mode: values.mode === 'stripe' ? 'stripe' : 'emulator',
+    ...(values.mode === 'stripe' ? { publishableKey: 'pk_test_mock' } : {}),
+  };
+});
+
+app.post<{ Params: { id: string }; Body: { paymentMethod?: string } }>(
+  '/api/request/:id/test-confirm',
+  async (req, reply) => {
+    const request = findRequest(req.params.id, reply);
+    if (!request || outOfOrder(reply, request, 'payment')) return reply;
+    if (req.body.paymentMethod === 'pm_card_chargeDeclined') {
+      return reply
+        .code(402)
+        .send({ code: 'CARD_DECLINED', message: 'Your card was declined. Please try another card.' });
+    }
+    request.authorized = true;
+    request.step = 'complete';
+    return { status: 'requires_capture' };
+  },
+);
+
+app.post<{ Params: { id: string } }>('/api/request/:id/complete', async (req, reply) => {
+  const request = findRequest(req.params.id, reply);
+  if (!request) return reply;
+  if (!request.authorized) {
+    return reply
+      .code(409)
+      .send({ code: 'DEPOSIT_NOT_AUTHORIZED', message: 'Your card has not authorized the deposit yet.' });
+  }
+  request.trackingToken ??= `${request.address?.formatted.includes('Fail') ? 'failed-' : ''}${randomUUID().slice(0, 12)}`;
+  request.bookedAt ??= Date.now();
+  request.step = 'done';
+  byToken.set(request.trackingToken, request);
+  return { state: 'BOOKED', trackingToken: request.trackingToken };
+});
+
+app.get<{ Params: { id: string } }>('/api/request/:id', async (req, reply) => {
+  const request = findRequest(req.params.id, reply);
+  return request ? statusOf(request) : reply;
+});
+
+app.get<{ Params: { token: string } }>('/api/track/:token', async (req, reply) => {
+  const request = byToken.get(req.params.token);
+  if (!request)
+    return reply.code(404).send({ code: 'TRACKING_NOT_FOUND', message: 'We could not find this booking.' });
+  return statusOf(request);
+});
+
+app.get<{ Params: { token: string } }>('/api/track/:token/events', (req, reply) => {
+  const request = byToken.get(req.params.token);
+  if (!request) {
+    void reply.code(404).send({ code: 'TRACKING_NOT_FOUND', message: 'We could not find this booking.' });
+    return;
+  }
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  let last = '';
+  const send = (): void => {
+    const body = JSON.stringify(statusOf(request));
+    if (body !== last) {
+      last = body;
+      reply.raw.write(`event: status\ndata: ${body}\n\n`);
+    }
+  };
+  send();
+  const timer = setInterval(send, 250);
+  req.raw.on('close', () => clearInterval(timer));
+});
+
+await app.listen({ port: Number(values.port), host: '127.0.0.1' });
+process.stdout.write(
+  `mock customer API on http://127.0.0.1:${values.port} (step ${stepMs} ms, mode ${values.mode})\n`,
+);
