@@ -7,7 +7,7 @@ export const ErrorBody = Type.Object(
     message: Type.String({ description: 'A sentence a person can act on' }),
     details: Type.Optional(Type.Unknown()),
   },
-  { $id: 'ErrorBody' },
+  { title: 'ErrorBody' },
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 

@@ -17,3 +17,8 @@ export function currentContext(): RequestContext | undefined {
 }
 
 export const correlationId = (): string | undefined => storage.getStore()?.correlationId;
+
+/** Binds a correlation id to the rest of the current async chain (for frameworks with hooks, not callbacks). */
+export function enterContext(correlationId: string): void {
+  storage.enterWith({ correlationId });
+}

@@ -7,7 +7,11 @@ import type { Logger } from './logger.ts';
 export type { NatsConnection };
 
 /** Connects with endless reconnects: a NATS restart is an outage to ride out, not a reason to exit. */
-export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  name: string,
+  log: Pick<Logger, 'info' | 'warn'>,
+): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(',').map((s) => s.trim()),
     name,

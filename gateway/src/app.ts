@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CORRELATION_HEADER } from '@trades/contracts';
+import { enterContext, type NatsConnection } from '@trades/runtime';
+import type { GatewayConfig } from './config.ts';
+import errors from './plugins/errors.ts';
+import nats from './plugins/nats.ts';
+import catalogRoutes from './routes/catalog.ts';
+import healthRoutes from './routes/health.ts';
+
+export interface AppOptions {
+  config: GatewayConfig;
+  /** An existing connection (tests); otherwise the plugin connects to NATS_URL. */
+  natsConnection?: NatsConnection;
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** Correlation id for a request: the caller's when it is sane, else a new one. */
+export function correlationIdFor(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && CORRELATION_ID.test(value) ? value : randomUUID();
+}
+
+/**
+ * The gateway as a plugin: external plugins first (NATS, security, docs), then the app's error
+ * handling, then the routes. `server.ts` only starts it.
+ */
+const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, natsConnection }) => {
+  await fastify.register(nats, { url: config.NATS_URL, timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, connection: natsConnection });
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  const origins = new Set(
+    [config.FRONTEND_URL, config.ADMIN_URL, ...config.CORS_ORIGINS.split(',')].map((o) => o.trim()).filter(Boolean),
+  );
+  await fastify.register(cors, {
+    origin: (origin, done) => done(null, !origin || origins.has(origin)),
+    credentials: true,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    exposedHeaders: [CORRELATION_HEADER],
+  });
+  await fastify.register(cookie);
+  await fastify.register(rateLimit, { global: false });
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trades marketplace API',
+        description: 'Customer booking, operations (admin) and provider webhooks. Errors are `{ code, message, details? }`.',
+        version: '0.1.0',
+      },
+      servers: [{ url: config.BASE_URL }],
+      tags: [
+        { name: 'booking', description: 'The customer booking flow' },
+        { name: 'admin', description: 'Operations console (operator session required)' },
+        { name: 'webhooks', description: 'Twilio and Stripe callbacks (signature verified)' },
+        { name: 'health', description: 'Liveness and service discovery' },
+      ],
+    },
+  });
+  await fastify.register(swaggerUi, { routePrefix: '/docs' });
+  await fastify.register(errors);
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    enterContext(request.id);
+    reply.header(CORRELATION_HEADER, request.id);
+  });
+
+  await fastify.register(healthRoutes);
+  await fastify.register(catalogRoutes);
+};
+
+export default app;

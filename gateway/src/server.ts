@@ -1,0 +1,35 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ConfigError, createLogger } from '@trades/runtime';
+import closeWithGrace from 'close-with-grace';
+import Fastify from 'fastify';
+import app, { correlationIdFor } from './app.ts';
+import { loadGatewayConfig, type GatewayConfig } from './config.ts';
+
+export function buildServer(config: GatewayConfig, options: Parameters<typeof app>[1] extends infer O ? Partial<O> : never = {}) {
+  const server = Fastify({
+    loggerInstance: createLogger('gateway', config.LOG_LEVEL),
+    genReqId: (req) => correlationIdFor(req.headers['x-correlation-id']),
+    trustProxy: true,
+    bodyLimit: 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  server.register(app, { config, ...options });
+  return server;
+}
+
+export async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig();
+  } catch (error) {
+    console.error(`gateway: ${error instanceof ConfigError ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const server = buildServer(config);
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+    if (err) server.log.error({ err }, 'closing because of an error');
+    else server.log.info({ signal }, 'closing');
+    await server.close();
+  });
+  await server.listen({ port: config.PORT, host: config.HOST });
+}
