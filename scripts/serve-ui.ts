@@ -17,7 +17,12 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 import fastifyHttpProxy from '@fastify/http-proxy';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 
 const APPS = ['customer-ui', 'admin-ui'] as const;
 type AppName = (typeof APPS)[number];
@@ -110,7 +115,7 @@ export async function buildServer(options: ServeUiOptions): Promise<FastifyInsta
     reply.header('x-frame-options', 'DENY');
   });
 
-  server.addHook('onResponse', async (request, reply) => {
+  const logRequest = (request: FastifyRequest, reply: FastifyReply, closedByClient: boolean): void => {
     // The server's logger, not request.log: the proxy routes log only fatal errors of their own.
     const log = reply.statusCode >= 500 ? server.log.warn.bind(server.log) : server.log.info.bind(server.log);
     log(
@@ -124,10 +129,19 @@ export async function buildServer(options: ServeUiOptions): Promise<FastifyInsta
         contentType: reply.getHeader('content-type'),
         contentEncoding: reply.getHeader('content-encoding'),
         userAgent: request.headers['user-agent'],
+        // An event stream ends this way when the customer leaves the status page.
+        ...(closedByClient ? { closedByClient } : {}),
         ...(request.failure ? { error: request.failure } : {}),
       },
       'request',
     );
+  };
+  server.addHook('onResponse', async (request, reply) => logRequest(request, reply, false));
+  server.addHook('onRequest', async (request, reply) => {
+    // A response the client cut off never finishes, and Fastify skips onResponse for it.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) logRequest(request, reply, true);
+    });
   });
 
   await server.register(fastifyHttpProxy, {
