@@ -11,8 +11,12 @@ import { enterContext, type NatsConnection } from '@trades/runtime';
 import type { GatewayConfig } from './config.ts';
 import errors from './plugins/errors.ts';
 import nats from './plugins/nats.ts';
+import adminRoutes from './routes/admin/index.ts';
+import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
+import stripeWebhook from './routes/webhooks/stripe.ts';
+import twilioWebhooks from './routes/webhooks/twilio.ts';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -82,6 +86,10 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
 
   await fastify.register(healthRoutes);
   await fastify.register(catalogRoutes);
+  await fastify.register(bookingRoutes);
+  await fastify.register(adminRoutes, { prefix: '/api/admin' });
+  await fastify.register(stripeWebhook);
+  await fastify.register(twilioWebhooks);
 };
 
 export default app;

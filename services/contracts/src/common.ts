@@ -42,3 +42,19 @@ export type EventEnvelope = Static<typeof EventEnvelope>;
 
 /** Header carrying the correlation id from the gateway through every hop. */
 export const CORRELATION_HEADER = 'X-Correlation-Id';
+
+/** One audit record: who did what to which target, when, with a summary of the payload (no secrets). */
+export const AuditEntry = Type.Object({
+  id: Uuid,
+  at: Timestamp,
+  operator: Type.String(),
+  via: Type.Union([Type.Literal('local'), Type.Literal('cloudflare')]),
+  action: Type.String(),
+  method: Type.String(),
+  path: Type.String(),
+  target: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Integer(),
+  summary: Type.Record(Type.String(), Type.Unknown()),
+  correlationId: Type.String(),
+});
+export type AuditEntry = Static<typeof AuditEntry>;

@@ -34,7 +34,21 @@ export const DEAD_LETTER_STREAM: StreamDefinition = {
   duplicateWindowMs: 2 * 60 * 1000,
 };
 
-export const STREAMS: StreamDefinition[] = [...EVENT_STREAMS, DEAD_LETTER_STREAM];
+/**
+ * The operators' audit trail: every mutating admin action, published by the gateway with the
+ * operator's identity. Kept a year; read with `nats stream view AUDIT` or `GET /api/admin/audit`.
+ */
+export const AUDIT_STREAM: StreamDefinition = {
+  name: 'AUDIT',
+  subjects: ['audit.>'],
+  description: 'Mutating admin actions with operator, time, target and a payload summary',
+  maxAgeMs: 365 * DAY,
+  duplicateWindowMs: 2 * 60 * 1000,
+};
+
+export const auditSubject = (action: string): string => `audit.admin.${action.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+
+export const STREAMS: StreamDefinition[] = [...EVENT_STREAMS, DEAD_LETTER_STREAM, AUDIT_STREAM];
 
 export const deadLetterSubject = (durable: string): string => `dlq.${durable}`;
 
