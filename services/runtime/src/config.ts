@@ -25,6 +25,14 @@ export type BaseConfigValues = Static<TObject<typeof BaseConfig>>;
 export const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/trades',
   NATS_URL: 'nats://127.0.0.1:4222',
+  STRIPE_SECRET_KEY: 'sk_test_local_development_key',
+  STRIPE_WEBHOOK_SECRET: 'whsec_local_development_secret',
+  TWILIO_ACCOUNT_SID: 'ACdev00000000000000000000000000000',
+  TWILIO_AUTH_TOKEN: 'dev_twilio_auth_token',
+  TWILIO_PHONE_NUMBER: '+15005550006',
+  ADMIN_EMAIL: 'admin@example.com',
+  ADMIN_PASSWORD: 'admin-password-dev',
+  ADMIN_SESSION_SECRET: 'dev-only-admin-session-secret-change-me-0123456789',
 };
 
 export class ConfigError extends Error {
