@@ -104,7 +104,7 @@ export function composeSchemaValidator(): ComposeValidator {
   ajv.addFormat('ports', PORTS);
   ajv.addFormat('expose', EXPOSE);
   ajv.addFormat('subnet_ip_address', SUBNET);
-  const validate = ajv.compile(withoutIdLabels(body));
+  const validate = ajv.compile(record(withoutIdLabels(body), schemaPath));
   return (document) => (validate(document) ? [] : (validate.errors ?? []).map(formatError));
 }
 
