@@ -1,0 +1,2 @@
+export { buildServer } from './server.ts';
+export { loadGatewayConfig, type GatewayConfig } from './config.ts';
