@@ -1,4 +1,4 @@
-import Type, { type Static, type TObject, type TProperties } from 'typebox';
+import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
 /** Variables every process shares. Services extend this with their own. */
@@ -12,11 +12,18 @@ export const BaseConfig = {
   ),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' }),
   NATS_URL: Type.String({ minLength: 1, description: 'NATS server URL(s), comma separated' }),
-  HTTP_PORT: Type.Integer({ minimum: 0, maximum: 65535, description: 'Port for /livez, /readyz and /metrics' }),
+  HTTP_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    description: 'Port for /livez, /readyz and /metrics',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
   BASE_URL: Type.String({ default: 'http://localhost:8000', description: 'Public URL of the gateway' }),
-  FRONTEND_URL: Type.String({ default: 'http://localhost:3000', description: 'Public URL of the customer UI' }),
+  FRONTEND_URL: Type.String({
+    default: 'http://localhost:3000',
+    description: 'Public URL of the customer UI',
+  }),
 } satisfies TProperties;
 
 export type BaseConfigValues = Static<TObject<typeof BaseConfig>>;
@@ -63,22 +70,39 @@ export function loadConfig<P extends TProperties>(
   const converted = Value.Convert(schema, withDefaults);
   if (Value.Check(schema, converted)) return converted;
 
-  const problems = Value.Errors(schema, converted).map((error) => {
-    const key = error.instancePath.replace(/^\//, '') || describeMissing(error.params);
-    const property: unknown = key ? properties[key] : undefined;
+  // One problem per variable, each checked on its own: TypeBox stops collecting errors after a few
+  // (a bad enum alone produces one per literal), and every wrong variable must be named at boot.
+  const values: Record<string, unknown> =
+    typeof converted === 'object' && converted !== null ? { ...converted } : {};
+  const required = new Set<unknown>(Array.isArray(schema.required) ? schema.required : []);
+  const problems: string[] = [];
+  for (const [key, property] of Object.entries(properties)) {
+    const value = values[key];
     const description =
-      typeof property === 'object' && property !== null && 'description' in property && typeof property.description === 'string'
-        ? property.description
+      'description' in property && typeof property.description === 'string'
+        ? ` — ${property.description}`
         : '';
-    const shown = key && raw[key] !== undefined && !/SECRET|TOKEN|PASSWORD|KEY/.test(key) ? ` (got "${String(raw[key])}")` : '';
-    return `${key}: ${error.message}${shown}${description ? ` — ${description}` : ''}`;
-  });
-  throw new ConfigError([...new Set(problems)]);
+    if (value === undefined) {
+      if (required.has(key)) problems.push(`${key}: is required but not set${description}`);
+      continue;
+    }
+    const [first] = Value.Errors(property, value);
+    if (!first) continue;
+    const shown =
+      raw[key] !== undefined && !/SECRET|TOKEN|PASSWORD|KEY/.test(key) ? ` (got "${String(raw[key])}")` : '';
+    problems.push(`${key}: ${describeProblem(property, first.message)}${shown}${description}`);
+  }
+  throw new ConfigError(problems.length > 0 ? problems : ['the configuration does not match its schema']);
 }
 
-function describeMissing(params: object): string {
-  if ('requiredProperties' in params && Array.isArray(params.requiredProperties)) {
-    return params.requiredProperties.join(', ');
+/** "must be one of a, b" for an enum of literals, TypeBox's own sentence otherwise. */
+function describeProblem(property: TSchema, message: string): string {
+  const options: unknown = 'anyOf' in property ? property.anyOf : undefined;
+  if (Array.isArray(options)) {
+    const literals = options.map((o: unknown) =>
+      typeof o === 'object' && o !== null && 'const' in o ? o.const : undefined,
+    );
+    if (literals.every((l) => l !== undefined)) return `must be one of ${literals.map(String).join(', ')}`;
   }
-  return '';
+  return message;
 }
