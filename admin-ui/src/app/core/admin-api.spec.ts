@@ -21,7 +21,9 @@ describe('AdminApi', () => {
   it('lists jobs newest first with only the filters that are set, sending the session cookie', () => {
     const page: Page<JobSummary> = { items: [], nextCursor: null };
     let received: Page<JobSummary> | undefined;
-    api.jobs({ state: ['OFFERED', 'ASSIGNED'], q: '', cursor: 'abc', limit: 50 }).subscribe((p) => (received = p));
+    api
+      .jobs({ state: ['OFFERED', 'ASSIGNED'], q: '', cursor: 'abc', limit: 50 })
+      .subscribe((p) => (received = p));
 
     const request = http.expectOne((r) => r.url === '/api/admin/jobs');
     expect(request.request.method).toBe('GET');
@@ -64,11 +66,11 @@ describe('AdminApi', () => {
   it('unwraps the services catalog', () => {
     let codes: string[] = [];
     api.services().subscribe((services) => (codes = services.map((s) => s.code)));
-    http
-      .expectOne('/api/services')
-      .flush({
-        items: [{ code: 'lockout', name: 'Lockout', depositCents: 4900, priceMinCents: 9900, priceMaxCents: 19900 }],
-      });
+    http.expectOne('/api/services').flush({
+      items: [
+        { code: 'lockout', name: 'Lockout', depositCents: 4900, priceMinCents: 9900, priceMaxCents: 19900 },
+      ],
+    });
     expect(codes).toEqual(['lockout']);
   });
 

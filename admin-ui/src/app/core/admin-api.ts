@@ -90,7 +90,11 @@ export class AdminApi {
   }
 
   refund(jobId: string, refund: { amountCents?: number; reason: string }): Observable<JobDetail> {
-    return this.http.post<JobDetail>(`/api/admin/jobs/${encodeURIComponent(jobId)}/refund`, refund, this.options);
+    return this.http.post<JobDetail>(
+      `/api/admin/jobs/${encodeURIComponent(jobId)}/refund`,
+      refund,
+      this.options,
+    );
   }
 
   locksmiths(query: LocksmithQuery): Observable<Page<Locksmith>> {

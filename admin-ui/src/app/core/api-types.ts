@@ -13,7 +13,13 @@ export const JOB_STATES = [
 export type JobState = (typeof JOB_STATES)[number];
 
 /** States in which a job still needs the operations team to keep an eye on it. */
-export const OPEN_JOB_STATES: readonly JobState[] = ['CREATED', 'DISPATCHING', 'OFFERED', 'ASSIGNED', 'EN_ROUTE'];
+export const OPEN_JOB_STATES: readonly JobState[] = [
+  'CREATED',
+  'DISPATCHING',
+  'OFFERED',
+  'ASSIGNED',
+  'EN_ROUTE',
+];
 
 export interface Page<T> {
   items: T[];

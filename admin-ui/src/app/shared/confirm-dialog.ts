@@ -21,7 +21,12 @@ export interface ConfirmData {
     </mat-dialog-content>
     <mat-dialog-actions align="end">
       <button matButton type="button" mat-dialog-close cdkFocusInitial>Keep as is</button>
-      <button matButton="filled" type="button" [class.destructive]="data.destructive" [mat-dialog-close]="true">
+      <button
+        matButton="filled"
+        type="button"
+        [class.destructive]="data.destructive"
+        [mat-dialog-close]="true"
+      >
         {{ data.confirm }}
       </button>
     </mat-dialog-actions>

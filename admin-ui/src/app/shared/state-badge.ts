@@ -54,16 +54,16 @@ const TONES: Record<string, Tone> = {
       color: var(--mat-sys-on-surface);
     }
     :host(.active) {
-      background: var(--mat-sys-tertiary-container);
-      color: var(--mat-sys-on-tertiary-container);
+      background: var(--app-waiting-container);
+      color: var(--app-on-waiting-container);
     }
     :host(.progress) {
       background: var(--mat-sys-primary-container);
       color: var(--mat-sys-on-primary-container);
     }
     :host(.success) {
-      background: var(--mat-sys-secondary-container);
-      color: var(--mat-sys-on-secondary-container);
+      background: var(--app-success-container);
+      color: var(--app-on-success-container);
     }
     :host(.danger) {
       background: var(--mat-sys-error-container);

@@ -61,7 +61,9 @@ export class Shell {
   );
   protected readonly operator = this.auth.operator;
   protected readonly viaLabel = computed(() =>
-    this.operator()?.via === 'cloudflare' ? 'Signed in through Cloudflare Access' : 'Signed in with a local account',
+    this.operator()?.via === 'cloudflare'
+      ? 'Signed in through Cloudflare Access'
+      : 'Signed in with a local account',
   );
   protected readonly initials = computed(() => (this.operator()?.email ?? '?').charAt(0).toUpperCase());
 

@@ -117,7 +117,9 @@ export class AnalyticsPage {
     this.request?.unsubscribe();
     this.loading.set(true);
     this.error.set(null);
-    const to = range.to ? new Date(range.to.getFullYear(), range.to.getMonth(), range.to.getDate() + 1) : null;
+    const to = range.to
+      ? new Date(range.to.getFullYear(), range.to.getMonth(), range.to.getDate() + 1)
+      : null;
     this.request = this.api.funnel({ from: range.from?.toISOString(), to: to?.toISOString() }).subscribe({
       next: (funnel) => {
         this.funnel.set(funnel);

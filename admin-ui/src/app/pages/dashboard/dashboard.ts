@@ -11,7 +11,7 @@ import { AdminApi } from '../../core/admin-api';
 import { apiErrorMessage } from '../../core/api-error';
 import type { Dashboard, JobState, JobSummary } from '../../core/api-types';
 import { JOB_STATES } from '../../core/api-types';
-import { HumanizePipe } from '../../shared/format';
+import { HumanizePipe, formatSeconds } from '../../shared/format';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 import { JobsFilters } from '../jobs/jobs-filters';
@@ -25,7 +25,8 @@ interface DashboardView {
   waiting: JobSummary[];
 }
 
-type Load = { status: 'loading' } | { status: 'ok'; view: DashboardView } | { status: 'error'; message: string };
+type Load =
+  { status: 'loading' } | { status: 'ok'; view: DashboardView } | { status: 'error'; message: string };
 
 @Component({
   selector: 'app-dashboard',
@@ -54,7 +55,9 @@ export class DashboardPage {
 
   protected readonly byState = computed(() => {
     const counts = this.view()?.counts.jobsByState ?? {};
-    return JOB_STATES.map((state) => ({ state, count: counts[state] ?? 0 })).filter((entry) => entry.count > 0);
+    return JOB_STATES.map((state) => ({ state, count: counts[state] ?? 0 })).filter(
+      (entry) => entry.count > 0,
+    );
   });
 
   constructor() {
@@ -87,6 +90,11 @@ export class DashboardPage {
 
   protected waitingMinutes(job: JobSummary): number {
     return Math.max(0, Math.floor((this.now() - Date.parse(job.createdAt)) / 60_000));
+  }
+
+  protected waitingLabel(job: JobSummary): string {
+    const minutes = this.waitingMinutes(job);
+    return minutes < 1 ? 'just now' : formatSeconds(minutes * 60);
   }
 
   /** Opens the jobs list already filtered to one state. */

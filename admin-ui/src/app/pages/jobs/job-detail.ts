@@ -99,8 +99,9 @@ export class JobDetailPage {
     const job = this.job();
     return !!job && FINISHED.includes(job.state);
   });
+  // Newest first; entries with the same time keep their recorded order, reversed.
   protected readonly timeline = computed(() =>
-    [...(this.job()?.timeline ?? [])].sort((a, b) => b.at.localeCompare(a.at)),
+    [...(this.job()?.timeline ?? [])].reverse().sort((a, b) => b.at.localeCompare(a.at)),
   );
   protected readonly messages = computed(() =>
     [...(this.job()?.messages ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
@@ -121,7 +122,9 @@ export class JobDetailPage {
 
     interval(JOBS_REFRESH_MS)
       .pipe(
-        filter(() => document.visibilityState !== 'hidden' && !this.busy() && !this.loading() && !!this.job()),
+        filter(
+          () => document.visibilityState !== 'hidden' && !this.busy() && !this.loading() && !!this.job(),
+        ),
         switchMap(() => this.api.job(this.id())),
         takeUntilDestroyed(),
       )

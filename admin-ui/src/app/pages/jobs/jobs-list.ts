@@ -1,5 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { Component, DestroyRef, effect, inject, signal, untracked } from '@angular/core';
+import { Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -20,6 +20,7 @@ import type { JobState, JobSummary } from '../../core/api-types';
 import { JOB_STATES } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
 import { HumanizePipe } from '../../shared/format';
+import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 import { JOBS_REFRESH_MS, JobsFilters } from './jobs-filters';
@@ -52,13 +53,19 @@ export class JobsList {
   protected readonly filters = inject(JobsFilters);
 
   protected readonly allStates = JOB_STATES;
-  protected readonly columns = ['code', 'state', 'service', 'customer', 'address', 'locksmith', 'createdAt'];
+  private readonly screen = injectScreenSize();
+  /** Fewer columns on small screens; the job page has everything. */
+  protected readonly columns = computed(() =>
+    columnsFor(this.screen(), {
+      phone: ['code', 'state', 'service', 'createdAt'],
+      tablet: ['code', 'state', 'service', 'customer', 'locksmith', 'createdAt'],
+      wide: ['code', 'state', 'service', 'customer', 'address', 'locksmith', 'createdAt'],
+    }),
+  );
   protected readonly lastUpdated = signal<Date | null>(null);
 
   protected readonly list = new CursorList<JobSummary>((page) =>
-    this.api
-      .jobs({ ...this.filters.query(), ...page })
-      .pipe(tap(() => this.lastUpdated.set(new Date()))),
+    this.api.jobs({ ...this.filters.query(), ...page }).pipe(tap(() => this.lastUpdated.set(new Date()))),
   );
   protected readonly trackById = (_index: number, job: JobSummary): string => job.id;
 
@@ -71,9 +78,7 @@ export class JobsList {
       untracked(() => this.list.reload());
     });
 
-    this.search
-      .pipe(debounceTime(300), takeUntilDestroyed())
-      .subscribe((q) => this.filters.q.set(q));
+    this.search.pipe(debounceTime(300), takeUntilDestroyed()).subscribe((q) => this.filters.q.set(q));
 
     interval(JOBS_REFRESH_MS)
       .pipe(takeUntilDestroyed(inject(DestroyRef)))

@@ -27,7 +27,8 @@ function phoneValidator(control: AbstractControl<string>): ValidationErrors | nu
   return !control.value.trim() || toE164(control.value) ? null : { phone: true };
 }
 
-type ServicesState = { status: 'loading' } | { status: 'ok'; items: Service[] } | { status: 'error'; message: string };
+type ServicesState =
+  { status: 'loading' } | { status: 'ok'; items: Service[] } | { status: 'error'; message: string };
 
 /** Creates or edits a locksmith; closes with the saved locksmith. */
 @Component({
@@ -124,7 +125,8 @@ export class LocksmithDialog {
     const patch: LocksmithPatch = {};
     if (value.name.trim() !== before.name) patch.name = value.name.trim();
     if (email && email !== before.email) patch.email = email;
-    if ([...value.services].sort().join() !== [...before.services].sort().join()) patch.services = value.services;
+    if ([...value.services].sort().join() !== [...before.services].sort().join())
+      patch.services = value.services;
     if (value.address.trim() !== (before.address ?? '')) patch.address = value.address.trim();
     if (radiusKm !== undefined && radiusKm !== before.radiusKm) patch.radiusKm = radiusKm;
     if (value.status !== before.status) patch.status = value.status;

@@ -17,6 +17,7 @@ import { Subject, debounceTime } from 'rxjs';
 import { AdminApi } from '../../core/admin-api';
 import type { Locksmith, LocksmithStatus } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
+import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { HumanizePipe, SecondsPipe } from '../../shared/format';
 import { Notifier } from '../../shared/notifier';
 import { StateBadge } from '../../shared/state-badge';
@@ -61,7 +62,14 @@ export class LocksmithsPage {
   /** Rows whose availability switch is being saved. */
   protected readonly saving = signal<ReadonlySet<string>>(new Set());
 
-  protected readonly columns = ['name', 'phone', 'services', 'status', 'available', 'radius', 'acceptance', 'response', 'edit'];
+  private readonly screen = injectScreenSize();
+  protected readonly columns = computed(() =>
+    columnsFor(this.screen(), {
+      phone: ['name', 'available', 'edit'],
+      tablet: ['name', 'phone', 'status', 'available', 'acceptance', 'edit'],
+      wide: ['name', 'phone', 'services', 'status', 'available', 'radius', 'acceptance', 'response', 'edit'],
+    }),
+  );
 
   private readonly query = computed(() => {
     const status = this.status();
@@ -73,7 +81,9 @@ export class LocksmithsPage {
     };
   });
 
-  protected readonly list = new CursorList<Locksmith>(({ cursor }) => this.api.locksmiths({ ...this.query(), cursor }));
+  protected readonly list = new CursorList<Locksmith>(({ cursor }) =>
+    this.api.locksmiths({ ...this.query(), cursor }),
+  );
   protected readonly trackById = (_index: number, locksmith: Locksmith): string => locksmith.id;
 
   private readonly search = new Subject<string>();

@@ -14,6 +14,7 @@ import { Subject, debounceTime } from 'rxjs';
 import { AdminApi } from '../../core/admin-api';
 import type { Message, MessageDirection, MessageQuery } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
+import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 
@@ -52,7 +53,14 @@ export class MessagesPage {
     () => !!this.phone() || !!this.jobId() || this.direction() !== 'any' || this.status() !== 'any',
   );
 
-  protected readonly columns = ['createdAt', 'direction', 'from', 'to', 'body', 'status', 'job'];
+  private readonly screen = injectScreenSize();
+  protected readonly columns = computed(() =>
+    columnsFor(this.screen(), {
+      phone: ['createdAt', 'direction', 'body'],
+      tablet: ['createdAt', 'direction', 'from', 'to', 'body', 'status'],
+      wide: ['createdAt', 'direction', 'from', 'to', 'body', 'status', 'job'],
+    }),
+  );
 
   private readonly query = computed<MessageQuery>(() => {
     const direction = this.direction();
@@ -65,7 +73,9 @@ export class MessagesPage {
     };
   });
 
-  protected readonly list = new CursorList<Message>(({ cursor }) => this.api.messages({ ...this.query(), cursor }));
+  protected readonly list = new CursorList<Message>(({ cursor }) =>
+    this.api.messages({ ...this.query(), cursor }),
+  );
   protected readonly trackBySid = (_index: number, message: Message): string => message.sid;
 
   private readonly typed = new Subject<{ filter: TextFilter; value: string }>();

@@ -1,5 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { Component, effect, inject, signal, untracked } from '@angular/core';
+import { Component, computed, effect, inject, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
@@ -11,6 +11,7 @@ import { AdminApi } from '../../core/admin-api';
 import type { BookingSession, FunnelStep } from '../../core/api-types';
 import { FUNNEL_STEPS } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
+import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { HumanizePipe } from '../../shared/format';
 import { StatePanel } from '../../shared/state-panel';
 
@@ -53,7 +54,14 @@ export class SessionsPage {
 
   protected readonly steps = FUNNEL_STEPS;
   protected readonly step = signal<FunnelStep | 'any'>('any');
-  protected readonly columns = ['createdAt', 'furthest', 'service', 'address', 'served', 'source', 'updatedAt'];
+  private readonly screen = injectScreenSize();
+  protected readonly columns = computed(() =>
+    columnsFor(this.screen(), {
+      phone: ['createdAt', 'furthest', 'served'],
+      tablet: ['createdAt', 'furthest', 'service', 'served', 'source'],
+      wide: ['createdAt', 'furthest', 'service', 'address', 'served', 'source', 'updatedAt'],
+    }),
+  );
   protected readonly source = sessionSource;
 
   protected readonly list = new CursorList<BookingSession>(({ cursor }) => {

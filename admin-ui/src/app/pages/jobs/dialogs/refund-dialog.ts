@@ -30,7 +30,14 @@ export function parseDollars(text: string): number | null {
 /** Confirms a refund: optional partial amount (at most what is still refundable) and a mandatory reason. */
 @Component({
   selector: 'app-refund-dialog',
-  imports: [CentsPipe, MatButtonModule, MatDialogModule, MatFormFieldModule, MatInputModule, ReactiveFormsModule],
+  imports: [
+    CentsPipe,
+    MatButtonModule,
+    MatDialogModule,
+    MatFormFieldModule,
+    MatInputModule,
+    ReactiveFormsModule,
+  ],
   template: `
     <h2 mat-dialog-title>Refund job {{ data.jobCode }}</h2>
     <form [formGroup]="form" (ngSubmit)="submit()" novalidate>
@@ -106,6 +113,8 @@ export class RefundDialog {
     }
     const { amount, reason } = this.form.getRawValue();
     const cents = amount.trim() ? parseDollars(amount) : null;
-    this.dialog.close(cents === null ? { reason: reason.trim() } : { amountCents: cents, reason: reason.trim() });
+    this.dialog.close(
+      cents === null ? { reason: reason.trim() } : { amountCents: cents, reason: reason.trim() },
+    );
   }
 }
