@@ -115,8 +115,9 @@ export class LocationStep {
         this.locating.set(false);
         const accuracyMeters = Math.round(found.coords.accuracy);
         this.position.set({ lat: found.coords.latitude, lng: found.coords.longitude, accuracyMeters });
+        const accuracy = accuracyMeters >= 1 ? `, accurate to about ${accuracyMeters} m` : '';
         this.locationMessage.set(
-          `Location found, accurate to about ${accuracyMeters} m. Add your street address too if you know it: it helps the locksmith find you.`,
+          `Location found${accuracy}. Add your street address too if you know it: it helps the locksmith find you.`,
         );
       },
       (failure) => {

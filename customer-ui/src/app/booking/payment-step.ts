@@ -9,6 +9,7 @@ import type { PaymentIntent } from '../api/booking-api';
 import { Alert } from '../shared/alert';
 import { formatCents } from '../shared/money';
 import { PageHeading } from '../shared/page-heading';
+import { formatPhone } from '../shared/phone';
 import { BookingFlow } from './booking-flow';
 import { BookingProgress } from './booking-progress';
 import { StripeCard } from './stripe-card';
@@ -44,6 +45,7 @@ export class PaymentStep {
   private readonly router = inject(Router);
 
   protected readonly formatCents = formatCents;
+  protected readonly formatPhone = formatPhone;
   protected readonly testCards = TEST_CARDS;
   protected readonly draft = this.flow.draft;
   protected readonly intent = signal<PaymentIntent | null>(null);

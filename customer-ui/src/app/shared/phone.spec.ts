@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { toE164 } from './phone';
+import { formatPhone, toE164 } from './phone';
 
 describe('toE164', () => {
   it.each([
@@ -19,4 +19,11 @@ describe('toE164', () => {
       expect(toE164(input)).toBeNull();
     },
   );
+});
+
+describe('formatPhone', () => {
+  it('writes a North American number the usual way and leaves others as they are', () => {
+    expect(formatPhone('+14155550123')).toBe('(415) 555-0123');
+    expect(formatPhone('+447700900123')).toBe('+447700900123');
+  });
 });

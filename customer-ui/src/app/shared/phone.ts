@@ -14,3 +14,9 @@ export function toE164(input: string): string | null {
   if (digits.length === 11 && digits.startsWith('1') && !/^[01]/.test(digits.slice(1))) return `+${digits}`;
   return null;
 }
+
+/** Shows a North American E.164 number the way people write it: `+14155550123` → `(415) 555-0123`. */
+export function formatPhone(e164: string): string {
+  const match = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return match ? `(${match[1]}) ${match[2]}-${match[3]}` : e164;
+}
