@@ -12,11 +12,27 @@ export const JOB_STATES = [
   'CANCELED',
   'FAILED',
 ] as const;
-export const JobState = Type.Union(JOB_STATES.map((s) => Type.Literal(s)));
+export const JobState = Type.Union([
+  Type.Literal('CREATED'),
+  Type.Literal('DISPATCHING'),
+  Type.Literal('OFFERED'),
+  Type.Literal('ASSIGNED'),
+  Type.Literal('EN_ROUTE'),
+  Type.Literal('COMPLETED'),
+  Type.Literal('CANCELED'),
+  Type.Literal('FAILED'),
+]);
 export type JobState = (typeof JOB_STATES)[number];
 
 export const OFFER_STATUSES = ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'CANCELED', 'FAILED'] as const;
-export const OfferStatus = Type.Union(OFFER_STATUSES.map((s) => Type.Literal(s)));
+export const OfferStatus = Type.Union([
+  Type.Literal('PENDING'),
+  Type.Literal('ACCEPTED'),
+  Type.Literal('DECLINED'),
+  Type.Literal('EXPIRED'),
+  Type.Literal('CANCELED'),
+  Type.Literal('FAILED'),
+]);
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
 export const Job = Type.Object({
@@ -46,6 +62,7 @@ export const TimelineEntry = Type.Object({
   cause: Type.String(),
   actor: Type.String(),
 });
+export type TimelineEntry = Static<typeof TimelineEntry>;
 
 export const Offer = Type.Object({
   id: Uuid,
@@ -59,6 +76,7 @@ export const Offer = Type.Object({
   respondedAt: Type.Union([Timestamp, Type.Null()]),
   responseSeconds: Type.Union([Type.Number(), Type.Null()]),
 });
+export type Offer = Static<typeof Offer>;
 
 export const JobDetail = Type.Intersect([
   Job,
@@ -66,7 +84,11 @@ export const JobDetail = Type.Intersect([
 ]);
 export type JobDetail = Static<typeof JobDetail>;
 
-export const Actor = Type.String({ minLength: 1, maxLength: 200, description: 'operator email, system or provider id' });
+export const Actor = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'operator email, system or provider id',
+});
 
 export const JobGet = defineEndpoint(
   'svc.dispatch.job.get',
@@ -96,6 +118,8 @@ export const JobList = defineEndpoint(
   }),
   Page(Job),
 );
+export type JobListRequest = Static<typeof JobList.request>;
+export type JobPage = Static<typeof JobList.reply>;
 
 export const JobAssign = defineEndpoint(
   'svc.dispatch.job.assign',
@@ -111,11 +135,17 @@ export const DispatchAction = Type.Union([
   Type.Literal('cancel'),
   Type.Literal('redispatch'),
 ]);
+export type DispatchAction = Static<typeof DispatchAction>;
 
 export const JobControl = defineEndpoint(
   'svc.dispatch.job.control',
   'Dispatch control: start, pause, resume, cancel or re-dispatch a job.',
-  Type.Object({ id: Uuid, action: DispatchAction, actor: Actor, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+  Type.Object({
+    id: Uuid,
+    action: DispatchAction,
+    actor: Actor,
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  }),
   JobDetail,
 );
 
@@ -145,7 +175,12 @@ export const JobStateChangedData = Type.Object({
   address: Address,
   notes: Type.Union([Type.String(), Type.Null()]),
   locksmith: Type.Union([
-    Type.Object({ id: Uuid, name: Type.String(), phone: E164, etaMinutes: Type.Union([Type.Integer(), Type.Null()]) }),
+    Type.Object({
+      id: Uuid,
+      name: Type.String(),
+      phone: E164,
+      etaMinutes: Type.Union([Type.Integer(), Type.Null()]),
+    }),
     Type.Null(),
   ]),
 });

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, conflict, dispatch, registry } from '@trades/contracts';
+import type { EntityManager } from '@trades/runtime';
+import type { DispatchContext } from '../config.ts';
+import { areaOf } from '../domain/area.ts';
+import { CLOSE_REASON } from '../domain/replies.ts';
+import { transitionProblem } from '../domain/state-machine.ts';
+import { planNextWave, radiusForRoundWave, type WavePolicy } from '../domain/waves.ts';
+import { insertTimeline } from '../store/jobs.ts';
+import { iso, secondsBetween, type JobRow, type OfferRow } from '../store/rows.ts';
+
+type JobState = dispatch.JobState;
+type OfferStatus = dispatch.OfferStatus;
+
+export const SYSTEM_ACTOR = 'system';
+
+/** Columns a transition may change together with the state. */
+export interface JobChanges {
+  locksmith_id?: string | null;
+  locksmith_name?: string | null;
+  locksmith_phone?: string | null;
+  eta_minutes?: number | null;
+  paused?: boolean;
+  round_start_wave?: number;
+}
+
+export interface TransitionOptions {
+  cause: string;
+  actor: string;
+  set?: JobChanges;
+  /** Seconds from now until the dispatcher looks at the job again; null (the default) for never. */
+  nextActionInSeconds?: number | null;
+  /** Also drop this provider from every future wave of the job (re-dispatch). */
+  exclude?: string;
+}
+
+export function wavePolicy(ctx: DispatchContext): WavePolicy {
+  return {
+    waveSize: ctx.config.DISPATCH_WAVE_SIZE,
+    maxWaves: ctx.config.DISPATCH_MAX_WAVES,
+    initialRadiusKm: ctx.config.DISPATCH_INITIAL_RADIUS_KM,
+    radiusStepKm: ctx.config.DISPATCH_RADIUS_STEP_KM,
+  };
+}
+
+export function jobEventData(
+  job: JobRow,
+  previousState: JobState | null,
+  cause: string,
+  actor: string,
+): dispatch.JobStateChangedData {
+  return {
+    jobId: job.id,
+    jobCode: job.code,
+    bookingId: job.booking_id,
+    state: job.state,
+    previousState,
+    cause,
+    actor,
+    at: iso(job.updated_at),
+    serviceCode: job.service_code,
+    serviceName: job.service_name,
+    customer: { name: job.customer_name, phone: job.customer_phone },
+    address: job.address,
+    notes: job.notes,
+    locksmith:
+      job.locksmith_id !== null && job.locksmith_name !== null && job.locksmith_phone !== null
+        ? {
+            id: job.locksmith_id,
+            name: job.locksmith_name,
+            phone: job.locksmith_phone,
+            etaMinutes: job.eta_minutes,
+          }
+        : null,
+  };
+}
+
+/**
+ * Moves a job to `to` with one conditional UPDATE (`where id = ? and state = <the state it was read in>`),
+ * records the step in the timeline and enqueues its event, all in the caller's transaction. Returns
+ * undefined when the job is no longer in the state it was read in (someone else moved it first).
+ */
+export async function tryTransition(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+  to: JobState,
+  options: TransitionOptions,
+): Promise<JobRow | undefined> {
+  const problem = transitionProblem(job.state, to);
+  if (problem) throw conflict('INVALID_TRANSITION', problem, { from: job.state, to });
+  const sets = ['state = ?', 'updated_at = now()'];
+  const params: unknown[] = [to];
+  for (const [column, value] of Object.entries(options.set ?? {})) {
+    sets.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (options.exclude !== undefined) {
+    sets.push('excluded_provider_ids = array_append(excluded_provider_ids, ?::uuid)');
+    params.push(options.exclude);
+  }
+  const next = options.nextActionInSeconds ?? null;
+  if (next === null) {
+    sets.push('next_action_at = null');
+  } else {
+    sets.push('next_action_at = now() + make_interval(secs => ?)');
+    params.push(next);
+  }
+  // The winner of "first YES" is decided right here: only one transaction finds the job still OFFERED
+  // with no locksmith; every concurrent one re-reads the row after the winner commits and matches nothing.
+  const guard = to === 'ASSIGNED' ? ' and locksmith_id is null' : '';
+  const rows = await em.execute<JobRow[]>(
+    `update dispatch.job set ${sets.join(', ')} where id = ? and state = ?${guard} returning *`,
+    [...params, job.id, job.state],
+  );
+  const moved = rows[0];
+  if (!moved) return undefined;
+  await insertTimeline(em, moved.id, to, job.state, options.cause, options.actor);
+  await ctx.publish(
+    em,
+    dispatch.JOB_EVENT_BY_STATE[to],
+    jobEventData(moved, job.state, options.cause, options.actor),
+  );
+  return moved;
+}
+
+export async function transition(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+  to: JobState,
+  options: TransitionOptions,
+): Promise<JobRow> {
+  const moved = await tryTransition(ctx, em, job, to, options);
+  if (!moved) {
+    throw conflict(
+      'INVALID_TRANSITION',
+      `The job changed while this was being done (it is no longer ${job.state}); reload it and try again.`,
+      {
+        from: job.state,
+        to,
+      },
+    );
+  }
+  return moved;
+}
+
+/** Closes offers (already matched by `where`) and tells everyone through offer.closed. */
+export async function closeOffers(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: Pick<JobRow, 'code'>,
+  where: { sql: string; params: unknown[] },
+  status: Exclude<OfferStatus, 'PENDING'>,
+  reason: string,
+  responded: boolean,
+): Promise<OfferRow[]> {
+  const closed = await em.execute<OfferRow[]>(
+    `update dispatch.offer set status = ?, reason = ?, closed_at = clock_timestamp()
+       ${responded ? ', responded_at = clock_timestamp()' : ''}
+     where status = 'PENDING' and ${where.sql} returning *`,
+    [status, reason, ...where.params],
+  );
+  for (const offer of closed) {
+    await ctx.publish(em, dispatch.OfferClosed, {
+      offerId: offer.id,
+      jobId: offer.job_id,
+      jobCode: job.code,
+      providerId: offer.provider_id,
+      providerPhone: offer.provider_phone,
+      status,
+      reason,
+      responseSeconds: offer.responded_at === null ? null : secondsBetween(offer.sent_at, offer.responded_at),
+    });
+  }
+  return closed;
+}
+
+/** After an offer closed: when none of the wave is left pending, the wave is over and the next one goes out. */
+export async function afterOfferClosed(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+): Promise<JobRow> {
+  if (job.state !== 'OFFERED') return job;
+  const [pending] = await em.execute<{ n: number; next: Date | string | null }[]>(
+    `select count(*)::int as n, min(expires_at) as next from dispatch.offer where job_id = ? and status = 'PENDING'`,
+    [job.id],
+  );
+  if (pending && pending.n > 0) {
+    // The wave is still open: look again when its next offer is due to expire.
+    await em.execute('update dispatch.job set next_action_at = ? where id = ?', [pending.next, job.id]);
+    return job;
+  }
+  const dispatching = await transition(ctx, em, job, 'DISPATCHING', {
+    cause: `wave ${job.wave} ended without a YES`,
+    actor: SYSTEM_ACTOR,
+    nextActionInSeconds: job.paused ? null : 0,
+  });
+  return continueDispatch(ctx, em, dispatching);
+}
+
+/** A DISPATCHING job that is not paused gets its next wave now (or fails when there is none). */
+export async function continueDispatch(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+): Promise<JobRow> {
+  if (job.state !== 'DISPATCHING' || job.paused) return job;
+  return sendNextWave(ctx, em, job);
+}
+
+const REGISTRY_RETRY_SECONDS = 5;
+
+/**
+ * Sends the job's next wave: the k nearest eligible locksmiths not yet offered this job, within a radius
+ * that widens each wave. A wave that finds nobody counts as a wave and the next, wider one is tried at
+ * once; when the round has no waves left the job FAILS. The job row must be locked by the caller.
+ */
+export async function sendNextWave(ctx: DispatchContext, em: EntityManager, locked: JobRow): Promise<JobRow> {
+  const policy = wavePolicy(ctx);
+  let job = locked;
+  for (;;) {
+    const plan = planNextWave(policy, { wave: job.wave, roundStartWave: job.round_start_wave });
+    if (plan.kind === 'exhausted') {
+      const offered = await em.execute<{ n: number }[]>(
+        'select count(*)::int as n from dispatch.offer where job_id = ? and wave > ?',
+        [job.id, job.round_start_wave],
+      );
+      const widest = radiusForRoundWave(policy, policy.maxWaves);
+      const cause = (offered[0]?.n ?? 0) === 0 ? `no available locksmith within ${widest} km` : plan.reason;
+      return transition(ctx, em, job, 'FAILED', { cause, actor: SYSTEM_ACTOR });
+    }
+    const alreadyOffered = await em.execute<{ provider_id: string }[]>(
+      'select provider_id from dispatch.offer where job_id = ?',
+      [job.id],
+    );
+    const exclude = [...new Set([...alreadyOffered.map((o) => o.provider_id), ...job.excluded_provider_ids])];
+    let candidates: registry.Candidate[];
+    try {
+      const found = await ctx.call(registry.CandidatesNearest, {
+        serviceCode: job.service_code,
+        lat: job.address.lat,
+        lng: job.address.lng,
+        radiusKm: plan.radiusKm,
+        // Ask for a few more than needed: some may have picked up another job's offer meanwhile.
+        limit: Math.min(100, plan.size * 2),
+        excludeProviderIds: exclude.slice(0, 1000),
+      });
+      candidates = found.items;
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status < 500) throw error;
+      ctx.log.warn(
+        { jobId: job.id, err: error },
+        'registry unavailable; the wave will be tried again shortly',
+      );
+      await em.execute(
+        'update dispatch.job set next_action_at = now() + make_interval(secs => ?) where id = ?',
+        [REGISTRY_RETRY_SECONDS, job.id],
+      );
+      return job;
+    }
+    const offers: OfferRow[] = [];
+    for (const candidate of candidates) {
+      if (offers.length >= plan.size) break;
+      // ON CONFLICT DO NOTHING skips a locksmith who meanwhile holds another pending offer (the partial
+      // unique index) or was already offered this job.
+      const inserted = await em.execute<OfferRow[]>(
+        `insert into dispatch.offer (id, job_id, provider_id, provider_name, provider_phone, wave, distance_km, expires_at)
+         values (?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+         on conflict do nothing returning *`,
+        [
+          randomUUID(),
+          job.id,
+          candidate.providerId,
+          candidate.name,
+          candidate.phone,
+          plan.wave,
+          candidate.distanceKm,
+          ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+        ],
+      );
+      if (inserted[0]) offers.push(inserted[0]);
+    }
+    const [updated] = await em.execute<JobRow[]>(
+      'update dispatch.job set wave = ? where id = ? returning *',
+      [plan.wave, job.id],
+    );
+    if (!updated) throw new Error(`job ${job.id} vanished while sending a wave`);
+    job = updated;
+    if (offers.length === 0) continue;
+
+    const offered = await transition(ctx, em, job, 'OFFERED', {
+      cause: `wave ${plan.wave}: offered to ${offers.length} locksmith${offers.length === 1 ? '' : 's'} within ${plan.radiusKm} km`,
+      actor: SYSTEM_ACTOR,
+      nextActionInSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+    });
+    for (const offer of offers) {
+      await ctx.publish(em, dispatch.OfferSent, {
+        offerId: offer.id,
+        jobId: job.id,
+        jobCode: job.code,
+        providerId: offer.provider_id,
+        providerPhone: offer.provider_phone,
+        wave: offer.wave,
+        serviceName: job.service_name,
+        area: areaOf(job.address.formatted, job.address.zip),
+        distanceKm: offer.distance_km,
+        expiresAt: iso(offer.expires_at),
+      });
+    }
+    return offered;
+  }
+}
+
+/**
+ * A job whose due time has come: expire its overdue offers (a wave with nothing left pending is over),
+ * then send the next wave if it is dispatching. The row is locked by the caller.
+ */
+export async function advanceDueJob(ctx: DispatchContext, em: EntityManager, job: JobRow): Promise<void> {
+  if (job.state === 'OFFERED') {
+    await closeOffers(
+      ctx,
+      em,
+      job,
+      { sql: 'job_id = ? and expires_at <= now()', params: [job.id] },
+      'EXPIRED',
+      CLOSE_REASON.expired,
+      false,
+    );
+    await afterOfferClosed(ctx, em, job);
+    return;
+  }
+  if (job.state === 'DISPATCHING' && !job.paused) {
+    await sendNextWave(ctx, em, job);
+    return;
+  }
+  // Nothing to do for this state any more (paused, or moved on): stop looking at it.
+  await em.execute('update dispatch.job set next_action_at = null where id = ?', [job.id]);
+}
+
+/**
+ * The timer: claims due jobs one at a time with FOR UPDATE SKIP LOCKED, so any number of replicas share
+ * the work without doing it twice, and a restarted replica simply finds the rows still due.
+ */
+export async function runDueWork(ctx: DispatchContext, maxJobs = 100): Promise<number> {
+  let handled = 0;
+  while (handled < maxJobs) {
+    const claimed = await ctx.transaction(async (em) => {
+      const [job] = await em.execute<JobRow[]>(
+        `select * from dispatch.job where next_action_at <= now()
+         order by next_action_at limit 1 for update skip locked`,
+      );
+      if (!job) return false;
+      await advanceDueJob(ctx, em, job);
+      return true;
+    });
+    if (!claimed) break;
+    handled += 1;
+  }
+  return handled;
+}

@@ -1,0 +1,221 @@
+import { CONSUMERS, dispatch, messaging, type EventData } from '@trades/contracts';
+import { on, type ConsumerBinding, type EntityManager } from '@trades/runtime';
+import type { DispatchContext } from '../config.ts';
+import { CLOSE_REASON, decideYes } from '../domain/replies.ts';
+import { lockJob } from '../store/jobs.ts';
+import type { JobRow, OfferRow } from '../store/rows.ts';
+import { afterOfferClosed, closeOffers, transition, tryTransition } from './lifecycle.ts';
+
+type SmsReceived = EventData<typeof messaging.SmsReceived>;
+type RejectReason = EventData<typeof dispatch.ReplyRejected>['reason'];
+
+interface OfferWithCode extends OfferRow {
+  job_code: string;
+}
+
+async function pendingOfferOf(em: EntityManager, providerId: string): Promise<OfferWithCode | undefined> {
+  const rows = await em.execute<OfferWithCode[]>(
+    `select o.*, j.code as job_code from dispatch.offer o join dispatch.job j on j.id = o.job_id
+     where o.provider_id = ? and o.status = 'PENDING'`,
+    [providerId],
+  );
+  return rows[0];
+}
+
+async function reject(
+  ctx: DispatchContext,
+  em: EntityManager,
+  sms: SmsReceived,
+  providerId: string,
+  reason: RejectReason,
+  jobCode: string | null,
+): Promise<void> {
+  await ctx.publish(em, dispatch.ReplyRejected, {
+    providerId,
+    providerPhone: sms.from,
+    command: sms.command.kind,
+    reason,
+    jobCode,
+  });
+}
+
+/** YES [code] [eta]: the first one for an OFFERED job wins it; everyone else is told it is taken. */
+export async function handleYes(
+  ctx: DispatchContext,
+  em: EntityManager,
+  sms: SmsReceived,
+  providerId: string,
+): Promise<void> {
+  const pending = await pendingOfferOf(em, providerId);
+  let latest: { job_code: string; status: string; reason: string | null } | undefined;
+  if (!pending) {
+    const rows = await em.execute<{ job_code: string; status: string; reason: string | null }[]>(
+      `select j.code as job_code, o.status, o.reason from dispatch.offer o join dispatch.job j on j.id = o.job_id
+       where o.provider_id = ? order by o.sent_at desc limit 1`,
+      [providerId],
+    );
+    latest = rows[0];
+  }
+  const decision = decideYes(
+    sms.command.jobCode,
+    pending ? { jobCode: pending.job_code } : undefined,
+    latest
+      ? {
+          jobCode: latest.job_code,
+          takenByAnother: latest.status === 'CANCELED' && latest.reason === CLOSE_REASON.jobTaken,
+        }
+      : undefined,
+  );
+  if (decision.kind === 'reject') {
+    await reject(ctx, em, sms, providerId, decision.reason, decision.jobCode);
+    return;
+  }
+  if (!pending) return;
+  const offeredJob = { ...(await jobOf(em, pending.job_id)), state: 'OFFERED' as const };
+  const won = await tryTransition(ctx, em, offeredJob, 'ASSIGNED', {
+    cause: `${pending.provider_name} replied YES`,
+    actor: providerId,
+    set: {
+      locksmith_id: providerId,
+      locksmith_name: pending.provider_name,
+      locksmith_phone: pending.provider_phone,
+      eta_minutes: sms.command.etaMinutes ?? null,
+    },
+  });
+  if (!won) {
+    // Someone else won (or the job stopped) between reading the offer and the update. The winner has
+    // usually closed this offer already; closing it here covers the job having been stopped instead.
+    const now = await jobOf(em, pending.job_id);
+    const taken = now.locksmith_id !== null;
+    const reason = taken ? CLOSE_REASON.jobTaken : CLOSE_REASON.jobEnded;
+    await closeOffers(ctx, em, now, { sql: 'id = ?', params: [pending.id] }, 'CANCELED', reason, true);
+    await reject(ctx, em, sms, providerId, taken ? 'job_taken' : 'no_pending_offer', pending.job_code);
+    return;
+  }
+  await closeOffers(
+    ctx,
+    em,
+    won,
+    { sql: 'id = ?', params: [pending.id] },
+    'ACCEPTED',
+    CLOSE_REASON.accepted,
+    true,
+  );
+  await closeOffers(
+    ctx,
+    em,
+    won,
+    { sql: 'job_id = ?', params: [won.id] },
+    'CANCELED',
+    CLOSE_REASON.jobTaken,
+    false,
+  );
+}
+
+async function jobOf(em: EntityManager, id: string): Promise<JobRow> {
+  const [job] = await em.execute<JobRow[]>('select * from dispatch.job where id = ?', [id]);
+  if (!job) throw new Error(`offer points at a missing job ${id}`);
+  return job;
+}
+
+/** NO: the offer is declined; a wave with nothing left pending moves on. */
+async function handleNo(ctx: DispatchContext, em: EntityManager, providerId: string): Promise<void> {
+  const pending = await pendingOfferOf(em, providerId);
+  if (!pending) return;
+  const job = await lockJob(em, pending.job_id);
+  const closed = await closeOffers(
+    ctx,
+    em,
+    job,
+    { sql: 'id = ?', params: [pending.id] },
+    'DECLINED',
+    CLOSE_REASON.declined,
+    true,
+  );
+  if (closed.length > 0) await afterOfferClosed(ctx, em, job);
+}
+
+/** OMW / DONE from the assigned locksmith move the job on; from anyone else they are rejected. */
+async function handleProgress(
+  ctx: DispatchContext,
+  em: EntityManager,
+  sms: SmsReceived,
+  providerId: string,
+  kind: 'OMW' | 'DONE',
+): Promise<void> {
+  const [active] = await em.execute<JobRow[]>(
+    `select * from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE')
+     order by updated_at desc limit 1 for update`,
+    [providerId],
+  );
+  if (!active) {
+    await reject(ctx, em, sms, providerId, 'no_active_job', sms.command.jobCode ?? null);
+    return;
+  }
+  let job = active;
+  if (job.state === 'ASSIGNED') {
+    job = await transition(ctx, em, job, 'EN_ROUTE', {
+      cause: kind === 'OMW' ? 'locksmith is on the way (OMW)' : 'locksmith reported DONE without OMW',
+      actor: providerId,
+    });
+  }
+  if (kind === 'DONE') {
+    await transition(ctx, em, job, 'COMPLETED', { cause: 'locksmith reported DONE', actor: providerId });
+  }
+}
+
+export async function handleSms(ctx: DispatchContext, em: EntityManager, sms: SmsReceived): Promise<void> {
+  // Texts from unknown numbers are messaging's business; AVAILABLE / UNAVAILABLE / STOP are the registry's.
+  const providerId = sms.providerId;
+  if (providerId === null) return;
+  switch (sms.command.kind) {
+    case 'YES':
+      return handleYes(ctx, em, sms, providerId);
+    case 'NO':
+      return handleNo(ctx, em, providerId);
+    case 'OMW':
+    case 'DONE':
+      return handleProgress(ctx, em, sms, providerId, sms.command.kind);
+    default:
+      return;
+  }
+}
+
+/** An offer SMS that could not be delivered counts as no reply: the offer fails and the wave moves on. */
+export async function handleDeliveryStatus(
+  ctx: DispatchContext,
+  em: EntityManager,
+  status: EventData<typeof messaging.SmsStatusChanged>,
+): Promise<void> {
+  if (status.offerId === null || (status.status !== 'failed' && status.status !== 'undelivered')) return;
+  const [offer] = await em.execute<OfferRow[]>(
+    `select * from dispatch.offer where id = ? and status = 'PENDING'`,
+    [status.offerId],
+  );
+  if (!offer) return;
+  const job = await lockJob(em, offer.job_id);
+  const reason = status.errorCode
+    ? `${CLOSE_REASON.undeliverable} (${status.errorCode})`
+    : CLOSE_REASON.undeliverable;
+  const closed = await closeOffers(
+    ctx,
+    em,
+    job,
+    { sql: 'id = ?', params: [offer.id] },
+    'FAILED',
+    reason,
+    false,
+  );
+  if (closed.length > 0) await afterOfferClosed(ctx, em, job);
+}
+
+export function smsConsumer(ctx: DispatchContext): ConsumerBinding {
+  return {
+    definition: CONSUMERS.dispatchSms,
+    concurrency: 8,
+    handlers: [
+      on(messaging.SmsReceived, (sms, { em }) => handleSms(ctx, em, sms)),
+      on(messaging.SmsStatusChanged, (status, { em }) => handleDeliveryStatus(ctx, em, status)),
+    ],
+  };
+}

@@ -1,0 +1,98 @@
+import type { Address, dispatch } from '@trades/contracts';
+import type { Static } from 'typebox';
+
+type Instant = Date | string;
+
+/** A `job` row as PostgreSQL returns it. */
+export interface JobRow {
+  id: string;
+  code: string;
+  booking_id: string;
+  state: dispatch.JobState;
+  service_code: string;
+  service_name: string;
+  customer_name: string;
+  customer_phone: string;
+  address: Address;
+  notes: string | null;
+  locksmith_id: string | null;
+  locksmith_name: string | null;
+  locksmith_phone: string | null;
+  eta_minutes: number | null;
+  wave: number;
+  round_start_wave: number;
+  excluded_provider_ids: string[];
+  paused: boolean;
+  next_action_at: Instant | null;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+export interface OfferRow {
+  id: string;
+  job_id: string;
+  provider_id: string;
+  provider_name: string;
+  provider_phone: string;
+  wave: number;
+  distance_km: number;
+  status: dispatch.OfferStatus;
+  reason: string | null;
+  sent_at: Instant;
+  expires_at: Instant;
+  responded_at: Instant | null;
+  closed_at: Instant | null;
+}
+
+export interface TimelineRow {
+  state: dispatch.JobState;
+  at: Instant;
+  cause: string;
+  actor: string;
+}
+
+export const iso = (value: Instant): string =>
+  (value instanceof Date ? value : new Date(value)).toISOString();
+
+export function toJob(row: JobRow): dispatch.Job {
+  return {
+    id: row.id,
+    code: row.code,
+    bookingId: row.booking_id,
+    state: row.state,
+    serviceCode: row.service_code,
+    serviceName: row.service_name,
+    locksmithId: row.locksmith_id,
+    locksmithName: row.locksmith_name,
+    etaMinutes: row.eta_minutes,
+    customerName: row.customer_name,
+    customerPhone: row.customer_phone,
+    address: row.address,
+    notes: row.notes,
+    wave: row.wave,
+    paused: row.paused,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function toOffer(row: OfferRow): Static<typeof dispatch.Offer> {
+  const responded = row.responded_at === null ? null : iso(row.responded_at);
+  return {
+    id: row.id,
+    locksmithId: row.provider_id,
+    locksmithName: row.provider_name,
+    wave: row.wave,
+    status: row.status,
+    distanceKm: row.distance_km,
+    sentAt: iso(row.sent_at),
+    expiresAt: iso(row.expires_at),
+    respondedAt: responded,
+    responseSeconds: responded === null ? null : secondsBetween(row.sent_at, row.responded_at ?? row.sent_at),
+  };
+}
+
+export function secondsBetween(from: Instant, to: Instant): number {
+  const ms = new Date(to).getTime() - new Date(from).getTime();
+  return Math.max(0, Math.round(ms / 100) / 10);
+}
