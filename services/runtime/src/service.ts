@@ -133,12 +133,23 @@ export async function startService<P extends TProperties>(
     call: (contract, request, options) => call(nc, contract, request, options),
     every(name, intervalMs, task) {
       let running = false;
+      // A task that fails on every tick would bury the log: repeat the same failure once a minute.
+      let lastFailure = { message: '', at: 0 };
       const timer = setInterval(() => {
         if (running || !accepting) return;
         running = true;
         void track(
           task()
-            .catch((error: unknown) => log.error({ err: error, timer: name }, 'scheduled task failed'))
+            .then(() => {
+              lastFailure = { message: '', at: 0 };
+            })
+            .catch((error: unknown) => {
+              const message = error instanceof Error ? error.message : String(error);
+              if (message !== lastFailure.message || Date.now() - lastFailure.at > 60_000) {
+                log.error({ err: error, timer: name }, 'scheduled task failed');
+                lastFailure = { message, at: Date.now() };
+              }
+            })
             .finally(() => {
               running = false;
             }),
