@@ -17,7 +17,19 @@ export const SMS_COMMANDS = [
 export type SmsCommandKind = (typeof SMS_COMMANDS)[number];
 
 export const SmsCommand = Type.Object({
-  kind: Type.Union(SMS_COMMANDS.map((c) => Type.Literal(c))),
+  // Spelled out so the static type is the union of the literals (a mapped array would lose it).
+  kind: Type.Union([
+    Type.Literal('YES'),
+    Type.Literal('NO'),
+    Type.Literal('AVAILABLE'),
+    Type.Literal('UNAVAILABLE'),
+    Type.Literal('STOP'),
+    Type.Literal('START'),
+    Type.Literal('HELP'),
+    Type.Literal('OMW'),
+    Type.Literal('DONE'),
+    Type.Literal('UNKNOWN'),
+  ]),
   etaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
   jobCode: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
 });

@@ -2,7 +2,11 @@ import Type, { type Static } from 'typebox';
 import { Cursor, E164, Empty, Limit, Page, ServiceCode, Timestamp, Uuid } from './common.ts';
 import { defineEndpoint, defineEvent } from './define.ts';
 
-export const ProviderStatus = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('deactivated')]);
+export const ProviderStatus = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('paused'),
+  Type.Literal('deactivated'),
+]);
 export const Trade = Type.Union([Type.Literal('locksmith'), Type.Literal('plumber')]);
 
 export const ProviderStats = Type.Object({
@@ -27,6 +31,10 @@ export const Provider = Type.Object({
   radiusKm: Type.Number({ exclusiveMinimum: 0 }),
   status: ProviderStatus,
   available: Type.Boolean(),
+  busyJobId: Type.Union([Uuid, Type.Null()], {
+    description: 'The job they are on (assigned or en route), if any',
+  }),
+  pendingOfferId: Type.Union([Uuid, Type.Null()], { description: 'The offer awaiting their reply, if any' }),
   stats: ProviderStats,
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -147,8 +155,16 @@ export const RegistryStats = defineEndpoint(
 
 const ProviderEventData = Type.Object({ provider: Provider, actor: Type.String() });
 
-export const ProviderCreated = defineEvent('evt.registry.provider.created.v1', 'A provider joined.', ProviderEventData);
-export const ProviderUpdated = defineEvent('evt.registry.provider.updated.v1', 'A provider changed.', ProviderEventData);
+export const ProviderCreated = defineEvent(
+  'evt.registry.provider.created.v1',
+  'A provider joined.',
+  ProviderEventData,
+);
+export const ProviderUpdated = defineEvent(
+  'evt.registry.provider.updated.v1',
+  'A provider changed.',
+  ProviderEventData,
+);
 export const ProviderAvailabilityChanged = defineEvent(
   'evt.registry.provider.availability_changed.v1',
   'A provider became available or unavailable (by SMS or by an operator).',

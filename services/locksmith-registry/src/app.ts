@@ -1,27 +1,39 @@
-import { registry } from '@trades/contracts';
-import { defineService, endpoint } from '@trades/runtime';
+import { createGeocoder } from '@trades/geo';
+import { defineService } from '@trades/runtime';
+import Type from 'typebox';
+import type { AddressGeocoder } from './geocoding.ts';
+import { dispatchConsumer, smsConsumer } from './handlers/consumers.ts';
+import { registryEndpoints } from './handlers/endpoints.ts';
 import { migrations } from './migrations/index.ts';
 
+export interface RegistryOptions {
+  /** Places provider addresses; by default `@trades/geo`'s geocoder for the environment. */
+  geocoder?: AddressGeocoder;
+}
+
 /** Locksmith registry: providers, their services, location, coverage, availability and stats. */
-export const registryService = defineService({
-  name: 'registry',
-  version: '0.1.0',
-  description: 'Providers (locksmiths and plumbers): contact, services, coverage, availability, stats',
-  schema: 'registry',
-  config: {},
-  entities: [],
-  migrations,
-  setup: (ctx) => ({
-    endpoints: [
-      endpoint(registry.RegistryStats, async () => {
-        const [row] = await ctx.orm.em.fork().execute<{ active: number; available: number }[]>(
-          `select count(*) filter (where status = 'active')::int as active,
-                  count(*) filter (where status = 'active' and available)::int as available
-           from registry.provider where trade = 'locksmith'`,
-        );
-        return { activeLocksmiths: row?.active ?? 0, availableLocksmiths: row?.available ?? 0 };
-      }),
-    ],
-    consumers: [],
-  }),
-});
+export function createRegistryService(options: RegistryOptions = {}) {
+  return defineService({
+    name: 'registry',
+    version: '0.1.0',
+    description: 'Providers (locksmiths and plumbers): contact, services, coverage, availability, stats',
+    schema: 'registry',
+    config: {
+      GOOGLE_MAPS_API_KEY: Type.Optional(
+        Type.String({ description: 'Google geocoding; without it the offline US ZIP geocoder' }),
+      ),
+    },
+    entities: [],
+    migrations,
+    setup: (ctx) => {
+      const geocoder =
+        options.geocoder ?? createGeocoder({ GOOGLE_MAPS_API_KEY: ctx.config.GOOGLE_MAPS_API_KEY });
+      return {
+        endpoints: registryEndpoints(ctx, geocoder),
+        consumers: [dispatchConsumer(), smsConsumer(ctx)],
+      };
+    },
+  });
+}
+
+export const registryService = createRegistryService();

@@ -1,1 +1,2 @@
-export { registryService } from './app.ts';
+export { createRegistryService, registryService, type RegistryOptions } from './app.ts';
+export { DEMO_LOCKSMITHS, seedDemoLocksmiths } from './demo-data.ts';

@@ -1,0 +1,25 @@
+import type { Static } from 'typebox';
+import type { registry } from '@trades/contracts';
+
+type Trade = Static<typeof registry.Trade>;
+
+/** The catalog codes each trade can perform (the catalog itself lives in intake). */
+export const SERVICES_BY_TRADE: Record<Trade, readonly string[]> = {
+  locksmith: ['home_lockout', 'car_lockout', 'business_lockout', 'lock_change', 'key_replacement'],
+  plumber: [
+    'drain_cleaning',
+    'leak_repair',
+    'water_heater',
+    'toilet_repair',
+    'pipe_repair',
+    'emergency_plumbing',
+  ],
+};
+
+/** Codes in `services` the trade does not perform; empty when all are known. */
+export function unknownServices(trade: Trade, services: readonly string[]): string[] {
+  const known = SERVICES_BY_TRADE[trade];
+  return services.filter((code) => !known.includes(code));
+}
+
+export const DEFAULT_RADIUS_KM = 15;

@@ -1,0 +1,308 @@
+// Every SQL statement about providers. Raw SQL on purpose: the geographic queries need
+// earthdistance's operators and the GiST index, and the flags are conditional updates.
+import type { registry } from '@trades/contracts';
+import type { EntityManager } from '@trades/runtime';
+import type { Static } from 'typebox';
+import { encodeCursor, type ListPosition } from './domain/cursor.ts';
+import { providerStats } from './domain/stats.ts';
+
+export type Provider = registry.Provider;
+type ProviderStatus = Static<typeof registry.ProviderStatus>;
+type Trade = Static<typeof registry.Trade>;
+
+interface ProviderRow {
+  id: string;
+  name: string;
+  phone: string;
+  email: string | null;
+  trade: Trade;
+  services: string[];
+  address: string | null;
+  lat: number;
+  lng: number;
+  radius_km: number;
+  status: ProviderStatus;
+  available: boolean;
+  busy_job_id: string | null;
+  pending_offer_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  created_at_exact: string;
+  offers: number;
+  accepted: number;
+  declined: number;
+  expired: number;
+  median_response_seconds: number | null;
+}
+
+/** A provider with its live stats; `where`/`tail` complete the statement. */
+const selectProviders = (where: string, tail = ''): string => `
+  select p.id, p.name, p.phone, p.email, p.trade, p.services, p.address, p.lat, p.lng, p.radius_km,
+         p.status, p.available, p.busy_job_id, p.pending_offer_id, p.created_at, p.updated_at,
+         to_json(p.created_at) #>> '{}' as created_at_exact,
+         s.offers, s.accepted, s.declined, s.expired, s.median_response_seconds
+  from registry.provider p
+  cross join lateral (
+    select count(*)::int as offers,
+           count(*) filter (where o.status = 'ACCEPTED')::int as accepted,
+           count(*) filter (where o.status = 'DECLINED')::int as declined,
+           count(*) filter (where o.status = 'EXPIRED')::int as expired,
+           percentile_cont(0.5) within group (order by o.response_seconds) as median_response_seconds
+    from registry.provider_offer o
+    where o.provider_id = p.id
+  ) s
+  where ${where}
+  ${tail}`;
+
+const iso = (value: Date | string): string => new Date(value).toISOString();
+
+function toProvider(row: ProviderRow): Provider {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    email: row.email,
+    trade: row.trade,
+    services: row.services,
+    address: row.address,
+    lat: row.lat,
+    lng: row.lng,
+    radiusKm: row.radius_km,
+    status: row.status,
+    available: row.available,
+    busyJobId: row.busy_job_id,
+    pendingOfferId: row.pending_offer_id,
+    stats: providerStats({
+      offers: row.offers,
+      accepted: row.accepted,
+      declined: row.declined,
+      expired: row.expired,
+      medianResponseSeconds:
+        row.median_response_seconds === null ? null : Number(row.median_response_seconds),
+    }),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** A PostgreSQL array literal for values that never contain quotes, commas or braces (codes, uuids). */
+export const pgArray = (values: readonly string[]): string => `{${values.join(',')}}`;
+
+export async function findProvider(
+  em: EntityManager,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Provider | null> {
+  if (options.lock) await em.execute('select 1 from registry.provider where id = ? for update', [id]);
+  const [row] = await em.execute<ProviderRow[]>(selectProviders('p.id = ?'), [id]);
+  return row ? toProvider(row) : null;
+}
+
+export async function findProviderByPhone(em: EntityManager, phone: string): Promise<Provider | null> {
+  const [row] = await em.execute<ProviderRow[]>(selectProviders('p.phone = ?'), [phone]);
+  return row ? toProvider(row) : null;
+}
+
+export interface NewProvider {
+  id: string;
+  name: string;
+  phone: string;
+  email: string | null;
+  trade: Trade;
+  services: string[];
+  address: string;
+  zip: string | null;
+  lat: number;
+  lng: number;
+  radiusKm: number;
+}
+
+/** Inserts a provider; false when the phone number is taken (the unique constraint decides). */
+export async function insertProvider(em: EntityManager, provider: NewProvider): Promise<boolean> {
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into registry.provider (id, name, phone, email, trade, services, address, zip, lat, lng, radius_km)
+     values (?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?)
+     on conflict (phone) do nothing
+     returning id`,
+    [
+      provider.id,
+      provider.name,
+      provider.phone,
+      provider.email,
+      provider.trade,
+      pgArray(provider.services),
+      provider.address,
+      provider.zip,
+      provider.lat,
+      provider.lng,
+      provider.radiusKm,
+    ],
+  );
+  return inserted.length === 1;
+}
+
+export interface ProviderChanges {
+  name?: string;
+  email?: string | null;
+  services?: string[];
+  address?: string;
+  zip?: string | null;
+  lat?: number;
+  lng?: number;
+  radiusKm?: number;
+  status?: ProviderStatus;
+  deactivatedBySms?: boolean;
+  available?: boolean;
+}
+
+const COLUMN_OF: Record<keyof ProviderChanges, string> = {
+  name: 'name',
+  email: 'email',
+  services: 'services',
+  address: 'address',
+  zip: 'zip',
+  lat: 'lat',
+  lng: 'lng',
+  radiusKm: 'radius_km',
+  status: 'status',
+  deactivatedBySms: 'deactivated_by_sms',
+  available: 'available',
+};
+
+export async function updateProvider(em: EntityManager, id: string, changes: ProviderChanges): Promise<void> {
+  const sets: string[] = ['updated_at = now()'];
+  const params: unknown[] = [];
+  for (const key of Object.keys(COLUMN_OF) as (keyof ProviderChanges)[]) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    sets.push(key === 'services' ? `${COLUMN_OF[key]} = ?::text[]` : `${COLUMN_OF[key]} = ?`);
+    params.push(Array.isArray(value) ? pgArray(value) : value);
+  }
+  await em.execute(`update registry.provider set ${sets.join(', ')} where id = ?`, [...params, id]);
+}
+
+export interface ListFilter {
+  q?: string;
+  status?: ProviderStatus;
+  available?: boolean;
+  trade?: Trade;
+  after?: ListPosition;
+  limit: number;
+}
+
+export async function listProviders(
+  em: EntityManager,
+  filter: ListFilter,
+): Promise<{ items: Provider[]; nextCursor: string | null }> {
+  const conditions: string[] = ['true'];
+  const params: unknown[] = [];
+  const q = filter.q?.trim();
+  if (q) {
+    conditions.push(`(p.name || ' ' || p.phone || ' ' || coalesce(p.email, '')) ilike ?`);
+    params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (filter.status) {
+    conditions.push('p.status = ?');
+    params.push(filter.status);
+  }
+  if (filter.available !== undefined) {
+    conditions.push('p.available = ?');
+    params.push(filter.available);
+  }
+  if (filter.trade) {
+    conditions.push('p.trade = ?');
+    params.push(filter.trade);
+  }
+  if (filter.after) {
+    conditions.push('(p.created_at, p.id) < (?::timestamptz, ?::uuid)');
+    params.push(filter.after.createdAt, filter.after.id);
+  }
+  const rows = await em.execute<ProviderRow[]>(
+    selectProviders(conditions.join(' and '), 'order by p.created_at desc, p.id desc limit ?'),
+    [...params, filter.limit + 1],
+  );
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toProvider),
+    nextCursor:
+      rows.length > filter.limit && last
+        ? encodeCursor({ createdAt: last.created_at_exact, id: last.id })
+        : null,
+  };
+}
+
+export interface NearestQuery {
+  serviceCode: string;
+  lat: number;
+  lng: number;
+  radiusKm: number;
+  limit: number;
+  excludeProviderIds: string[];
+}
+
+/** The statement behind candidates.nearest; exported so a test can EXPLAIN exactly it. */
+export const NEAREST_SQL = `
+  select p.id, p.name, p.phone,
+         registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng)) / 1000 as distance_km
+  from registry.provider p
+  where registry.earth_search_box(registry.earth_point(?, ?), ? * 1000) operator(public.@>) registry.earth_point(p.lat, p.lng)
+    and registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng))
+        <= least(?, p.radius_km) * 1000
+    and p.status = 'active'
+    and p.available
+    and p.busy_job_id is null
+    and p.pending_offer_id is null
+    and p.services @> array[?]::text[]
+    and p.id <> all(?::uuid[])
+  order by distance_km, p.id
+  limit ?`;
+
+export const nearestParams = (query: NearestQuery): unknown[] => [
+  query.lat,
+  query.lng,
+  query.lat,
+  query.lng,
+  query.radiusKm,
+  query.lat,
+  query.lng,
+  query.radiusKm,
+  query.serviceCode,
+  pgArray(query.excludeProviderIds),
+  query.limit,
+];
+
+export async function nearestCandidates(
+  em: EntityManager,
+  query: NearestQuery,
+): Promise<registry.Candidate[]> {
+  const rows = await em.execute<{ id: string; name: string; phone: string; distance_km: number }[]>(
+    NEAREST_SQL,
+    nearestParams(query),
+  );
+  return rows.map((row) => ({
+    providerId: row.id,
+    name: row.name,
+    phone: row.phone,
+    distanceKm: Math.round(Number(row.distance_km) * 1000) / 1000,
+  }));
+}
+
+/** Largest radius a provider may have (the contract's maximum): bounds the coverage index scan. */
+const MAX_PROVIDER_RADIUS_KM = 200;
+
+export async function countCoveringProviders(
+  em: EntityManager,
+  point: { lat: number; lng: number; trade: Trade },
+): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n
+     from registry.provider p
+     where registry.earth_search_box(registry.earth_point(?, ?), ? * 1000) operator(public.@>) registry.earth_point(p.lat, p.lng)
+       and registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng)) <= p.radius_km * 1000
+       and p.status = 'active'
+       and p.trade = ?`,
+    [point.lat, point.lng, MAX_PROVIDER_RADIUS_KM, point.lat, point.lng, point.trade],
+  );
+  return row?.n ?? 0;
+}

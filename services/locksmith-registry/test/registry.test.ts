@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AppError,
+  dispatch,
+  messaging,
+  registry,
+  type EventContract,
+  type EventData,
+  type RequestOf,
+} from '@trades/contracts';
+import { distanceKm } from '@trades/geo';
+import { encodeJson, startService, type RunningService } from '@trades/runtime';
+import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
+import { createRegistryService } from '../src/app.ts';
+import { NEAREST_SQL, nearestParams } from '../src/providers.ts';
+
+const definition = createRegistryService();
+let service: RunningService<unknown>;
+
+const create = (request: Omit<RequestOf<typeof registry.ProviderCreate>, 'actor'>) =>
+  service.ctx.call(registry.ProviderCreate, { ...request, actor: 'test@example.com' });
+
+async function rejection(work: Promise<unknown>): Promise<AppError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error;
+}
+
+async function publishEvent<E extends EventContract>(contract: E, data: EventData<E>): Promise<void> {
+  const id = randomUUID();
+  await service.ctx.js.publish(
+    contract.subject,
+    encodeJson({ id, occurredAt: new Date().toISOString(), data }),
+    {
+      msgID: id,
+    },
+  );
+}
+
+// The 16th St Mission BART station, San Francisco.
+const MISSION_BART = { lat: 37.765, lng: -122.4197 };
+
+beforeAll(async () => {
+  await resetJetStream();
+  await migrateService(definition);
+  service = await startService(definition, serviceEnv());
+});
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+describe('provider.create', () => {
+  it('normalises the mobile number, places the address and applies the default radius', async () => {
+    const provider = await create({
+      name: 'Mission Lock & Key',
+      phone: '(415) 555-0181',
+      email: 'mission@example.com',
+      services: ['home_lockout', 'car_lockout'],
+      address: '2128 Mission St, San Francisco, CA 94110',
+    });
+    expect(provider).toMatchObject({
+      phone: '+14155550181',
+      trade: 'locksmith',
+      status: 'active',
+      available: true,
+      radiusKm: 15,
+      busyJobId: null,
+      pendingOfferId: null,
+      stats: {
+        offers: 0,
+        accepted: 0,
+        declined: 0,
+        expired: 0,
+        acceptanceRate: null,
+        medianResponseSeconds: null,
+      },
+    });
+    expect(distanceKm(provider, MISSION_BART)).toBeLessThan(3);
+    expect(provider.address).toContain('94110');
+
+    const byPhone = await service.ctx.call(registry.ProviderByPhone, { phone: '+14155550181' });
+    expect(byPhone.provider?.id).toBe(provider.id);
+    const [announced] = await service.ctx.orm.em
+      .fork()
+      .execute<{ n: number }[]>(`select count(*)::int as n from registry.outbox where subject = ?`, [
+        registry.ProviderCreated.subject,
+      ]);
+    expect(announced?.n).toBe(1);
+  });
+
+  it('refuses a number another provider has, however it is written', async () => {
+    const error = await rejection(
+      create({
+        name: 'Copycat',
+        phone: '+1 415 555 0181',
+        services: ['home_lockout'],
+        address: 'San Francisco, CA 94103',
+      }),
+    );
+    expect(error).toMatchObject({ status: 409, code: 'PHONE_TAKEN' });
+  });
+
+  it('refuses an invalid number, an unknown service and an address it cannot place, writing nothing', async () => {
+    const before = await service.ctx.call(registry.ProviderList, { q: 'Nowhere' });
+    expect(
+      await rejection(
+        create({
+          name: 'Nowhere',
+          phone: 'call me',
+          services: ['home_lockout'],
+          address: 'San Francisco, CA 94103',
+        }),
+      ),
+    ).toMatchObject({ status: 400, code: 'INVALID_PHONE' });
+    expect(
+      await rejection(
+        create({
+          name: 'Nowhere',
+          phone: '+14155550182',
+          services: ['drain_cleaning'],
+          address: 'San Francisco, CA 94103',
+        }),
+      ),
+    ).toMatchObject({ status: 400, code: 'UNKNOWN_SERVICE' });
+    expect(
+      await rejection(
+        create({
+          name: 'Nowhere',
+          phone: '+14155550182',
+          services: ['home_lockout'],
+          address: 'Nowhere street, Atlantis',
+        }),
+      ),
+    ).toMatchObject({ status: 422, code: 'ADDRESS_NOT_FOUND' });
+    const after = await service.ctx.call(registry.ProviderList, { q: 'Nowhere' });
+    expect(after.items).toHaveLength(before.items.length);
+  });
+});
+
+describe('provider.list', () => {
+  it('finds by fragments of name, number or email and pages newest first', async () => {
+    for (const n of [1, 2, 3]) {
+      await create({
+        name: `Paging Locks ${n}`,
+        phone: `+1415555019${n}`,
+        email: `paging${n}@locks.example`,
+        services: ['lock_change'],
+        address: 'San Francisco, CA 94117',
+      });
+    }
+    const byEmail = await service.ctx.call(registry.ProviderList, { q: 'paging2@' });
+    expect(byEmail.items.map((p) => p.name)).toEqual(['Paging Locks 2']);
+    const byPhone = await service.ctx.call(registry.ProviderList, { q: '5550193' });
+    expect(byPhone.items.map((p) => p.name)).toEqual(['Paging Locks 3']);
+
+    const first = await service.ctx.call(registry.ProviderList, { q: 'Paging', limit: 2 });
+    expect(first.items.map((p) => p.name)).toEqual(['Paging Locks 3', 'Paging Locks 2']);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await service.ctx.call(registry.ProviderList, {
+      q: 'Paging',
+      limit: 2,
+      cursor: first.nextCursor ?? '',
+    });
+    expect(second.items.map((p) => p.name)).toEqual(['Paging Locks 1']);
+    expect(second.nextCursor).toBeNull();
+    expect(await rejection(service.ctx.call(registry.ProviderList, { cursor: 'garbage' }))).toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+    });
+  });
+});
+
+describe('candidates.nearest', () => {
+  const ids: Record<string, string> = {};
+  const jobId = randomUUID();
+  const offerId = randomUUID();
+
+  beforeAll(async () => {
+    const roster: [string, string, string, string[], number][] = [
+      ['castro', '+14155550161', '4100 18th St, San Francisco, CA 94114', ['home_lockout', 'lock_change'], 8],
+      [
+        'soma',
+        '+14155550162',
+        '888 Brannan St, San Francisco, CA 94103',
+        ['home_lockout', 'business_lockout'],
+        15,
+      ],
+      ['marinaCarsOnly', '+14155550163', '2001 Chestnut St, San Francisco, CA 94123', ['car_lockout'], 20],
+      ['sunsetSmallRadius', '+14155550164', '1900 Irving St, San Francisco, CA 94122', ['home_lockout'], 2],
+      ['bernalPaused', '+14155550165', '500 Cortland Ave, San Francisco, CA 94110', ['home_lockout'], 10],
+      ['haightUnavailable', '+14155550166', '1500 Haight St, San Francisco, CA 94117', ['home_lockout'], 10],
+      [
+        'pacificHeightsExcluded',
+        '+14155550167',
+        '2400 Fillmore St, San Francisco, CA 94115',
+        ['home_lockout'],
+        10,
+      ],
+      ['excelsiorPending', '+14155550168', '4600 Mission St, San Francisco, CA 94112', ['home_lockout'], 14],
+      ['bayviewBusy', '+14155550169', '4900 3rd St, San Francisco, CA 94124', ['home_lockout'], 16],
+      ['oakland', '+15105550170', '1 Frank H Ogawa Plaza, Oakland, CA 94612', ['home_lockout'], 30],
+    ];
+    for (const [key, phone, address, services, radiusKm] of roster) {
+      ids[key] = (await create({ name: key, phone, address, services, radiusKm })).id;
+    }
+    const id = (key: string): string => ids[key] ?? '';
+    await service.ctx.call(registry.ProviderUpdate, {
+      id: id('bernalPaused'),
+      status: 'paused',
+      actor: 'ops@example.com',
+    });
+    await service.ctx.call(registry.ProviderUpdate, {
+      id: id('haightUnavailable'),
+      available: false,
+      actor: 'ops@example.com',
+    });
+    await publishEvent(dispatch.OfferSent, {
+      offerId,
+      jobId: randomUUID(),
+      jobCode: '4821',
+      providerId: id('excelsiorPending'),
+      providerPhone: '+14155550168',
+      wave: 1,
+      serviceName: 'Home lockout',
+      area: 'Excelsior',
+      distanceKm: 4,
+      expiresAt: new Date(Date.now() + 120_000).toISOString(),
+    });
+    await publishEvent(dispatch.JobAssigned, jobEvent(jobId, 'ASSIGNED', id('bayviewBusy')));
+    await waitFor(
+      async () => {
+        const pending = await service.ctx.call(registry.ProviderGet, { id: id('excelsiorPending') });
+        const busy = await service.ctx.call(registry.ProviderGet, { id: id('bayviewBusy') });
+        return pending.pendingOfferId === offerId && busy.busyJobId === jobId;
+      },
+      { what: 'offer and assignment applied' },
+    );
+  });
+
+  const nearest = (radiusKm: number, excludeProviderIds: string[] = []) =>
+    service.ctx.call(registry.CandidatesNearest, {
+      serviceCode: 'home_lockout',
+      ...MISSION_BART,
+      radiusKm,
+      limit: 20,
+      excludeProviderIds,
+    });
+
+  it('returns only eligible providers whose radius and the search radius reach the job, nearest first', async () => {
+    const { items } = await nearest(10, [ids['pacificHeightsExcluded'] ?? '']);
+    expect(items.map((c) => c.name).sort()).toEqual(['Mission Lock & Key', 'castro', 'soma'].sort());
+    const distances = items.map((c) => c.distanceKm);
+    expect([...distances].sort((a, b) => a - b)).toEqual(distances);
+    for (const candidate of items) {
+      const provider = await service.ctx.call(registry.ProviderGet, { id: candidate.providerId });
+      expect(candidate.distanceKm).toBeCloseTo(distanceKm(provider, MISSION_BART), 1);
+    }
+  });
+
+  it('reaches farther providers only when the search radius does, and never past their own radius', async () => {
+    const near = (await nearest(10)).items.map((c) => c.name);
+    expect(near).toContain('pacificHeightsExcluded');
+    expect(near).not.toContain('oakland');
+    const wide = (await nearest(25)).items.map((c) => c.name);
+    expect(wide).toContain('oakland');
+    expect(wide).not.toContain('sunsetSmallRadius');
+    const limited = await service.ctx.call(registry.CandidatesNearest, {
+      serviceCode: 'home_lockout',
+      ...MISSION_BART,
+      radiusKm: 25,
+      limit: 2,
+      excludeProviderIds: [],
+    });
+    expect(limited.items).toHaveLength(2);
+  });
+
+  it('frees a provider when their offer closes and when their job ends', async () => {
+    await publishEvent(dispatch.OfferClosed, {
+      offerId,
+      jobId: randomUUID(),
+      jobCode: '4821',
+      providerId: ids['excelsiorPending'] ?? '',
+      providerPhone: '+14155550168',
+      status: 'DECLINED',
+      reason: 'declined by SMS',
+      responseSeconds: 42,
+    });
+    await publishEvent(dispatch.JobCompleted, jobEvent(jobId, 'COMPLETED', ids['bayviewBusy'] ?? ''));
+    const names = await waitFor(
+      async () => {
+        const list = (await nearest(25)).items.map((c) => c.name);
+        return list.includes('excelsiorPending') && list.includes('bayviewBusy') ? list : undefined;
+      },
+      { what: 'both providers eligible again' },
+    );
+    expect(names).toEqual(expect.arrayContaining(['excelsiorPending', 'bayviewBusy']));
+    const stats = (await service.ctx.call(registry.ProviderGet, { id: ids['excelsiorPending'] ?? '' })).stats;
+    expect(stats).toEqual({
+      offers: 1,
+      accepted: 0,
+      declined: 1,
+      expired: 0,
+      acceptanceRate: 0,
+      medianResponseSeconds: 42,
+    });
+  });
+
+  it('follows AVAILABLE / UNAVAILABLE / STOP / START texted by the provider', async () => {
+    const id = ids['castro'] ?? '';
+    const text = (kind: messaging.SmsCommand['kind']) =>
+      publishEvent(messaging.SmsReceived, {
+        messageSid: `SM${randomUUID().replace(/-/g, '')}`,
+        from: '+14155550161',
+        providerId: id,
+        body: kind,
+        command: { kind },
+        receivedAt: new Date().toISOString(),
+      });
+    const state = async () => {
+      const p = await service.ctx.call(registry.ProviderGet, { id });
+      return `${p.status}/${p.available}`;
+    };
+    await text('UNAVAILABLE');
+    await waitFor(async () => (await state()) === 'active/false', { what: 'unavailable' });
+    await text('AVAILABLE');
+    await waitFor(async () => (await state()) === 'active/true', { what: 'available' });
+    await text('STOP');
+    await waitFor(async () => (await state()) === 'deactivated/true', { what: 'deactivated' });
+    expect((await nearest(25)).items.map((c) => c.name)).not.toContain('castro');
+    await text('START');
+    await waitFor(async () => (await state()) === 'active/true', { what: 'reactivated' });
+  });
+});
+
+describe('coverage.check', () => {
+  it('says a point is served when some active provider reaches it with their own radius', async () => {
+    expect(await service.ctx.call(registry.CoverageCheck, MISSION_BART)).toMatchObject({ served: true });
+    // Sacramento: nobody's radius reaches 120 km.
+    expect(await service.ctx.call(registry.CoverageCheck, { lat: 38.5816, lng: -121.4944 })).toEqual({
+      served: false,
+      providers: 0,
+    });
+  });
+});
+
+describe('the nearest query', () => {
+  it('uses the GiST index on the earth point when the table holds thousands of providers', async () => {
+    const em = service.ctx.orm.em.fork();
+    // 5,000 providers spread over the continental US: the search box holds a handful of them.
+    await em.execute(`
+      insert into registry.provider (id, name, phone, services, lat, lng, radius_km)
+      select gen_random_uuid(), 'Bulk ' || n, '+1999' || lpad(n::text, 7, '0'), '{home_lockout}',
+             25 + random() * 24, -124 + random() * 57, 10 + random() * 20
+      from generate_series(1, 5000) as n`);
+    await em.execute('analyze registry.provider');
+    const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
+      `explain ${NEAREST_SQL}`,
+      nearestParams({
+        serviceCode: 'home_lockout',
+        ...MISSION_BART,
+        radiusKm: 10,
+        limit: 5,
+        excludeProviderIds: [],
+      }),
+    );
+    const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+    expect(text).toContain('provider_earth_gist');
+  });
+});
+
+function jobEvent(
+  jobId: string,
+  state: 'ASSIGNED' | 'COMPLETED',
+  locksmithId: string,
+): dispatch.JobStateChangedData {
+  return {
+    jobId,
+    jobCode: '1234',
+    bookingId: 'bk_1',
+    state,
+    previousState: null,
+    cause: 'test',
+    actor: 'system',
+    at: new Date().toISOString(),
+    serviceCode: 'home_lockout',
+    serviceName: 'Home lockout',
+    customer: { name: 'Ana', phone: '+14155550100' },
+    address: {
+      formatted: '500 Howard St, San Francisco, CA 94105',
+      lat: 37.788,
+      lng: -122.396,
+      zip: '94105',
+    },
+    notes: null,
+    locksmith: { id: locksmithId, name: 'x', phone: '+14155550169', etaMinutes: 20 },
+  };
+}
