@@ -63,7 +63,8 @@ export interface ConsumerDeps {
 }
 
 /** Redelivery delay after the n-th failed delivery: 1 s, 2 s, 4 s … capped at 30 s. */
-export const retryDelayMs = (deliveryCount: number): number => Math.min(30_000, 1_000 * 2 ** (deliveryCount - 1));
+export const retryDelayMs = (deliveryCount: number): number =>
+  Math.min(30_000, 1_000 * 2 ** (deliveryCount - 1));
 
 const envelopeValidator = Compile(EventEnvelope);
 
@@ -88,19 +89,21 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
     }
   }
   const log = deps.log.child({ consumer: definition.durable });
-  const consumer = await deps.js.consumers.get(definition.stream, definition.durable).catch((error: unknown) => {
-    throw new Error(
-      `JetStream consumer ${definition.durable} on stream ${definition.stream} is not provisioned ` +
-        `(${error instanceof Error ? error.message : String(error)}); run \`npm run provision\` first`,
-    );
-  });
+  const consumer = await deps.js.consumers
+    .get(definition.stream, definition.durable)
+    .catch((error: unknown) => {
+      throw new Error(
+        `JetStream consumer ${definition.durable} on stream ${definition.stream} is not provisioned ` +
+          `(${error instanceof Error ? error.message : String(error)}); run \`npm run provision\` first`,
+      );
+    });
   const concurrency = Math.max(1, binding.concurrency ?? 1);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(16, concurrency * 4) });
   const inFlight = new Set<Promise<void>>();
 
   const loop = (async () => {
     for await (const msg of messages) {
-      const work = handleMessage(msg).finally(() => inFlight.delete(work));
+      const work = handleSafely(msg).finally(() => inFlight.delete(work));
       inFlight.add(work);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
@@ -124,9 +127,29 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
 
   async function giveUp(msg: JsMsg, reason: string, outcome: string): Promise<void> {
     await deadLetter(msg, reason);
-    msg.term(reason.slice(0, 200));
+    // A bare +TERM: servers before 2.10.4 ignore `+TERM <reason>` and redeliver after ack_wait. The reason
+    // travels in the dead letter's headers.
+    msg.term();
     deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome });
     log.error({ subject: msg.subject, seq: msg.info.streamSequence, reason }, 'event dead-lettered');
+  }
+
+  /**
+   * Never rejects: a failure outside the handler's transaction (the dead-letter publish, an unreachable
+   * database) keeps the message for a later delivery instead of ending the consume loop.
+   */
+  async function handleSafely(msg: JsMsg): Promise<void> {
+    try {
+      await handleMessage(msg);
+    } catch (error) {
+      const delay = retryDelayMs(msg.info.deliveryCount);
+      log.error(
+        { err: error, subject: msg.subject, seq: msg.info.streamSequence, retryInMs: delay },
+        'event not settled; will retry',
+      );
+      msg.nak(delay);
+      deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome: 'retried' });
+    }
   }
 
   async function handleMessage(msg: JsMsg): Promise<void> {
@@ -148,7 +171,11 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
     }
     const { contract } = handler;
     if (!contract.validate.check(envelope.data)) {
-      await giveUp(msg, `payload breaks ${contract.subject}: ${contract.validate.errors(envelope.data).join('; ')}`, 'poison');
+      await giveUp(
+        msg,
+        `payload breaks ${contract.subject}: ${contract.validate.errors(envelope.data).join('; ')}`,
+        'poison',
+      );
       return;
     }
     const event: EventMeta = {
@@ -191,7 +218,10 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
           return;
         }
         const delay = retryDelayMs(msg.info.deliveryCount);
-        eventLog.warn({ err: error, delivery: msg.info.deliveryCount, retryInMs: delay }, 'event handling failed; will retry');
+        eventLog.warn(
+          { err: error, delivery: msg.info.deliveryCount, retryInMs: delay },
+          'event handling failed; will retry',
+        );
         msg.nak(delay);
         deps.metrics.consumed.inc({ consumer: definition.durable, subject: msg.subject, outcome: 'retried' });
       }

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_STREAM, deadLetterSubject } from '@trades/contracts';
+import { createLogger, provisionJetStream, startService, type RunningService } from '@trades/runtime';
+import { natsUrl, serviceEnv, waitFor } from '@trades/testkit';
+import { handlerCalls, probeConsumer, ProbeNoted, probeService } from './fixtures/probe.ts';
+import {
+  consumerSettled,
+  count,
+  envelopeOf,
+  prepareProbe,
+  publishEnvelope,
+  publishRaw,
+  storedMessages,
+  type StoredMessage,
+} from './fixtures/support.ts';
+
+jest.setTimeout(60_000);
+
+const { stream, subject } = ProbeNoted;
+const { durable } = probeConsumer;
+let nc: NatsConnection;
+let probe: RunningService<{ PROBE_HANDLER_DELAY_MS: number }>;
+
+beforeAll(async () => {
+  await prepareProbe();
+  nc = await connect({ servers: natsUrl() });
+  probe = await startService(probeService, serviceEnv());
+});
+
+afterAll(async () => {
+  await probe?.stop();
+  await nc?.close();
+});
+
+const settled = (): Promise<boolean> =>
+  waitFor(() => consumerSettled(nc, stream, durable), {
+    what: `${durable} to have nothing pending or unacked`,
+  });
+
+const noteCount = (noteId: string): Promise<number> =>
+  count('select count(*)::int as n from probe.probe_note where id = $1', [noteId]);
+
+async function consumedTotal(outcome: string): Promise<number> {
+  const metric = await probe.ctx.metrics.consumed.get();
+  return metric.values
+    .filter(
+      (v) => v.labels.consumer === durable && v.labels.subject === subject && v.labels.outcome === outcome,
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** The dead letter of the message stored at `sequence` in the probe's stream, once it is there. */
+function deadLetterOf(sequence: number, timeoutMs = 15_000): Promise<StoredMessage> {
+  return waitFor(
+    async () =>
+      (await storedMessages(nc, DEAD_LETTER_STREAM.name, deadLetterSubject(durable))).find(
+        (m) => m.headers[DEAD_LETTER_HEADERS.sequence] === String(sequence),
+      ),
+    { timeoutMs, intervalMs: 200, what: `dead letter of sequence ${sequence}` },
+  );
+}
+
+async function hasDeadLetter(sequence: number): Promise<boolean> {
+  const letters = await storedMessages(nc, DEAD_LETTER_STREAM.name, deadLetterSubject(durable));
+  return letters.some((m) => m.headers[DEAD_LETTER_HEADERS.sequence] === String(sequence));
+}
+
+describe('an idempotent consumer', () => {
+  it('handles a redelivered event once, and acknowledges both copies', async () => {
+    const noteId = randomUUID();
+    const envelope = envelopeOf({ noteId, body: 'twice' });
+    const duplicatesBefore = await consumedTotal('duplicate');
+    // Different Nats-Msg-Ids, so JetStream keeps both copies: only the inbox can tell they are one event.
+    await publishEnvelope(nc, subject, envelope, randomUUID());
+    await publishEnvelope(nc, subject, envelope, randomUUID());
+
+    await waitFor(async () => (await consumedTotal('duplicate')) > duplicatesBefore, {
+      what: 'the duplicate',
+    });
+    await settled();
+    expect(await noteCount(noteId)).toBe(1);
+    expect(handlerCalls(noteId)).toBe(1);
+    expect(await count('select count(*)::int as n from probe.inbox where event_id = $1', [envelope.id])).toBe(
+      1,
+    );
+    expect((await consumedTotal('duplicate')) - duplicatesBefore).toBe(1);
+  });
+
+  it('retries a transient failure (nak) and handles the event once when it succeeds', async () => {
+    const noteId = randomUUID();
+    const sequence = await publishEnvelope(nc, subject, envelopeOf({ noteId, body: 'flaky', failTimes: 2 }));
+
+    await waitFor(async () => (await noteCount(noteId)) === 1, { what: 'the note after two failures' });
+    await settled();
+    expect(handlerCalls(noteId)).toBe(3);
+    expect(await noteCount(noteId)).toBe(1);
+    expect(await hasDeadLetter(sequence)).toBe(false);
+  });
+});
+
+describe('dead letters', () => {
+  it('moves a message that fails every time to dlq.<durable> after maxDeliver deliveries, and stops redelivering it', async () => {
+    const noteId = randomUUID();
+    const sequence = await publishEnvelope(
+      nc,
+      subject,
+      envelopeOf({ noteId, body: 'poison', failTimes: 1_000 }),
+    );
+
+    const letter = await deadLetterOf(sequence);
+    expect(letter.subject).toBe(`dlq.${durable}`);
+    expect(letter.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.subject]: subject,
+      [DEAD_LETTER_HEADERS.stream]: stream,
+      [DEAD_LETTER_HEADERS.sequence]: String(sequence),
+      [DEAD_LETTER_HEADERS.consumer]: durable,
+      [DEAD_LETTER_HEADERS.deliveries]: String(probeConsumer.maxDeliver),
+    });
+    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toContain(
+      `transient failure ${probeConsumer.maxDeliver}`,
+    );
+    expect(JSON.parse(letter.body)).toMatchObject({ data: { noteId } });
+
+    // Terminated, not nak'ed: nothing pending or awaiting an ack, so JetStream will not deliver it again.
+    await settled();
+    expect(handlerCalls(noteId)).toBe(probeConsumer.maxDeliver);
+    expect(await noteCount(noteId)).toBe(0);
+  });
+
+  it('dead-letters a message that is not JSON on its first delivery', async () => {
+    const sequence = await publishRaw(nc, subject, new TextEncoder().encode('{ not json'));
+
+    const letter = await deadLetterOf(sequence);
+    expect(letter.headers[DEAD_LETTER_HEADERS.deliveries]).toBe('1');
+    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe('not an event envelope');
+    expect(letter.body).toBe('{ not json');
+    await settled();
+  });
+
+  it('dead-letters a payload that breaks its schema on its first delivery, without calling the handler', async () => {
+    const envelope = envelopeOf({ noteId: 42, body: 'wrong type' });
+    const sequence = await publishEnvelope(nc, subject, envelope);
+
+    const letter = await deadLetterOf(sequence);
+    expect(letter.headers[DEAD_LETTER_HEADERS.deliveries]).toBe('1');
+    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toMatch(
+      /^payload breaks evt\.intake\.probe\.noted\.v1: .*noteId/,
+    );
+    await settled();
+    expect(await count('select count(*)::int as n from probe.inbox where event_id = $1', [envelope.id])).toBe(
+      0,
+    );
+  });
+
+  it('dead-letters at once an event the handler rejects with a 4xx AppError', async () => {
+    const noteId = randomUUID();
+    const sequence = await publishEnvelope(nc, subject, envelopeOf({ noteId, body: 'reject' }));
+
+    const letter = await deadLetterOf(sequence);
+    expect(letter.headers[DEAD_LETTER_HEADERS.deliveries]).toBe('1');
+    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe('The probe refuses this note.');
+    await settled();
+    expect(handlerCalls(noteId)).toBe(1);
+  });
+
+  it('keeps a message it cannot dead-letter yet (nak), and goes on consuming', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(DEAD_LETTER_STREAM.name);
+    const retriedBefore = await consumedTotal('retried');
+    const sequence = await publishRaw(nc, subject, new TextEncoder().encode('garbage'));
+    await waitFor(async () => (await consumedTotal('retried')) > retriedBefore, {
+      what: 'the failed dead-letter',
+    });
+
+    await provisionJetStream(nc, {
+      replicas: 1,
+      log: createLogger('test', 'warn'),
+      streams: [DEAD_LETTER_STREAM],
+      consumers: [],
+    });
+    const letter = await deadLetterOf(sequence);
+    expect(letter.headers[DEAD_LETTER_HEADERS.deliveries]).toBe('2');
+
+    const noteId = randomUUID();
+    await publishEnvelope(nc, subject, envelopeOf({ noteId, body: 'after the outage' }));
+    await waitFor(async () => (await noteCount(noteId)) === 1, { what: 'the next event to be handled' });
+    await settled();
+  });
+});
