@@ -8,3 +8,4 @@ export * as dispatch from './dispatch.ts';
 export * as messaging from './messaging.ts';
 export * as registry from './registry.ts';
 export { ALL_EVENTS, ALL_ENDPOINTS } from './catalog.ts';
+export { buildAsyncApi } from './asyncapi.ts';
