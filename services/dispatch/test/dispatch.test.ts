@@ -1,0 +1,474 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { dispatch, messaging, registry as registryContract } from '@trades/contracts';
+import type { RunningService } from '@trades/runtime';
+import { migrateService, resetJetStream, waitFor } from '@trades/testkit';
+import { dispatchService } from '../src/app.ts';
+import {
+  east,
+  Harness,
+  newArea,
+  offersOfWave,
+  startDispatch,
+  startRegistry,
+  testRegistry,
+} from './support.ts';
+
+let harness: Harness;
+let registryService: RunningService<unknown>;
+
+beforeAll(async () => {
+  await resetJetStream();
+  await migrateService(testRegistry);
+  await migrateService(dispatchService);
+  registryService = await startRegistry();
+  harness = await Harness.open();
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await registryService?.stop();
+});
+
+describe('dispatch by SMS replies (offers live 2 minutes)', () => {
+  let service: RunningService<unknown>;
+  beforeAll(async () => {
+    service = await startDispatch({ DISPATCH_WAVE_SIZE: '3', DISPATCH_MAX_WAVES: '3' });
+  });
+  afterAll(async () => service?.stop());
+
+  it('turns a paid booking into one job with a 4-digit code and offers it to the nearest locksmiths', async () => {
+    const area = newArea();
+    const near = [
+      await harness.locksmith(east(area, 1)),
+      await harness.locksmith(east(area, 2)),
+      await harness.locksmith(east(area, 3)),
+    ];
+    const far = await harness.locksmith(east(area, 8));
+    const job = await harness.book(area);
+    expect(job.code).toMatch(/^[0-9]{4}$/);
+
+    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    expect(offered.wave).toBe(1);
+    expect(
+      offersOfWave(offered, 1)
+        .map((o) => o.locksmithId)
+        .sort(),
+    ).toEqual(near.map((l) => l.id).sort());
+    expect(offered.offers.some((o) => o.locksmithId === far.id)).toBe(false);
+    expect(offered.timeline.map((t) => t.state)).toEqual(['CREATED', 'DISPATCHING', 'OFFERED']);
+    await waitFor(() => harness.events(dispatch.OfferSent).filter((e) => e.jobId === job.id).length === 3, {
+      what: 'three offer.sent events',
+    });
+
+    // The same booking delivered again (another event id) is still one job.
+    await harness.book(area, job.bookingId);
+    const list = await harness.call(dispatch.JobList, { q: job.code, limit: 200 });
+    expect(list.items.filter((j) => j.bookingId === job.bookingId)).toHaveLength(1);
+  });
+
+  it('moves to the next, wider wave at once when everyone in the wave says NO', async () => {
+    const area = newArea();
+    const near = [await harness.locksmith(east(area, 1)), await harness.locksmith(east(area, 2))];
+    const far = await harness.locksmith(east(area, 8));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    for (const locksmith of near) await harness.sms(locksmith, 'NO', { kind: 'NO' });
+
+    const second = await harness.jobWhen(
+      job.id,
+      (j) => j.wave === 2 && j.state === 'OFFERED',
+      'the second wave',
+    );
+    expect(offersOfWave(second, 1).map((o) => o.status)).toEqual(['DECLINED', 'DECLINED']);
+    expect(offersOfWave(second, 1).every((o) => o.responseSeconds !== null)).toBe(true);
+    expect(offersOfWave(second, 2).map((o) => o.locksmithId)).toEqual([far.id]);
+    expect(second.timeline.map((t) => t.state)).toEqual([
+      'CREATED',
+      'DISPATCHING',
+      'OFFERED',
+      'DISPATCHING',
+      'OFFERED',
+    ]);
+  });
+
+  it('fails the job when the last locksmith declines and nobody is left within the widest radius', async () => {
+    const area = newArea();
+    const only = await harness.locksmith(east(area, 1));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    await harness.sms(only, 'no', { kind: 'NO' });
+
+    const failed = await harness.jobWhen(job.id, (j) => j.state === 'FAILED', 'the job to fail');
+    expect(failed.timeline.at(-1)?.cause).toBe('no locksmith accepted after 3 waves');
+    await waitFor(() => harness.events(dispatch.JobFailed).some((e) => e.jobId === job.id), {
+      what: 'job.failed',
+    });
+  });
+
+  it('fails a job at once when no locksmith is available within the widest radius', async () => {
+    const job = await harness.book(newArea());
+    const failed = await harness.jobWhen(job.id, (j) => j.state === 'FAILED', 'the job to fail');
+    expect(failed.offers).toEqual([]);
+    expect(failed.timeline.at(-1)?.cause).toBe('no available locksmith within 15 km');
+  });
+
+  it('gives the job to the first YES, tells the customer who is coming, and runs it to COMPLETED', async () => {
+    const area = newArea();
+    const [first, second, third] = [
+      await harness.locksmith(east(area, 1), 'Avery Keys'),
+      await harness.locksmith(east(area, 2)),
+      await harness.locksmith(east(area, 3)),
+    ];
+    if (!first || !second || !third) throw new Error('locksmiths missing');
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    await harness.sms(first, `YES ${job.code} 20`, { kind: 'YES', jobCode: job.code, etaMinutes: 20 });
+    const assigned = await harness.jobWhen(job.id, (j) => j.state === 'ASSIGNED', 'the assignment');
+    expect(assigned).toMatchObject({ locksmithId: first.id, locksmithName: 'Avery Keys', etaMinutes: 20 });
+    expect(assigned.offers.find((o) => o.locksmithId === first.id)?.status).toBe('ACCEPTED');
+    expect(assigned.offers.filter((o) => o.locksmithId !== first.id).map((o) => o.status)).toEqual([
+      'CANCELED',
+      'CANCELED',
+    ]);
+
+    const event = await waitFor(() => harness.events(dispatch.JobAssigned).find((e) => e.jobId === job.id), {
+      what: 'job.assigned',
+    });
+    expect(event.locksmith).toEqual({ id: first.id, name: 'Avery Keys', phone: first.phone, etaMinutes: 20 });
+    expect(event.customer).toEqual({ name: 'Dana Customer', phone: '+14155550100' });
+    expect(event.address.formatted).toBe('1 Test Street, Springfield, IL 62701');
+    expect(event.notes).toBe('Side door');
+
+    // A late YES is told the job is taken; OMW from someone else has no job to move.
+    await harness.sms(second, 'YES', { kind: 'YES' });
+    await harness.sms(third, 'OMW', { kind: 'OMW' });
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some((e) => e.providerId === second.id && e.reason === 'job_taken' && e.jobCode === job.code),
+      { what: 'job_taken for the late YES' },
+    );
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some((e) => e.providerId === third.id && e.reason === 'no_active_job'),
+      { what: 'no_active_job for OMW from a stranger' },
+    );
+
+    await harness.sms(first, 'OMW', { kind: 'OMW' });
+    await harness.jobWhen(job.id, (j) => j.state === 'EN_ROUTE', 'en route');
+    await harness.sms(first, 'DONE', { kind: 'DONE' });
+    const done = await harness.jobWhen(job.id, (j) => j.state === 'COMPLETED', 'completed');
+    expect(done.timeline.map((t) => t.state)).toEqual([
+      'CREATED',
+      'DISPATCHING',
+      'OFFERED',
+      'ASSIGNED',
+      'EN_ROUTE',
+      'COMPLETED',
+    ]);
+    expect(done.timeline.find((t) => t.state === 'ASSIGNED')).toMatchObject({
+      actor: first.id,
+      cause: 'Avery Keys replied YES',
+    });
+  });
+
+  it('rejects a YES with the wrong code or with nothing pending', async () => {
+    const area = newArea();
+    const offered = await harness.locksmith(east(area, 1));
+    const idle = await harness.locksmith(east(area, 30));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    const wrong = job.code === '1234' ? '4321' : '1234';
+
+    await harness.sms(offered, `YES ${wrong}`, { kind: 'YES', jobCode: wrong });
+    await harness.sms(idle, 'YES', { kind: 'YES' });
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some(
+            (e) => e.providerId === offered.id && e.reason === 'wrong_job_code' && e.jobCode === job.code,
+          ),
+      { what: 'wrong_job_code' },
+    );
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some((e) => e.providerId === idle.id && e.reason === 'no_pending_offer'),
+      { what: 'no_pending_offer' },
+    );
+    expect((await harness.job(job.id)).state).toBe('OFFERED');
+  });
+
+  it('counts an offer whose SMS could not be delivered as no reply and moves on', async () => {
+    const area = newArea();
+    await harness.locksmith(east(area, 1));
+    const backup = await harness.locksmith(east(area, 7));
+    const job = await harness.book(area);
+    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    const offer = offered.offers[0];
+    if (!offer) throw new Error('no offer');
+
+    await harness.publish(messaging.SmsStatusChanged, {
+      messageSid: 'SM00000000000000000000000000000001',
+      to: '+14155550999',
+      status: 'undelivered',
+      errorCode: '30003',
+      purpose: 'offer',
+      offerId: offer.id,
+      jobId: job.id,
+    });
+    const next = await harness.jobWhen(job.id, (j) => j.wave === 2 && j.state === 'OFFERED', 'the next wave');
+    expect(offersOfWave(next, 1)[0]?.status).toBe('FAILED');
+    expect(offersOfWave(next, 2)[0]?.locksmithId).toBe(backup.id);
+  });
+});
+
+describe('dispatch on timers (offers live 1 second)', () => {
+  const env = { DISPATCH_WAVE_SIZE: '2', DISPATCH_MAX_WAVES: '2', DISPATCH_OFFER_TTL_SECONDS: '1' };
+  let service: RunningService<unknown>;
+  beforeAll(async () => {
+    service = await startDispatch(env);
+  });
+  afterAll(async () => service?.stop());
+
+  it('expires a silent wave, sends the next one, and fails the job when the last wave expires too', async () => {
+    const area = newArea();
+    await harness.locksmith(east(area, 1));
+    await harness.locksmith(east(area, 2));
+    const far = await harness.locksmith(east(area, 8));
+    const job = await harness.book(area);
+
+    const second = await harness.jobWhen(
+      job.id,
+      (j) => j.wave === 2 && j.state === 'OFFERED',
+      'the second wave',
+    );
+    expect(offersOfWave(second, 1).map((o) => o.status)).toEqual(['EXPIRED', 'EXPIRED']);
+    expect(offersOfWave(second, 2).map((o) => o.locksmithId)).toEqual([far.id]);
+
+    const failed = await harness.jobWhen(job.id, (j) => j.state === 'FAILED', 'the job to fail');
+    expect(failed.offers.map((o) => o.status)).toEqual(['EXPIRED', 'EXPIRED', 'EXPIRED']);
+    expect(failed.timeline.at(-1)?.cause).toBe('no locksmith accepted after 2 waves');
+    await waitFor(
+      () =>
+        harness.events(dispatch.OfferClosed).filter((e) => e.jobId === job.id && e.status === 'EXPIRED')
+          .length === 3,
+      { what: 'three offer.closed EXPIRED events' },
+    );
+  });
+
+  it('still expires offers and advances waves after dispatch restarts mid-wave', async () => {
+    const area = newArea();
+    const first = await harness.locksmith(east(area, 1));
+    const second = await harness.locksmith(east(area, 7));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    await service.stop('restart in a test');
+    // Nothing runs while it is down: the wave's due time passes with the rows still pending.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const stored = await harness.db.query<{ status: string; overdue: boolean }>(
+      'select status, expires_at < now() as overdue from dispatch.offer where job_id = $1',
+      [job.id],
+    );
+    expect(stored.rows).toEqual([{ status: 'PENDING', overdue: true }]);
+    service = await startDispatch(env);
+
+    const advanced = await harness.jobWhen(job.id, (j) => j.wave === 2, 'the second wave after the restart');
+    expect(offersOfWave(advanced, 1)).toMatchObject([{ locksmithId: first.id, status: 'EXPIRED' }]);
+    expect(offersOfWave(advanced, 2)).toMatchObject([{ locksmithId: second.id }]);
+  });
+});
+
+describe('first YES wins exactly once, with two dispatch replicas', () => {
+  let replicas: RunningService<unknown>[] = [];
+  beforeAll(async () => {
+    const env = { DISPATCH_WAVE_SIZE: '20', DISPATCH_MAX_WAVES: '1' };
+    replicas = [await startDispatch(env), await startDispatch(env)];
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+  });
+
+  it('assigns one of 20 simultaneous YES replies and tells the other 19 the job is taken', async () => {
+    const area = newArea();
+    const locksmiths = [];
+    for (let i = 0; i < 20; i++) locksmiths.push(await harness.locksmith(east(area, 0.1 * (i + 1))));
+    const job = await harness.book(area);
+    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the wave of 20');
+    expect(offered.offers).toHaveLength(20);
+
+    await Promise.all(
+      locksmiths.map((l) => harness.sms(l, `YES ${job.code}`, { kind: 'YES', jobCode: job.code })),
+    );
+
+    const rejectedCount = async (): Promise<number> => {
+      const result = await harness.db.query<{ n: number }>(
+        `select count(*)::int as n from dispatch.outbox
+         where subject = $1 and payload->'data'->>'jobCode' = $2 and payload->'data'->>'reason' = 'job_taken'`,
+        [dispatch.ReplyRejected.subject, job.code],
+      );
+      return result.rows[0]?.n ?? 0;
+    };
+    await waitFor(async () => (await rejectedCount()) === 19, {
+      what: '19 job_taken rejections',
+      timeoutMs: 30_000,
+    });
+
+    const assigned = await harness.job(job.id);
+    expect(assigned.state).toBe('ASSIGNED');
+    expect(assigned.offers.filter((o) => o.status === 'ACCEPTED').map((o) => o.locksmithId)).toEqual([
+      assigned.locksmithId,
+    ]);
+    expect(assigned.offers.filter((o) => o.status === 'CANCELED')).toHaveLength(19);
+    expect(assigned.timeline.filter((t) => t.state === 'ASSIGNED')).toHaveLength(1);
+    expect(await harness.outboxCount(dispatch.JobAssigned.subject, job.id)).toBe(1);
+    expect(await harness.outboxCount(dispatch.OfferClosed.subject, job.id)).toBe(20);
+    await waitFor(
+      () => harness.events(dispatch.OfferClosed).filter((e) => e.jobId === job.id).length === 20,
+      {
+        what: 'every offer.closed published',
+      },
+    );
+    expect(harness.events(dispatch.JobAssigned).filter((e) => e.jobId === job.id)).toHaveLength(1);
+  });
+});
+
+describe('operator control', () => {
+  let service: RunningService<unknown>;
+  beforeAll(async () => {
+    service = await startDispatch({ DISPATCH_WAVE_SIZE: '1', DISPATCH_MAX_WAVES: '3' });
+  });
+  afterAll(async () => service?.stop());
+
+  const control = (id: string, action: dispatch.DispatchAction) =>
+    harness.call(dispatch.JobControl, { id, action, actor: 'ops@example.com' });
+
+  it('pauses new waves while offers out still count, and resumes them', async () => {
+    const area = newArea();
+    const first = await harness.locksmith(east(area, 1));
+    const second = await harness.locksmith(east(area, 2));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    const paused = await control(job.id, 'pause');
+    expect(paused.paused).toBe(true);
+    await harness.sms(first, 'NO', { kind: 'NO' });
+    const waiting = await harness.jobWhen(job.id, (j) => j.state === 'DISPATCHING', 'the wave to end');
+    expect(waiting.offers).toHaveLength(1);
+
+    await control(job.id, 'resume');
+    const resumed = await harness.jobWhen(
+      job.id,
+      (j) => j.state === 'OFFERED' && j.wave === 2,
+      'the next wave',
+    );
+    expect(offersOfWave(resumed, 2).map((o) => o.locksmithId)).toEqual([second.id]);
+    expect(resumed.timeline.map((t) => t.cause)).toEqual(
+      expect.arrayContaining(['dispatch paused', 'dispatch resumed']),
+    );
+    expect(resumed.timeline.find((t) => t.cause === 'dispatch paused')?.actor).toBe('ops@example.com');
+  });
+
+  it('cancels a job, closes its offers, and refuses to cancel it twice', async () => {
+    const area = newArea();
+    await harness.locksmith(east(area, 1));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    const canceled = await control(job.id, 'cancel');
+    expect(canceled.state).toBe('CANCELED');
+    expect(canceled.offers.map((o) => o.status)).toEqual(['CANCELED']);
+    await expect(control(job.id, 'cancel')).rejects.toMatchObject({
+      status: 409,
+      code: 'INVALID_TRANSITION',
+      message: 'The job is already CANCELED and cannot change any more.',
+    });
+    await expect(control(job.id, 'start')).rejects.toMatchObject({ status: 409, code: 'INVALID_TRANSITION' });
+  });
+
+  it('assigns a named locksmith by hand, and re-dispatches without them when they drop out', async () => {
+    const area = newArea();
+    const offered = await harness.locksmith(east(area, 1));
+    const chosen = await harness.locksmith(east(area, 2), 'Chosen One');
+    const backup = await harness.locksmith(east(area, 3));
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+
+    const assigned = await harness.call(dispatch.JobAssign, {
+      id: job.id,
+      locksmithId: chosen.id,
+      actor: 'ops@example.com',
+    });
+    expect(assigned).toMatchObject({
+      state: 'ASSIGNED',
+      locksmithId: chosen.id,
+      locksmithName: 'Chosen One',
+    });
+    expect(assigned.offers).toMatchObject([{ locksmithId: offered.id, status: 'CANCELED' }]);
+    await expect(
+      harness.call(dispatch.JobAssign, { id: job.id, locksmithId: backup.id, actor: 'ops@example.com' }),
+    ).rejects.toMatchObject({ status: 409 });
+
+    await control(job.id, 'redispatch');
+    const again = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED' && j.wave === 2, 'a new wave');
+    expect(again.locksmithId).toBeNull();
+    expect(offersOfWave(again, 2).map((o) => o.locksmithId)).toEqual([backup.id]);
+    expect(again.offers.some((o) => o.locksmithId === chosen.id)).toBe(false);
+  });
+
+  it('refuses to assign a locksmith who is not active', async () => {
+    const area = newArea();
+    await harness.locksmith(east(area, 1));
+    const resting = await harness.locksmith(east(area, 50));
+    await harness.call(registryContract.ProviderUpdate, { id: resting.id, status: 'paused', actor: 'test' });
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    await expect(
+      harness.call(dispatch.JobAssign, { id: job.id, locksmithId: resting.id, actor: 'ops@example.com' }),
+    ).rejects.toMatchObject({ status: 409, code: 'LOCKSMITH_NOT_ACTIVE' });
+  });
+
+  it('lists jobs by state and text with a keyset cursor in either order', async () => {
+    const area = newArea();
+    const jobs = [await harness.book(area), await harness.book(area), await harness.book(area)];
+    await Promise.all(
+      jobs.map((j) => harness.jobWhen(j.id, (x) => x.state === 'FAILED', 'no locksmith here')),
+    );
+    const ids = jobs.map((j) => j.id);
+
+    const collect = async (sort: 'createdAt:asc' | 'createdAt:desc'): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await harness.call(dispatch.JobList, {
+          state: ['FAILED'],
+          sort,
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.items.map((j) => j.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return seen.filter((id) => ids.includes(id));
+    };
+    expect(await collect('createdAt:asc')).toEqual(ids);
+    expect(await collect('createdAt:desc')).toEqual([...ids].reverse());
+
+    const byCode = await harness.call(dispatch.JobList, { q: jobs[0]?.code ?? '', limit: 200 });
+    expect(byCode.items.map((j) => j.id)).toContain(jobs[0]?.id);
+    const none = await harness.call(dispatch.JobList, { q: 'nobody-has-this-name', limit: 10 });
+    expect(none.items).toEqual([]);
+    await expect(harness.call(dispatch.JobList, { cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+    });
+  });
+});

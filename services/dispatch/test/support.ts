@@ -1,0 +1,204 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  dispatch,
+  intake,
+  messaging,
+  registry,
+  type EventContract,
+  type EventData,
+  type ReplyOf,
+  type RequestOf,
+  type EndpointContract,
+} from '@trades/contracts';
+import { createRegistryService } from '@trades/locksmith-registry';
+import { call, startService, type NatsConnection, type RunningService } from '@trades/runtime';
+import { natsUrl, serviceEnv, waitFor } from '@trades/testkit';
+import pg from 'pg';
+import type { Static, TSchema } from 'typebox';
+import { dispatchService } from '../src/app.ts';
+
+export interface Point {
+  lat: number;
+  lng: number;
+}
+
+/** A place per test, far enough from the others (≈170 km) that their locksmiths never meet. */
+let nextArea = 0;
+export function newArea(): Point {
+  nextArea += 1;
+  return { lat: 39, lng: -120 + nextArea * 2 };
+}
+
+/** A point `km` kilometres east of `from`. */
+export function east(from: Point, km: number): Point {
+  return { lat: from.lat, lng: from.lng + km / (111.32 * Math.cos((from.lat * Math.PI) / 180)) };
+}
+
+/** Registry in-process with a geocoder that reads "lat,lng" addresses, so distances are exact. */
+export const testRegistry = createRegistryService({
+  geocoder: {
+    geocode: async (address: string) => {
+      const [lat, lng] = address.split(',').map(Number);
+      if (lat === undefined || lng === undefined || Number.isNaN(lat) || Number.isNaN(lng)) return null;
+      return { formatted: address, lat, lng, zip: '00000' };
+    },
+  },
+});
+
+export function startDispatch(env: Record<string, string> = {}): Promise<RunningService<unknown>> {
+  return startService(dispatchService, serviceEnv({ DISPATCH_TICK_MS: '50', ...env }));
+}
+
+export function startRegistry(): Promise<RunningService<unknown>> {
+  return startService(testRegistry, serviceEnv());
+}
+
+export interface Locksmith {
+  id: string;
+  name: string;
+  phone: string;
+}
+
+const runTag = String(Math.floor(Math.random() * 90) + 10);
+let phoneCounter = 0;
+
+export class Harness {
+  readonly nc: NatsConnection;
+  readonly db: pg.Pool;
+  readonly seen: { subject: string; data: unknown }[] = [];
+
+  private constructor(nc: NatsConnection, db: pg.Pool) {
+    this.nc = nc;
+    this.db = db;
+  }
+
+  static async open(): Promise<Harness> {
+    const nc = await connect({ servers: natsUrl() });
+    const db = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4 });
+    const harness = new Harness(nc, db);
+    const subscription = nc.subscribe('evt.dispatch.>');
+    void (async () => {
+      for await (const msg of subscription) {
+        const envelope: unknown = msg.json();
+        if (typeof envelope === 'object' && envelope !== null && 'data' in envelope) {
+          harness.seen.push({ subject: msg.subject, data: envelope.data });
+        }
+      }
+    })();
+    await nc.flush();
+    return harness;
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain();
+    await this.db.end();
+  }
+
+  call<E extends EndpointContract>(contract: E, request: RequestOf<E>): Promise<ReplyOf<E>> {
+    return call(this.nc, contract, request, { timeoutMs: 10_000 });
+  }
+
+  async publish<E extends EventContract>(contract: E, data: EventData<E>): Promise<void> {
+    const id = randomUUID();
+    await jetstream(this.nc).publish(
+      contract.subject,
+      JSON.stringify({ id, occurredAt: new Date().toISOString(), data }),
+      {
+        msgID: id,
+      },
+    );
+  }
+
+  /** Events of one kind seen so far, validated against their contract. */
+  events<S extends TSchema>(contract: EventContract<S>): Static<S>[] {
+    const out: Static<S>[] = [];
+    for (const event of this.seen) {
+      if (event.subject === contract.subject && contract.validate.check(event.data)) out.push(event.data);
+    }
+    return out;
+  }
+
+  async locksmith(at: Point, name = `Locksmith ${phoneCounter + 1}`): Promise<Locksmith> {
+    phoneCounter += 1;
+    const phone = `+1415${runTag}${String(phoneCounter).padStart(5, '0')}`;
+    const created = await this.call(registry.ProviderCreate, {
+      name,
+      phone,
+      services: ['home_lockout', 'car_lockout'],
+      address: `${at.lat},${at.lng}`,
+      radiusKm: 100,
+      actor: 'test',
+    });
+    return { id: created.id, name: created.name, phone: created.phone };
+  }
+
+  async book(at: Point, bookingId = `bk_${randomBytes(10).toString('hex')}`): Promise<dispatch.Job> {
+    await this.publish(intake.BookingReady, bookingData(at, bookingId));
+    return waitFor(async () => (await this.call(dispatch.JobByBooking, { bookingId })).job ?? undefined, {
+      what: 'the job',
+    });
+  }
+
+  async sms(
+    from: Locksmith,
+    body: string,
+    command: EventData<typeof messaging.SmsReceived>['command'],
+  ): Promise<void> {
+    await this.publish(messaging.SmsReceived, {
+      messageSid: `SM${randomBytes(16).toString('hex')}`,
+      from: from.phone,
+      providerId: from.id,
+      body,
+      command,
+      receivedAt: new Date().toISOString(),
+    });
+  }
+
+  job(id: string): Promise<dispatch.JobDetail> {
+    return this.call(dispatch.JobGet, { id });
+  }
+
+  /** Waits until the job satisfies `ready`, then returns it. */
+  jobWhen(
+    id: string,
+    ready: (job: dispatch.JobDetail) => boolean,
+    what: string,
+  ): Promise<dispatch.JobDetail> {
+    return waitFor(
+      async () => {
+        const job = await this.job(id);
+        return ready(job) ? job : undefined;
+      },
+      { what, timeoutMs: 20_000 },
+    );
+  }
+
+  /** Rows the dispatch outbox holds for a job and subject: what dispatch said, counted exactly. */
+  async outboxCount(subject: string, jobId: string): Promise<number> {
+    const result = await this.db.query<{ n: number }>(
+      `select count(*)::int as n from dispatch.outbox where subject = $1 and payload->'data'->>'jobId' = $2`,
+      [subject, jobId],
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+}
+
+export function bookingData(at: Point, bookingId: string): EventData<typeof intake.BookingReady> {
+  return {
+    bookingId,
+    trackingToken: randomBytes(12).toString('hex'),
+    serviceCode: 'home_lockout',
+    serviceName: 'Home lockout',
+    customer: { name: 'Dana Customer', phone: '+14155550100' },
+    address: { formatted: '1 Test Street, Springfield, IL 62701', lat: at.lat, lng: at.lng, zip: '62701' },
+    notes: 'Side door',
+    depositCents: 4900,
+    paymentIntentId: 'pi_test_123',
+    completedAt: new Date().toISOString(),
+  };
+}
+
+export const offersOfWave = (job: dispatch.JobDetail, wave: number): dispatch.Offer[] =>
+  job.offers.filter((o) => o.wave === wave);
