@@ -1,0 +1,162 @@
+// A customer books a locksmith in the real browser app against a running stack, with the
+// emulated Stripe test card, and lands on the live status page. Every page is screenshotted
+// under test-artifacts/e2e/ and checked with axe.
+//
+// It needs the platform and the customer UI already running:
+//   npm start                                   # gateway, services, emulators
+//   npm run build -w customer-ui && node scripts/serve-ui.ts --app customer-ui --port 3000
+// or E2E_BASE_URL pointing at such a stack. Without one the test fails and says so.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { AxeBuilder } from '@axe-core/playwright';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+const BASE_URL = (process.env['E2E_BASE_URL'] ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = join('test-artifacts', 'e2e');
+
+const CUSTOMER = {
+  address: '1 Market St, San Francisco, CA 94105',
+  service: /home lockout/i,
+  name: 'E2E Customer',
+  phone: '+14155550123',
+};
+
+/** Status headlines the page may show right after booking, whatever dispatch has done by then. */
+const STATUS_TITLES =
+  /Request received|Contacting nearby locksmiths|is taking your job|is on the way|Job done|Booking canceled|We couldn't find a locksmith|Your booking is in progress/;
+
+/** fetch() says only "fetch failed"; its cause says why (ECONNREFUSED, a timeout…). */
+function reason(error: unknown): string {
+  // Jest runs tests in a realm of their own, where `instanceof Error` misses Node's errors: read by shape.
+  const cause: unknown =
+    typeof error === 'object' && error !== null && 'cause' in error ? error.cause : error;
+  if (typeof cause === 'object' && cause !== null && 'message' in cause) return String(cause.message);
+  return String(cause);
+}
+
+/** Why the stack at BASE_URL can't be used, or null when its UI and API both answer. */
+async function stackProblem(): Promise<string | null> {
+  for (const [what, path] of [
+    ['the customer UI', '/'],
+    ['the customer API', '/api/services'],
+  ] as const) {
+    try {
+      const response = await fetch(`${BASE_URL}${path}`, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok)
+        return `${what} at ${BASE_URL}${path} answered ${response.status} ${response.statusText}`;
+    } catch (error) {
+      return `${what} at ${BASE_URL}${path} did not answer (${reason(error)})`;
+    }
+  }
+  return null;
+}
+
+describe('customer booking in the browser', () => {
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  const otherHosts: string[] = [];
+  const axeFindings: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('request', (request) => {
+      if (new URL(request.url()).origin !== new URL(BASE_URL).origin && !request.url().startsWith('data:')) {
+        otherHosts.push(request.url());
+      }
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** Saves the page as `<name>.png` and records every axe violation on it. */
+  async function check(name: string): Promise<void> {
+    // Fonts in and transitions over (a message fading in), so colours are final. A string, as
+    // this file is compiled without the DOM's types.
+    await page.evaluate(`(async () => {
+      await document.fonts.ready;
+      const finite = document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity);
+      await Promise.all(finite.map((a) => a.finished));
+    })()`);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    const { violations } = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+      .analyze();
+    for (const violation of violations) {
+      const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
+      axeFindings.push(`${name}: ${violation.id} (${violation.help}) at ${where}`);
+    }
+  }
+
+  it('books a home lockout with the test card and follows it on the live status page', async () => {
+    const problem = await stackProblem();
+    if (problem) {
+      throw new Error(
+        `No running stack to test against: ${problem}. Start the platform (npm start) and the customer UI ` +
+          `(npm run build -w customer-ui && node scripts/serve-ui.ts --app customer-ui --port 3000), ` +
+          `or set E2E_BASE_URL to one that runs.`,
+      );
+    }
+
+    await page.goto(BASE_URL);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await check('01-landing');
+
+    await page.getByRole('link', { name: 'Get a locksmith now' }).first().click();
+    await page.getByRole('heading', { name: 'Where do you need a locksmith?' }).waitFor();
+    await page.getByLabel('Street address').fill(CUSTOMER.address);
+    await check('02-location');
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await page.getByRole('heading', { name: 'What do you need?' }).waitFor();
+    await page.getByRole('radio', { name: CUSTOMER.service }).check();
+    await page.getByLabel('Your name').fill(CUSTOMER.name);
+    await page.getByLabel('Mobile number').fill(CUSTOMER.phone);
+    await check('03-service');
+    await page.getByRole('button', { name: 'Continue to deposit' }).click();
+
+    await page.getByRole('heading', { name: 'Hold your deposit' }).waitFor();
+    const testMode = page.getByText('TEST MODE — no real card is charged');
+    await testMode.or(page.getByText('Card details')).first().waitFor();
+    if (!(await testMode.isVisible())) {
+      throw new Error(
+        'The stack takes live Stripe payments; this test needs the Stripe emulator (TEST MODE).',
+      );
+    }
+    await page.getByRole('radio', { name: /Visa/ }).check();
+    await check('04-payment');
+    await page.getByRole('button', { name: /^Hold .* and book$/ }).click();
+
+    await page.waitForURL(/\/status\/[^/]+$/, { timeout: 30_000 });
+    const status = page.locator('[aria-live=polite]');
+    await status.getByRole('heading', { level: 2, name: STATUS_TITLES }).waitFor();
+    await expect(status.textContent()).resolves.toMatch(STATUS_TITLES);
+    await check('05-status');
+
+    expect(axeFindings).toEqual([]);
+    expect(otherHosts).toEqual([]);
+  }, 120_000);
+});
