@@ -19,6 +19,7 @@ import {
 export interface ServiceOffer {
   readonly code: string;
   readonly name: string;
+  readonly description?: string;
   readonly depositCents: number;
   readonly priceMinCents: number;
   readonly priceMaxCents: number;
@@ -56,8 +57,11 @@ export interface Completion {
   readonly trackingToken: string;
 }
 
-/** The steps of a booking, in order; the server names the one it expects next in a 409. */
-export const BOOKING_STEPS = ['location', 'service', 'payment', 'complete'] as const;
+/**
+ * The steps of a booking, in order; the server names the one it expects next in a 409
+ * (`start` when the request must be started again, `complete` when it already is complete).
+ */
+export const BOOKING_STEPS = ['start', 'location', 'service', 'payment', 'complete'] as const;
 export type BookingStep = (typeof BOOKING_STEPS)[number];
 
 export function isBookingStep(value: unknown): value is BookingStep {
@@ -108,9 +112,11 @@ export type Utm = Readonly<Record<string, string>>;
 
 function parseService(value: unknown, what: string): ServiceOffer {
   const o = asObject(value, what);
+  const description = optionalString(o, 'description', what);
   return {
     code: readString(o, 'code', what),
     name: readString(o, 'name', what),
+    ...(description ? { description } : {}),
     depositCents: readNumber(o, 'depositCents', what),
     priceMinCents: readNumber(o, 'priceMinCents', what),
     priceMaxCents: readNumber(o, 'priceMaxCents', what),

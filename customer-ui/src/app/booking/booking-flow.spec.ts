@@ -110,4 +110,42 @@ describe('BookingFlow', () => {
     expect(bed.session.getItem('booking.draft')).toBeNull();
     expect(flow.lastTrackingToken()).toBe('trk');
   });
+
+  it('takes a customer whose booking is already complete to its status page', async () => {
+    bed.session.setItem('booking.requestId', 'req-1');
+    const flow = load();
+    const intent = flow.preparePayment();
+    apiError(
+      await nextRequest(bed.http, 'POST', '/api/request/req-1/payment-intent'),
+      409,
+      'STEP_OUT_OF_ORDER',
+      'This booking is already complete.',
+      { expected: 'complete' },
+    );
+    const redirected = flow.redirectFor(await intent.catch((e: unknown) => e));
+    (await nextRequest(bed.http, 'POST', '/api/request/req-1/complete')).flush({
+      state: 'completed',
+      trackingToken: 'trk',
+    });
+
+    await expect(redirected).resolves.toBe(true);
+    expect(bed.router.url).toBe('/status/trk');
+  });
+
+  it('passes the server’s sentence on to the step it sends the customer back to', async () => {
+    bed.session.setItem('booking.requestId', 'req-1');
+    const flow = load();
+    const intent = flow.preparePayment();
+    apiError(
+      await nextRequest(bed.http, 'POST', '/api/request/req-1/payment-intent'),
+      409,
+      'STEP_OUT_OF_ORDER',
+      'Choose a service and give your name and mobile number first.',
+      { expected: 'service' },
+    );
+
+    await expect(flow.redirectFor(await intent.catch((e: unknown) => e))).resolves.toBe(true);
+    expect(bed.router.url).toBe('/book/service');
+    expect(flow.notice()).toBe('Choose a service and give your name and mobile number first.');
+  });
 });

@@ -43,11 +43,10 @@ export interface BookingDraft {
   readonly depositCents?: number;
 }
 
-const STEP_PATHS: Readonly<Record<BookingStep, string>> = {
+const STEP_PATHS: Readonly<Record<Exclude<BookingStep, 'start' | 'complete'>, string>> = {
   location: '/book/location',
   service: '/book/service',
   payment: '/book/payment',
-  complete: '/book/payment',
 };
 
 export const EXPIRED_NOTICE =
@@ -220,15 +219,36 @@ export class BookingFlow {
     if (apiError.is('STEP_OUT_OF_ORDER')) {
       const expected = apiError.details?.['expected'];
       if (isBookingStep(expected)) {
-        return this.router.navigateByUrl(STEP_PATHS[expected]);
+        switch (expected) {
+          case 'complete':
+            return this.showFinishedBooking();
+          case 'start':
+            return this.startOver(apiError.message);
+          default:
+            // The server's sentence says what to do first, e.g. "Tell us where you are first."
+            this.notice.set(apiError.message);
+            return this.router.navigateByUrl(STEP_PATHS[expected]);
+        }
       }
     }
-    if (apiError.status === 404 || apiError.code === 'MISSING_REQUEST') {
-      this.forgetRequest();
-      this.notice.set(EXPIRED_NOTICE);
-      return this.router.navigateByUrl(STEP_PATHS.location);
-    }
+    if (apiError.status === 404 || apiError.code === 'MISSING_REQUEST') return this.startOver(EXPIRED_NOTICE);
     return false;
+  }
+
+  private startOver(notice: string): Promise<boolean> {
+    this.forgetRequest();
+    this.notice.set(notice);
+    return this.router.navigateByUrl(STEP_PATHS.location);
+  }
+
+  /** The server says this booking is already complete: completing again (idempotent) gives its link. */
+  private async showFinishedBooking(): Promise<boolean> {
+    try {
+      const trackingToken = await this.complete();
+      return this.router.navigate(['/status', trackingToken], { replaceUrl: true });
+    } catch {
+      return this.startOver(EXPIRED_NOTICE);
+    }
   }
 
   private async checkStoredRequest(): Promise<boolean> {

@@ -10,7 +10,7 @@ const STEPS: readonly { key: ProgressStep; label: string; path: string }[] = [
   { key: 'payment', label: 'Deposit', path: '/book/payment' },
 ];
 
-/** The three booking steps; done ones link back so the customer can change an answer. */
+/** The three booking steps; done ones can link back so the customer can change an answer. */
 @Component({
   selector: 'app-booking-progress',
   imports: [MatIcon, RouterLink],
@@ -20,6 +20,8 @@ const STEPS: readonly { key: ProgressStep; label: string; path: string }[] = [
 })
 export class BookingProgress {
   readonly current = input.required<ProgressStep>();
+  /** Whether done steps link back; not once the deposit exists, as the server then fixes them. */
+  readonly linkBack = input(true);
   protected readonly steps = STEPS;
   protected readonly currentIndex = computed(() => STEPS.findIndex((step) => step.key === this.current()));
 }

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild
 import { form, FormField, FormRoot, required } from '@angular/forms/signals';
 import { MatButton } from '@angular/material/button';
 import { MatProgressSpinner } from '@angular/material/progress-spinner';
-import { Router, RouterLink } from '@angular/router';
+import { Router } from '@angular/router';
 
 import { toApiError } from '../api/api-error';
 import type { PaymentIntent } from '../api/booking-api';
@@ -33,7 +33,6 @@ type Phase = 'loading' | 'ready' | 'authorizing' | 'booking';
     MatButton,
     MatProgressSpinner,
     PageHeading,
-    RouterLink,
     StripeCard,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -48,6 +47,7 @@ export class PaymentStep {
   protected readonly formatPhone = formatPhone;
   protected readonly testCards = TEST_CARDS;
   protected readonly draft = this.flow.draft;
+  protected readonly notice = signal(this.flow.notice());
   protected readonly intent = signal<PaymentIntent | null>(null);
   protected readonly phase = signal<Phase>('loading');
   protected readonly loadError = signal<string | null>(null);
@@ -84,6 +84,7 @@ export class PaymentStep {
   );
 
   constructor() {
+    this.flow.notice.set(null);
     void this.load();
   }
 

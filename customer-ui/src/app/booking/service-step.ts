@@ -53,6 +53,7 @@ export class ServiceStep {
   protected readonly services = signal<readonly ServiceOffer[] | null>(null);
   protected readonly catalogError = signal<string | null>(null);
   protected readonly serverError = signal<string | null>(null);
+  protected readonly notice = signal(this.flow.notice());
 
   protected readonly model = signal({
     serviceCode: this.flow.draft().serviceCode ?? '',
@@ -95,6 +96,7 @@ export class ServiceStep {
   );
 
   constructor() {
+    this.flow.notice.set(null);
     void this.load();
   }
 
