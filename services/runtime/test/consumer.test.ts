@@ -28,7 +28,8 @@ let probe: RunningService<{ PROBE_HANDLER_DELAY_MS: number }>;
 beforeAll(async () => {
   await prepareProbe();
   nc = await connect({ servers: natsUrl() });
-  probe = await startService(probeService, serviceEnv());
+  // Dead letters and retries log errors on purpose; keep the test output for real failures.
+  probe = await startService(probeService, serviceEnv({ LOG_LEVEL: 'fatal' }));
 });
 
 afterAll(async () => {
