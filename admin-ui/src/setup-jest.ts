@@ -1,3 +1,8 @@
+import '@angular/compiler';
 import { setupZonelessTestEnv } from 'jest-preset-angular/setup-env/zoneless';
+import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 
-setupZonelessTestEnv();
+// jsdom runs no CSS animations: dialogs and snackbars must not wait for `animationend`.
+setupZonelessTestEnv({
+  extraProviders: [{ provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } }],
+});

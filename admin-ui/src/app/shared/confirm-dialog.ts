@@ -20,7 +20,7 @@ export interface ConfirmData {
       <p>{{ data.message }}</p>
     </mat-dialog-content>
     <mat-dialog-actions align="end">
-      <button matButton type="button" mat-dialog-close cdkFocusInitial>Keep as is</button>
+      <button matButton type="button" mat-dialog-close>Keep as is</button>
       <button
         matButton="filled"
         type="button"

@@ -11,10 +11,11 @@ import { AdminApi } from '../../core/admin-api';
 import { apiErrorMessage } from '../../core/api-error';
 import type { Dashboard, JobState, JobSummary } from '../../core/api-types';
 import { JOB_STATES } from '../../core/api-types';
-import { HumanizePipe, formatSeconds } from '../../shared/format';
+import { formatSeconds } from '../../shared/format';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 import { JobsFilters } from '../jobs/jobs-filters';
+import { ServiceNamePipe } from '../../shared/service-names';
 
 /** Jobs nobody has taken yet: these are the ones a customer is waiting on. */
 const WAITING: readonly JobState[] = ['CREATED', 'DISPATCHING', 'OFFERED'];
@@ -31,8 +32,8 @@ type Load =
 @Component({
   selector: 'app-dashboard',
   imports: [
+    ServiceNamePipe,
     DatePipe,
-    HumanizePipe,
     MatButtonModule,
     MatCardModule,
     MatIconModule,

@@ -27,6 +27,7 @@ import { AssignDialog } from './dialogs/assign-dialog';
 import type { RefundData, RefundRequest } from './dialogs/refund-dialog';
 import { RefundDialog } from './dialogs/refund-dialog';
 import { JOBS_REFRESH_MS } from './jobs-filters';
+import { ServiceNamePipe } from '../../shared/service-names';
 
 export interface Wave {
   wave: number;
@@ -62,6 +63,7 @@ const FINISHED: readonly JobState[] = ['COMPLETED', 'CANCELED', 'FAILED'];
 @Component({
   selector: 'app-job-detail',
   imports: [
+    ServiceNamePipe,
     CentsPipe,
     DatePipe,
     HumanizePipe,

@@ -24,10 +24,12 @@ import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 import { JOBS_REFRESH_MS, JobsFilters } from './jobs-filters';
+import { ServiceNamePipe } from '../../shared/service-names';
 
 @Component({
   selector: 'app-jobs-list',
   imports: [
+    ServiceNamePipe,
     DatePipe,
     FormsModule,
     HumanizePipe,

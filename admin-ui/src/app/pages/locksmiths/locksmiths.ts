@@ -18,19 +18,20 @@ import { AdminApi } from '../../core/admin-api';
 import type { Locksmith, LocksmithStatus } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
 import { columnsFor, injectScreenSize } from '../../shared/screen';
-import { HumanizePipe, SecondsPipe } from '../../shared/format';
+import { SecondsPipe } from '../../shared/format';
 import { Notifier } from '../../shared/notifier';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
 import type { LocksmithDialogData } from './locksmith-dialog';
 import { LocksmithDialog } from './locksmith-dialog';
+import { ServiceNamePipe } from '../../shared/service-names';
 
 type Availability = 'any' | 'yes' | 'no';
 
 @Component({
   selector: 'app-locksmiths',
   imports: [
-    HumanizePipe,
+    ServiceNamePipe,
     MatButtonModule,
     MatFormFieldModule,
     MatIconModule,

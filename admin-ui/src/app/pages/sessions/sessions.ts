@@ -14,6 +14,7 @@ import { CursorList } from '../../shared/cursor-list';
 import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { HumanizePipe } from '../../shared/format';
 import { StatePanel } from '../../shared/state-panel';
+import { ServiceNamePipe } from '../../shared/service-names';
 
 /** Where a visitor came from: the campaign source when tagged, else the referring site. */
 export function sessionSource(session: BookingSession): string {
@@ -36,6 +37,7 @@ export function sessionSource(session: BookingSession): string {
 @Component({
   selector: 'app-sessions',
   imports: [
+    ServiceNamePipe,
     DatePipe,
     HumanizePipe,
     MatButtonModule,

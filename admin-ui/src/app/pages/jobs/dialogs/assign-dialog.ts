@@ -23,7 +23,8 @@ import {
 import { AdminApi } from '../../../core/admin-api';
 import { apiErrorMessage } from '../../../core/api-error';
 import type { Locksmith } from '../../../core/api-types';
-import { HumanizePipe } from '../../../shared/format';
+
+import { ServiceNamePipe } from '../../../shared/service-names';
 
 export interface AssignData {
   jobCode: string;
@@ -34,7 +35,7 @@ export interface AssignData {
 @Component({
   selector: 'app-assign-dialog',
   imports: [
-    HumanizePipe,
+    ServiceNamePipe,
     MatButtonModule,
     MatDialogModule,
     MatFormFieldModule,
@@ -47,7 +48,7 @@ export interface AssignData {
     <h2 mat-dialog-title>Assign job {{ data.jobCode }}</h2>
     <mat-dialog-content>
       <p class="muted">
-        The locksmith gets the job directly, without an offer. Service: {{ data.serviceCode | humanize }}.
+        The locksmith gets the job directly, without an offer. Service: {{ data.serviceCode | serviceName }}.
       </p>
       <mat-form-field appearance="outline" subscriptSizing="dynamic" class="search">
         <mat-label>Find a locksmith</mat-label>
