@@ -10,7 +10,10 @@ for (const { definition } of SERVICES) {
   const orm = await ormFor(definition, DATABASE_URL);
   try {
     const applied = await migrate(orm, definition.schema);
-    log.info({ schema: definition.schema, applied }, applied.length ? 'migrations applied' : 'schema up to date');
+    log.info(
+      { schema: definition.schema, applied },
+      applied.length ? 'migrations applied' : 'schema up to date',
+    );
   } catch (error) {
     failed = true;
     log.error({ err: error, schema: definition.schema }, 'migration failed; nothing of it was applied');

@@ -1,5 +1,12 @@
 // Creates or updates the JetStream streams and durable consumers declared in the contracts package.
-import { BaseConfig, ConfigError, connectNats, createLogger, loadConfig, provisionJetStream } from '@trades/runtime';
+import {
+  BaseConfig,
+  ConfigError,
+  connectNats,
+  createLogger,
+  loadConfig,
+  provisionJetStream,
+} from '@trades/runtime';
 
 let config;
 try {

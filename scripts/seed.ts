@@ -13,7 +13,9 @@ try {
 const log = createLogger('seed', config.LOG_LEVEL);
 const nc = await connectNats(config.NATS_URL, 'seed', log);
 try {
-  const result = await seedDemoLocksmiths((contract, request) => call(nc, contract, request, { timeoutMs: 15_000 }));
+  const result = await seedDemoLocksmiths((contract, request) =>
+    call(nc, contract, request, { timeoutMs: 15_000 }),
+  );
   log.info(result, `demo locksmiths: ${result.created} created, ${result.skipped} already there`);
 } catch (error) {
   log.error({ err: error }, 'seeding demo data failed');

@@ -87,7 +87,9 @@ function runStep(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<
     });
     pipeLines(name, child.stdout);
     pipeLines(name, child.stderr);
-    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${name} failed (exit ${code})`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${name} failed (exit ${code})`)),
+    );
   });
 }
 
@@ -124,7 +126,9 @@ async function shutdown(code: number): Promise<never> {
   if (shuttingDown) process.exit(code);
   shuttingDown = true;
   say('stopping everything…');
-  const children = supervised.map((s) => s.child).filter((c): c is ChildProcess => !!c && c.exitCode === null);
+  const children = supervised
+    .map((s) => s.child)
+    .filter((c): c is ChildProcess => !!c && c.exitCode === null);
   await Promise.all(
     children.reverse().map(
       (child) =>
@@ -149,7 +153,9 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   if (!useEmulators && !process.env['STRIPE_SECRET_KEY']) {
-    throw new Error('EMULATORS=none needs the real providers\' keys: set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER.');
+    throw new Error(
+      "EMULATORS=none needs the real providers' keys: set STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER.",
+    );
   }
   const database = await ensureDatabase(ROOT, say);
   cleanups.push(database.stop);
@@ -181,7 +187,10 @@ try {
     FRONTEND_URL: process.env['FRONTEND_URL'] ?? `http://localhost:${CUSTOMER_PORT}`,
     ADMIN_URL: process.env['ADMIN_URL'] ?? `http://localhost:${ADMIN_PORT}`,
     ...(useEmulators
-      ? { STRIPE_API_BASE: `http://127.0.0.1:${STRIPE_PORT}`, TWILIO_API_BASE: `http://127.0.0.1:${TWILIO_PORT}` }
+      ? {
+          STRIPE_API_BASE: `http://127.0.0.1:${STRIPE_PORT}`,
+          TWILIO_API_BASE: `http://127.0.0.1:${TWILIO_PORT}`,
+        }
       : {}),
   };
 
@@ -208,7 +217,10 @@ try {
     });
   }
   for (const service of SERVICES) {
-    supervise(service.dir, [`services/${service.dir}/src/main.ts`], { ...env, HTTP_PORT: String(service.httpPort) });
+    supervise(service.dir, [`services/${service.dir}/src/main.ts`], {
+      ...env,
+      HTTP_PORT: String(service.httpPort),
+    });
   }
   supervise('gateway', ['gateway/src/main.ts'], { ...env, PORT: String(GATEWAY_PORT) });
 
@@ -217,8 +229,32 @@ try {
   else if (existsSync(join(ROOT, 'scripts', 'seed.ts'))) await runStep('seed', ['scripts/seed.ts'], env);
 
   await Promise.all(uiBuilds);
-  supervise('customer-ui', ['scripts/serve-ui.ts', '--app', 'customer-ui', '--port', String(CUSTOMER_PORT), '--gateway', `http://127.0.0.1:${GATEWAY_PORT}`], env);
-  supervise('admin-ui', ['scripts/serve-ui.ts', '--app', 'admin-ui', '--port', String(ADMIN_PORT), '--gateway', `http://127.0.0.1:${GATEWAY_PORT}`], env);
+  supervise(
+    'customer-ui',
+    [
+      'scripts/serve-ui.ts',
+      '--app',
+      'customer-ui',
+      '--port',
+      String(CUSTOMER_PORT),
+      '--gateway',
+      `http://127.0.0.1:${GATEWAY_PORT}`,
+    ],
+    env,
+  );
+  supervise(
+    'admin-ui',
+    [
+      'scripts/serve-ui.ts',
+      '--app',
+      'admin-ui',
+      '--port',
+      String(ADMIN_PORT),
+      '--gateway',
+      `http://127.0.0.1:${GATEWAY_PORT}`,
+    ],
+    env,
+  );
 
   const lines = [
     '',

@@ -33,7 +33,11 @@ export async function ensureDatabase(repoRoot: string, say: (line: string) => vo
   const local = 'postgres://postgres@127.0.0.1:5432/postgres';
   if (await reachable(local, 5432)) {
     await createDatabaseIfMissing(local, 'trades');
-    return { url: 'postgres://postgres@127.0.0.1:5432/trades', source: 'local PostgreSQL on 5432', stop: async () => undefined };
+    return {
+      url: 'postgres://postgres@127.0.0.1:5432/trades',
+      source: 'local PostgreSQL on 5432',
+      stop: async () => undefined,
+    };
   }
 
   say('no PostgreSQL on 127.0.0.1:5432: starting an embedded one (data in .data/postgres)');
@@ -96,7 +100,8 @@ export async function ensureNats(repoRoot: string, say: (line: string) => void):
   say(`no NATS on 127.0.0.1:4222: starting ${binary} with JetStream (data in .data/nats)`);
   const child = spawn(binary, ['-a', '127.0.0.1', '-p', '4222', '-js', '-sd', dir], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
-    if (await reachable(local, 4222, 200)) return { url: local, source: 'nats-server started by npm start', process: child };
+    if (await reachable(local, 4222, 200))
+      return { url: local, source: 'nats-server started by npm start', process: child };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();

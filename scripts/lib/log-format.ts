@@ -1,7 +1,14 @@
 // Makes the services' JSON log lines readable in a terminal, keeping every field. Errors show as
 // `Type: message`; set LOG_STACKS=1 to see their stacks too.
 const SKIP = new Set(['time', 'level', 'msg', 'service', 'name', 'pid', 'hostname', 'v']);
-const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -30,12 +37,17 @@ export function formatLogLine(line: string): string {
         ? new Date(rawTime).toISOString().slice(11, 19)
         : '';
   const rawLevel = record['level'];
-  const level = (typeof rawLevel === 'number' ? (LEVELS[rawLevel] ?? String(rawLevel)) : String(rawLevel ?? 'info'))
+  const level = (
+    typeof rawLevel === 'number' ? (LEVELS[rawLevel] ?? String(rawLevel)) : String(rawLevel ?? 'info')
+  )
     .toUpperCase()
     .padEnd(5);
   const rest = Object.entries(record)
     .filter(([k]) => !SKIP.has(k))
-    .map(([k, v]) => `${k}=${isRecord(v) && (k === 'err' || k === 'error') ? formatError(v) : typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(
+      ([k, v]) =>
+        `${k}=${isRecord(v) && (k === 'err' || k === 'error') ? formatError(v) : typeof v === 'string' ? v : JSON.stringify(v)}`,
+    )
     .join(' ');
   return `${time} ${level} ${String(record['msg'] ?? '')}${rest ? `  ${rest}` : ''}`;
 }

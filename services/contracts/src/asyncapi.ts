@@ -17,7 +17,9 @@ function eventPayload(event: EventContract): Json {
   return {
     ...envelope,
     properties: {
-      ...(typeof properties === 'object' && properties !== null && !Array.isArray(properties) ? properties : {}),
+      ...(typeof properties === 'object' && properties !== null && !Array.isArray(properties)
+        ? properties
+        : {}),
       data: plain(event.schema),
     },
   };
@@ -42,7 +44,10 @@ export function buildAsyncApi(version: string): Json {
       headers: {
         type: 'object',
         properties: {
-          'Nats-Msg-Id': { type: 'string', description: 'The event id (outbox row id); JetStream drops duplicates' },
+          'Nats-Msg-Id': {
+            type: 'string',
+            description: 'The event id (outbox row id); JetStream drops duplicates',
+          },
           'X-Correlation-Id': { type: 'string' },
         },
       },

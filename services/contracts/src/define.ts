@@ -26,7 +26,10 @@ function compiled<S extends TSchema>(schema: S): SchemaCheck<Static<S>> {
   const get = (): Validator => (validator ??= Compile(schema));
   return {
     check: (value: unknown): value is Static<S> => get().Check(value),
-    errors: (value: unknown) => get().Errors(value).map((e) => `${e.instancePath || '/'} ${e.message}`),
+    errors: (value: unknown) =>
+      get()
+        .Errors(value)
+        .map((e) => `${e.instancePath || '/'} ${e.message}`),
   };
 }
 
@@ -63,13 +66,27 @@ const ENDPOINT_SUBJECT = /^svc\.([a-z]+)\.([a-z_]+(?:\.[a-z_]+)*)$/;
 /** Stream holding every event of one owner: `EVT_<OWNER>` with subjects `evt.<owner>.>`. */
 export const streamOf = (owner: ServiceName): string => `EVT_${owner.toUpperCase()}`;
 
-export function defineEvent<S extends TSchema>(subject: string, description: string, schema: S): EventContract<S> {
+export function defineEvent<S extends TSchema>(
+  subject: string,
+  description: string,
+  schema: S,
+): EventContract<S> {
   const match = EVENT_SUBJECT.exec(subject);
   const owner = match?.[1];
   if (!match || !isServiceName(owner)) {
-    throw new Error(`event subject ${subject} must be evt.<owner>.<aggregate>.<fact>.v<N> with a known owner`);
+    throw new Error(
+      `event subject ${subject} must be evt.<owner>.<aggregate>.<fact>.v<N> with a known owner`,
+    );
   }
-  return { kind: 'event', subject, owner, stream: streamOf(owner), description, schema, validate: compiled(schema) };
+  return {
+    kind: 'event',
+    subject,
+    owner,
+    stream: streamOf(owner),
+    description,
+    schema,
+    validate: compiled(schema),
+  };
 }
 
 export function defineEndpoint<Req extends TSchema, Rep extends TSchema>(

@@ -63,7 +63,10 @@ export default async function globalSetup(): Promise<void> {
       cleanup.push(async () => local.stop());
     } else if (containerRuntimeAvailable()) {
       const { GenericContainer } = await import('testcontainers');
-      const container = await new GenericContainer('nats:2.12.3-alpine').withCommand(['-js']).withExposedPorts(4222).start();
+      const container = await new GenericContainer('nats:2.12.3-alpine')
+        .withCommand(['-js'])
+        .withExposedPorts(4222)
+        .start();
       natsUrl = `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
       cleanup.push(async () => void (await container.stop()));
     } else {

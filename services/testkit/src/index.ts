@@ -9,7 +9,8 @@ export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
 export function databaseUrl(): string {
   const url = process.env['DATABASE_URL'];
-  if (!url) throw new Error('DATABASE_URL is not set: run tests through jest so the global setup provides it');
+  if (!url)
+    throw new Error('DATABASE_URL is not set: run tests through jest so the global setup provides it');
   return url;
 }
 
@@ -98,7 +99,10 @@ export function spawnNode(script: string, env: Record<string, string>): ChildSer
     output: () => text,
     exited,
     waitForOutput: (pattern, timeoutMs = 20_000) =>
-      waitFor(() => pattern.exec(text)?.[0], { timeoutMs, what: `output ${pattern} from ${script}:\n${text}` }),
+      waitFor(() => pattern.exec(text)?.[0], {
+        timeoutMs,
+        what: `output ${pattern} from ${script}:\n${text}`,
+      }),
     kill: (signal = 'SIGTERM') => void child.kill(signal),
   };
 }

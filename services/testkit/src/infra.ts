@@ -27,7 +27,8 @@ export function reachable(url: string, defaultPort: number, timeoutMs = 1_500): 
  * that accepts and never answers, so ask in a child process with a hard timeout.
  */
 export function containerRuntimeAvailable(): boolean {
-  const socket = process.env['DOCKER_HOST'] ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : '');
+  const socket =
+    process.env['DOCKER_HOST'] ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : '');
   if (!socket) return false;
   const probe = spawnSync(
     process.execPath,
@@ -41,12 +42,16 @@ export function containerRuntimeAvailable(): boolean {
 }
 
 /** Starts the machine's `nats-server` with JetStream on a free port, for when no NATS is reachable. */
-export async function startLocalNatsServer(port: number): Promise<{ url: string; stop: () => void } | undefined> {
+export async function startLocalNatsServer(
+  port: number,
+): Promise<{ url: string; stop: () => void } | undefined> {
   const which = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
   const binary = which.stdout.trim();
   if (!binary) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'nats-js-'));
-  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
+    stdio: 'ignore',
+  });
   const url = `nats://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     if (await reachable(url, port, 200)) return { url, stop: () => child.kill('SIGTERM') };

@@ -5,7 +5,12 @@ import { intakeService } from '@trades/intake';
 import { registryService } from '@trades/locksmith-registry';
 import { messagingService } from '@trades/messaging';
 import { paymentsService } from '@trades/payments';
-import { DEVELOPMENT_DEFAULTS, startService, type RunningService, type ServiceDefinition } from '@trades/runtime';
+import {
+  DEVELOPMENT_DEFAULTS,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+} from '@trades/runtime';
 import type { TProperties } from 'typebox';
 import { startStripeEmulator, type StripeEmulator } from '@trades/stripe-emulator';
 import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
@@ -110,7 +115,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   async function stopAll(): Promise<void> {
     await gateway.close();
-    for (const running of services.values()) await Promise.all(running.map((s) => s.stop('test stack stopped')));
+    for (const running of services.values())
+      await Promise.all(running.map((s) => s.stop('test stack stopped')));
     await stripe.close();
     await twilio.close();
   }
