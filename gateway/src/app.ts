@@ -87,7 +87,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(healthRoutes);
   await fastify.register(catalogRoutes);
   await fastify.register(bookingRoutes);
-  await fastify.register(adminRoutes, { prefix: '/api/admin' });
+  await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
   await fastify.register(twilioWebhooks);
 };

@@ -15,6 +15,13 @@ export const GatewayConfigSchema = {
   PUBLIC_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
   NATS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   SHUTDOWN_TIMEOUT_MS: BaseConfig.SHUTDOWN_TIMEOUT_MS,
+  // Operator access (plugins/admin-auth.ts): Cloudflare Access when both CF_ACCESS_* are set, else the
+  // local login. Empty means unset; the plugin refuses to start when the chosen mode lacks what it needs.
+  ADMIN_EMAIL: Type.String({ default: '', description: 'Local operator login: the operator email' }),
+  ADMIN_PASSWORD: Type.String({ default: '', description: 'Local operator login: the password' }),
+  ADMIN_SESSION_SECRET: Type.String({ default: '', description: 'HMAC key for local operator session cookies (32+ chars)' }),
+  CF_ACCESS_TEAM_DOMAIN: Type.String({ default: '', description: 'Cloudflare Access team domain, e.g. acme.cloudflareaccess.com' }),
+  CF_ACCESS_AUD: Type.String({ default: '', description: "Cloudflare Access application audience (AUD) tag" }),
 };
 
 export type GatewayConfig = Static<ReturnType<typeof Type.Object<typeof GatewayConfigSchema>>>;

@@ -1,15 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { GatewayConfig } from '../../config.ts';
+import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugins/admin-auth.ts';
+import audit from '../../plugins/audit.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
 import sessions from './sessions.ts';
 
+export interface AdminRoutesOptions {
+  config: GatewayConfig;
+  /** Replaces what the configuration says about access (tests: a local Cloudflare key set). */
+  auth?: AdminAuthOptions;
+}
+
 /**
  * Everything under /api/admin. Operator authentication (Cloudflare Access JWT, or the local operator
- * session) is enforced here, once, for every route registered below.
+ * session) is enforced here, once, for every route registered below: the auth hook is added to this
+ * scope before any route file is registered, and every mutating request is written to the audit log.
  */
-const admin: FastifyPluginAsyncTypebox = async (app) => {
+const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
+  await app.register(adminAuth, options.auth ?? adminAuthOptions(options.config));
+  await app.register(audit);
   await app.register(jobs);
   await app.register(dashboard);
   await app.register(locksmiths);

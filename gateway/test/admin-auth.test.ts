@@ -1,0 +1,296 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import cookie from '@fastify/cookie';
+import { connect } from '@nats-io/transport-node';
+import { DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
+import { natsUrl, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
+import Fastify, { type FastifyInstance, type HTTPMethods, type LightMyRequestResponse } from 'fastify';
+import { createLocalJWKSet, exportJWK, SignJWT } from 'jose';
+import { loadGatewayConfig } from '../src/config.ts';
+import adminAuth, { createSessionToken, SESSION_COOKIE } from '../src/plugins/admin-auth.ts';
+import { actionOf, summarize } from '../src/plugins/audit.ts';
+import errors from '../src/plugins/errors.ts';
+import { buildServer } from '../src/server.ts';
+
+const EMAIL = DEVELOPMENT_DEFAULTS['ADMIN_EMAIL'] ?? '';
+const PASSWORD = DEVELOPMENT_DEFAULTS['ADMIN_PASSWORD'] ?? '';
+const SECRET = DEVELOPMENT_DEFAULTS['ADMIN_SESSION_SECRET'] ?? '';
+const SOME_ID = '7d0c5b7e-0d7b-4c55-9a57-5d1f2f0c9b11';
+
+let nc: NatsConnection;
+let gateway: ReturnType<typeof buildServer>;
+const routes: { method: HTTPMethods; url: string }[] = [];
+let ipCounter = 0;
+/** Each test signs in from its own address so the login rate limit of one does not touch another. */
+const freshIp = (): string => `10.1.0.${++ipCounter}`;
+
+function sessionCookie(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
+  if (!cookie) throw new Error('no session cookie');
+  return `${SESSION_COOKIE}=${cookie.value}`;
+}
+
+async function login(ip = freshIp()): Promise<string> {
+  const response = await gateway.inject({
+    method: 'POST',
+    url: '/api/admin/login',
+    remoteAddress: ip,
+    payload: { email: EMAIL, password: PASSWORD },
+  });
+  expect(response.statusCode).toBe(204);
+  return sessionCookie(response);
+}
+
+beforeAll(async () => {
+  await resetJetStream();
+  nc = await connect({ servers: natsUrl() });
+  const config = loadGatewayConfig(
+    serviceEnv({ PORT: '0', ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD, ADMIN_SESSION_SECRET: SECRET }),
+  );
+  gateway = buildServer(config, { natsConnection: nc });
+  gateway.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  await gateway.ready();
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await nc?.drain();
+});
+
+describe('the /api/admin boundary', () => {
+  it('answers every admin route but the login with 401 UNAUTHENTICATED when nobody signed in', async () => {
+    const adminRoutes = routes.filter((r) => r.url.startsWith('/api/admin') && r.url !== '/api/admin/login');
+    expect(adminRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining([
+        'GET /api/admin/me',
+        'POST /api/admin/logout',
+        'GET /api/admin/audit',
+        'GET /api/admin/jobs',
+        'GET /api/admin/jobs/:id',
+        'POST /api/admin/jobs/:id/assign',
+        'POST /api/admin/jobs/:id/dispatch',
+        'POST /api/admin/jobs/:id/refund',
+        'GET /api/admin/dashboard',
+      ]),
+    );
+    for (const route of adminRoutes) {
+      const url = route.url.replace(/:[A-Za-z]+/g, SOME_ID);
+      const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
+      // Injected as the method says, with a body the route would otherwise reject: authentication comes first.
+      const response = await gateway.inject({
+        method: route.method,
+        url,
+        ...(hasBody ? { payload: { nonsense: true } } : {}),
+      });
+      expect({ route: `${route.method} ${route.url}`, status: response.statusCode }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 401,
+      });
+      if (route.method !== 'HEAD') expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('refuses a forged, expired or foreign session cookie', async () => {
+    const forged = createSessionToken(EMAIL, 'not-the-secret-but-long-enough-0123456789', 3600);
+    const expired = createSessionToken(EMAIL, SECRET, 60, Date.now() - 3_600_000);
+    const otherOperator = createSessionToken('someone@else.example', SECRET, 3600);
+    for (const token of [forged, expired, otherOperator, 'garbage', `${forged.split('.')[0]}.`]) {
+      const response = await gateway.inject({
+        method: 'GET',
+        url: '/api/admin/me',
+        cookies: { [SESSION_COOKIE]: token },
+      });
+      expect(response.statusCode).toBe(401);
+    }
+  });
+});
+
+describe('local operator login', () => {
+  it('signs in with a strict httpOnly cookie, tells who is signed in, and signs out', async () => {
+    const response = await gateway.inject({
+      method: 'POST',
+      url: '/api/admin/login',
+      remoteAddress: freshIp(),
+      payload: { email: EMAIL.toUpperCase(), password: PASSWORD },
+    });
+    expect(response.statusCode).toBe(204);
+    const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/admin' });
+    expect(cookie?.maxAge).toBeGreaterThan(0);
+
+    const me = await gateway.inject({
+      method: 'GET',
+      url: '/api/admin/me',
+      headers: { cookie: sessionCookie(response) },
+    });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({ email: EMAIL, via: 'local' });
+
+    const out = await gateway.inject({
+      method: 'POST',
+      url: '/api/admin/logout',
+      headers: { cookie: sessionCookie(response) },
+    });
+    expect(out.statusCode).toBe(204);
+    const cleared = out.cookies.find((c) => c.name === SESSION_COOKIE);
+    expect(cleared?.value).toBe('');
+  });
+
+  it('rejects a wrong password with 401 and limits attempts to 5 a minute per address', async () => {
+    const ip = freshIp();
+    const attempt = () =>
+      gateway.inject({
+        method: 'POST',
+        url: '/api/admin/login',
+        remoteAddress: ip,
+        payload: { email: EMAIL, password: 'wrong-password' },
+      });
+    for (let i = 0; i < 5; i++) {
+      const response = await attempt();
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    // Another address is not affected.
+    await login();
+  });
+
+  it('answers a malformed login with 400, never 5xx', async () => {
+    const response = await gateway.inject({
+      method: 'POST',
+      url: '/api/admin/login',
+      remoteAddress: freshIp(),
+      payload: { email: 42 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('the audit log', () => {
+  it('records a mutating admin call with the operator, target, status and a payload summary', async () => {
+    const cookie = await login();
+    const response = await gateway.inject({
+      method: 'POST',
+      url: `/api/admin/jobs/${SOME_ID}/dispatch`,
+      headers: { cookie },
+      payload: { action: 'cancel', reason: 'customer called to cancel' },
+    });
+    const status = response.statusCode;
+    const entry = await waitFor(
+      async () => {
+        const audit = await gateway.inject({
+          method: 'GET',
+          url: '/api/admin/audit?limit=20',
+          headers: { cookie },
+        });
+        expect(audit.statusCode).toBe(200);
+        const items: { target: string | null; action: string }[] = audit.json<{
+          items: { target: string | null; action: string }[];
+        }>().items;
+        return items.find((i) => i.target === SOME_ID && i.action === 'jobs.dispatch');
+      },
+      { what: 'the audit entry' },
+    );
+    expect(entry).toMatchObject({
+      operator: EMAIL,
+      via: 'local',
+      action: 'jobs.dispatch',
+      method: 'POST',
+      path: `/api/admin/jobs/${SOME_ID}/dispatch`,
+      target: SOME_ID,
+      status,
+      summary: { action: 'cancel', reason: 'customer called to cancel' },
+    });
+  });
+
+  it('names actions after their routes and keeps secrets and phone numbers out of summaries', () => {
+    expect(actionOf('POST', '/api/admin/jobs/:id/assign')).toBe('jobs.assign');
+    expect(actionOf('POST', '/api/admin/locksmiths')).toBe('locksmiths.create');
+    expect(actionOf('PATCH', '/api/admin/locksmiths/:id')).toBe('locksmiths.update');
+    expect(
+      summarize({
+        password: 'hunter2',
+        phone: '+14155550142',
+        services: ['a', 'b'],
+        address: { x: 1 },
+        n: 3,
+      }),
+    ).toEqual({
+      password: '[redacted]',
+      phone: '***0142',
+      services: '[2 items]',
+      address: '[object]',
+      n: 3,
+    });
+  });
+});
+
+describe('Cloudflare Access', () => {
+  const TEAM = 'acme.cloudflareaccess.com';
+  const AUD = 'a1b2c3-access-application-aud';
+  let app: FastifyInstance;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  const token = (claims: { aud?: string; iss?: string; email?: string; expiresIn?: string } = {}) =>
+    new SignJWT(claims.email === undefined ? { email: 'ops@acme.example' } : { email: claims.email })
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+      .setIssuer(claims.iss ?? `https://${TEAM}`)
+      .setAudience(claims.aud ?? AUD)
+      .setIssuedAt()
+      .setExpirationTime(claims.expiresIn ?? '5m')
+      .sign(privateKey);
+
+  beforeAll(async () => {
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256' };
+    app = Fastify();
+    await app.register(cookie);
+    await app.register(errors);
+    await app.register(
+      async (scope) => {
+        await scope.register(adminAuth, {
+          cloudflare: { teamDomain: TEAM, audience: AUD, keys: createLocalJWKSet({ keys: [jwk] }) },
+          secureCookies: true,
+        });
+      },
+      { prefix: '/api/admin' },
+    );
+    await app.ready();
+  });
+  afterAll(async () => app?.close());
+
+  const me = async (assertion?: string) =>
+    app.inject({
+      method: 'GET',
+      url: '/api/admin/me',
+      headers: assertion ? { 'cf-access-jwt-assertion': assertion } : {},
+    });
+
+  it('lets in an operator with a valid Access token', async () => {
+    const response = await me(await token());
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ email: 'ops@acme.example', via: 'cloudflare' });
+  });
+
+  it('refuses a missing token, another audience or issuer, an expired token, or no email', async () => {
+    expect((await me()).statusCode).toBe(401);
+    expect((await me(await token({ aud: 'another-app' }))).statusCode).toBe(401);
+    expect((await me(await token({ iss: 'https://evil.cloudflareaccess.com' }))).statusCode).toBe(401);
+    expect((await me(await token({ expiresIn: '-1m' }))).statusCode).toBe(401);
+    expect((await me(await token({ email: '' }))).json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('turns the local login off', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/admin/login',
+      payload: { email: EMAIL, password: PASSWORD },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ code: 'LOCAL_LOGIN_DISABLED' });
+  });
+});
