@@ -80,6 +80,13 @@ export const MessageList = defineEndpoint(
 
 const TwilioForm = Type.Object({
   url: Type.String({ description: 'The public URL Twilio signed (BASE_URL + path)' }),
+  receivedUrl: Type.Optional(
+    Type.String({
+      description:
+        'The URL as the gateway was reached (scheme and host from X-Forwarded-* behind a proxy); checked when the ' +
+        'signature does not match `url`, e.g. a local stack whose BASE_URL is not where the gateway listens',
+    }),
+  ),
   signature: Type.String(),
   params: Type.Record(Type.String(), Type.String()),
 });

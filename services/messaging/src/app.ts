@@ -1,6 +1,14 @@
-import { messaging } from '@trades/contracts';
-import { defineService, endpoint } from '@trades/runtime';
+import { defineService } from '@trades/runtime';
+import Type from 'typebox';
+import { createTwilioClient } from './adapters/twilio-client.ts';
+import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
+import { queryEndpoints } from './handlers/queries.ts';
+import { webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
+import { createSender } from './sender.ts';
+
+/** How often pending messages are looked for (a message queued by a consumer waits at most this long). */
+const SEND_POLL_MS = 200;
 
 /** Messaging: every SMS in and out with its delivery status, opt-outs and the email log. */
 export const messagingService = defineService({
@@ -8,20 +16,44 @@ export const messagingService = defineService({
   version: '0.1.0',
   description: 'SMS in and out through Twilio, delivery status, opt-outs, email',
   schema: 'messaging',
-  config: {},
+  config: {
+    TWILIO_ACCOUNT_SID: Type.String({ pattern: '^AC', description: 'Twilio account SID' }),
+    TWILIO_AUTH_TOKEN: Type.String({ minLength: 8, description: 'Twilio auth token (signs webhooks)' }),
+    TWILIO_PHONE_NUMBER: Type.String({
+      pattern: '^\\+[1-9][0-9]{6,14}$',
+      description: 'The number texts come from',
+    }),
+    TWILIO_API_BASE: Type.Optional(
+      Type.String({ description: 'A Twilio stand-in (the emulator); unset → Twilio' }),
+    ),
+  },
   entities: [],
   migrations,
-  setup: (ctx) => ({
-    endpoints: [
-      endpoint(messaging.MessagingStats, async () => {
-        const [row] = await ctx.orm.em
-          .fork()
-          .execute<{ n: number }[]>(
-            `select count(*)::int as n from messaging.message where created_at > now() - interval '1 hour'`,
-          );
-        return { smsLastHour: row?.n ?? 0 };
-      }),
-    ],
-    consumers: [],
-  }),
+  setup: (ctx) => {
+    const client = createTwilioClient({
+      accountSid: ctx.config.TWILIO_ACCOUNT_SID,
+      authToken: ctx.config.TWILIO_AUTH_TOKEN,
+      apiBase: ctx.config.TWILIO_API_BASE,
+    });
+    const sender = createSender(ctx, {
+      client,
+      statusCallback: `${ctx.config.BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`,
+    });
+    ctx.every('send-pending-sms', SEND_POLL_MS, async () => {
+      sender.kick();
+      await sender.idle();
+    });
+    const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER };
+    return {
+      endpoints: [
+        ...webhookEndpoints(ctx, {
+          authToken: ctx.config.TWILIO_AUTH_TOKEN,
+          phoneNumber: ctx.config.TWILIO_PHONE_NUMBER,
+        }),
+        ...queryEndpoints(ctx),
+      ],
+      consumers: [dispatchConsumer(out), providersConsumer(out)],
+      onStop: () => sender.idle(),
+    };
+  },
 });

@@ -1,0 +1,87 @@
+// Every text the platform sends, in one place: short (one SMS segment where possible), plain ASCII,
+// and always saying what the reader can reply.
+
+const firstName = (fullName: string): string => fullName.trim().split(/\s+/)[0] ?? fullName;
+const km = (distance: number): string => `${distance.toFixed(1)} km`;
+
+export interface OfferText {
+  jobCode: string;
+  serviceName: string;
+  area: string;
+  distanceKm: number;
+  expiresInMinutes: number;
+}
+
+export const templates = {
+  offer: (o: OfferText): string =>
+    `Job ${o.jobCode}: ${o.serviceName} near ${o.area}, ${km(o.distanceKm)}. ` +
+    `Reply YES ${o.jobCode} (or YES 20 for a 20 min ETA) or NO. Expires in ${o.expiresInMinutes} min.`,
+
+  jobAssignedToLocksmith: (j: {
+    jobCode: string;
+    serviceName: string;
+    address: string;
+    customerName: string;
+    customerPhone: string;
+    notes: string | null;
+  }): string =>
+    `You got job ${j.jobCode}: ${j.serviceName} at ${j.address}. Customer: ${firstName(j.customerName)} ${j.customerPhone}.` +
+    (j.notes ? ` Notes: ${j.notes}.` : '') +
+    ` Reply OMW when on your way, DONE when finished.`,
+
+  jobTaken: (jobCode: string): string =>
+    `Job ${jobCode} was taken by another locksmith. Thanks for the quick look!`,
+
+  offerExpired: (jobCode: string): string =>
+    `Job ${jobCode} offer expired. Reply UNAVAILABLE if you can't take jobs right now.`,
+
+  jobCanceledForLocksmith: (jobCode: string): string => `Job ${jobCode} was canceled. No need to go.`,
+
+  customerLocksmithOnTheWay: (locksmithName: string, etaMinutes: number | null): string =>
+    `Your locksmith ${locksmithName} is on the way` + (etaMinutes ? `, ETA ${etaMinutes} min.` : '.'),
+
+  customerLocksmithEnRoute: (locksmithName: string): string => `${locksmithName} is driving to you now.`,
+
+  customerJobCompleted: (): string => `Your locksmith job is complete. Thank you for booking with us!`,
+
+  customerJobFailed: (): string =>
+    `Sorry, we couldn't find an available locksmith near you. Your card hold is released; you have not been charged.`,
+
+  nowAvailable: (): string => `You are now available for jobs. Reply UNAVAILABLE to pause.`,
+  nowUnavailable: (): string => `You are now unavailable; no job offers until you reply AVAILABLE.`,
+
+  stopConfirmation: (): string =>
+    `You are unsubscribed and will get no more job offers. Reply START to subscribe again.`,
+  startConfirmation: (): string => `Welcome back! You can receive job offers again. Reply HELP for commands.`,
+
+  help: (): string =>
+    `Commands: YES (or YES 20 for ETA), NO, OMW, DONE, AVAILABLE, UNAVAILABLE, STOP. Questions? Call dispatch.`,
+
+  notRegistered: (): string =>
+    `This number isn't registered as a locksmith with us. To join, contact our operations team.`,
+
+  replyRejected: (
+    reason: 'job_taken' | 'no_pending_offer' | 'no_active_job' | 'wrong_job_code',
+    jobCode: string | null,
+  ) => {
+    switch (reason) {
+      case 'job_taken':
+        return jobCode
+          ? `Sorry, job ${jobCode} was already taken by another locksmith.`
+          : `Sorry, that job was already taken by another locksmith.`;
+      case 'no_pending_offer':
+        return `You have no open job offer right now. We'll text you when one comes in.`;
+      case 'no_active_job':
+        return `You have no active job right now.`;
+      case 'wrong_job_code':
+        return jobCode
+          ? `That job code doesn't match your offer. Reply YES ${jobCode} to accept it.`
+          : `That job code doesn't match your offer. Reply YES to accept it.`;
+    }
+  },
+};
+
+/** Whole minutes from now until `expiresAt`, at least 1. */
+export function minutesUntil(expiresAt: string, now: Date = new Date()): number {
+  return Math.max(1, Math.round((Date.parse(expiresAt) - now.getTime()) / 60_000));
+}

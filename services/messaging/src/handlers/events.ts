@@ -1,0 +1,163 @@
+import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
+import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
+import { minutesUntil, templates } from '../domain/templates.ts';
+import { queueOutbound, type Outbound } from '../messages.ts';
+
+export interface OutboundContext {
+  ctx: ServiceContext<unknown>;
+  /** The platform's sending number. */
+  from: string;
+}
+
+/**
+ * Queues one SMS per purpose. An offer texted to a number that opted out is logged `suppressed` and
+ * reported to dispatch at once, so the offer closes instead of waiting out its expiry.
+ */
+async function text(out: OutboundContext, em: EntityManager, message: Outbound): Promise<void> {
+  const queued = await queueOutbound(em, out.from, message);
+  if (queued?.status === 'suppressed' && message.offerId) {
+    await out.ctx.publish(em, messaging.SmsStatusChanged, {
+      messageSid: `local:${queued.id}`,
+      to: message.to,
+      status: 'suppressed',
+      errorCode: null,
+      purpose: message.purpose,
+      offerId: message.offerId,
+      jobId: message.jobId ?? null,
+    });
+  }
+}
+
+/**
+ * Dispatch's facts, told to the people concerned. Idempotent by the message's purpose key (unique in the
+ * log), not by the inbox: a redelivered event finds its message and sends nothing more.
+ */
+export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
+  return {
+    definition: CONSUMERS.messagingOffers,
+    idempotency: 'handler',
+    handlers: [
+      on(dispatch.OfferSent, async (offer, { em }) => {
+        await text(out, em, {
+          to: offer.providerPhone,
+          body: templates.offer({
+            jobCode: offer.jobCode,
+            serviceName: offer.serviceName,
+            area: offer.area,
+            distanceKm: offer.distanceKm,
+            expiresInMinutes: minutesUntil(offer.expiresAt),
+          }),
+          purpose: `offer:${offer.offerId}`,
+          offerId: offer.offerId,
+          jobId: offer.jobId,
+          providerId: offer.providerId,
+        });
+      }),
+      on(dispatch.OfferClosed, async (offer, { em }) => {
+        const body =
+          offer.status === 'CANCELED' && offer.reason === 'job taken'
+            ? templates.jobTaken(offer.jobCode)
+            : offer.status === 'EXPIRED'
+              ? templates.offerExpired(offer.jobCode)
+              : null;
+        if (!body) return;
+        await text(out, em, {
+          to: offer.providerPhone,
+          body,
+          purpose: `offer-closed:${offer.offerId}`,
+          jobId: offer.jobId,
+          providerId: offer.providerId,
+        });
+      }),
+      on(dispatch.ReplyRejected, async (rejected, { em, event }) => {
+        await text(out, em, {
+          to: rejected.providerPhone,
+          body: templates.replyRejected(rejected.reason, rejected.jobCode),
+          purpose: `reply-rejected:${event.id}`,
+          providerId: rejected.providerId,
+        });
+      }),
+      on(dispatch.JobAssigned, async (job, { em }) => {
+        const { locksmith } = job;
+        if (!locksmith) return;
+        await text(out, em, {
+          to: locksmith.phone,
+          body: templates.jobAssignedToLocksmith({
+            jobCode: job.jobCode,
+            serviceName: job.serviceName,
+            address: job.address.formatted,
+            customerName: job.customer.name,
+            customerPhone: job.customer.phone,
+            notes: job.notes,
+          }),
+          purpose: `job-assigned:${job.jobId}:${locksmith.id}`,
+          jobId: job.jobId,
+          providerId: locksmith.id,
+        });
+        await text(out, em, {
+          to: job.customer.phone,
+          body: templates.customerLocksmithOnTheWay(locksmith.name, locksmith.etaMinutes),
+          purpose: `customer-assigned:${job.jobId}:${locksmith.id}`,
+          jobId: job.jobId,
+        });
+      }),
+      on(dispatch.JobEnRoute, async (job, { em }) => {
+        if (!job.locksmith) return;
+        await text(out, em, {
+          to: job.customer.phone,
+          body: templates.customerLocksmithEnRoute(job.locksmith.name),
+          purpose: `customer-en-route:${job.jobId}:${job.locksmith.id}`,
+          jobId: job.jobId,
+        });
+      }),
+      on(dispatch.JobCompleted, async (job, { em }) => {
+        await text(out, em, {
+          to: job.customer.phone,
+          body: templates.customerJobCompleted(),
+          purpose: `customer-completed:${job.jobId}`,
+          jobId: job.jobId,
+        });
+      }),
+      on(dispatch.JobFailed, async (job, { em }) => {
+        await text(out, em, {
+          to: job.customer.phone,
+          body: templates.customerJobFailed(),
+          purpose: `customer-failed:${job.jobId}`,
+          jobId: job.jobId,
+        });
+      }),
+      on(dispatch.JobCanceled, async (job, { em }) => {
+        if (!job.locksmith) return;
+        await text(out, em, {
+          to: job.locksmith.phone,
+          body: templates.jobCanceledForLocksmith(job.jobCode),
+          purpose: `job-canceled:${job.jobId}:${job.locksmith.id}`,
+          jobId: job.jobId,
+          providerId: job.locksmith.id,
+        });
+      }),
+    ],
+  };
+}
+
+/**
+ * Confirmations of what a provider asked for by SMS. STOP is confirmed in the webhook's own reply
+ * (Twilio blocks every later message to a number that opted out), so deactivation sends nothing here.
+ */
+export function providersConsumer(out: OutboundContext): ConsumerBinding {
+  return {
+    definition: CONSUMERS.messagingProviders,
+    idempotency: 'handler',
+    handlers: [
+      on(registry.ProviderAvailabilityChanged, async (change, { em, event }) => {
+        if (change.cause !== 'sms') return;
+        await text(out, em, {
+          to: change.phone,
+          body: change.available ? templates.nowAvailable() : templates.nowUnavailable(),
+          purpose: `availability:${event.id}`,
+          providerId: change.providerId,
+        });
+      }),
+    ],
+  };
+}

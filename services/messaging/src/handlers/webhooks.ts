@@ -1,0 +1,133 @@
+import twilio from 'twilio';
+import { AppError, badRequest, messaging, registry } from '@trades/contracts';
+import { endpoint, maskPhone, type EndpointBinding, type ServiceContext } from '@trades/runtime';
+import { validateTwilioSignature } from '../adapters/twilio-client.ts';
+import { parseCommand } from '../domain/commands.ts';
+import { fromTwilioStatus, isDeliveryFailure } from '../domain/status.ts';
+import { templates } from '../domain/templates.ts';
+import { advanceStatus, logTwimlReply, optIn, optOut, recordInbound } from '../messages.ts';
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+export interface WebhookOptions {
+  authToken: string;
+  phoneNumber: string;
+}
+
+function twiml(reply: string | null): string {
+  const response = new twilio.twiml.MessagingResponse();
+  if (reply) response.message(reply);
+  return response.toString();
+}
+
+/**
+ * Twilio signs the URL it was configured with. The public URL (BASE_URL) is checked first; the URL the
+ * gateway was reached at only when that fails. Accepting it opens nothing: a signature still needs the
+ * auth token, and the path is the one actually requested.
+ */
+function verify(
+  authToken: string,
+  form: { url: string; receivedUrl?: string; signature: string; params: Record<string, string> },
+): void {
+  const matches = (url: string | undefined): boolean =>
+    url !== undefined && validateTwilioSignature(authToken, form.signature, url, form.params);
+  if (!matches(form.url) && !matches(form.receivedUrl)) {
+    throw new AppError(
+      403,
+      'INVALID_SIGNATURE',
+      'The X-Twilio-Signature header does not match this request.',
+    );
+  }
+}
+
+type Provider = registry.Provider;
+
+/** The immediate answer to an inbound SMS; the substantive one comes later as an outbound SMS. */
+function replyTo(kind: messaging.SmsCommandKind, provider: Provider | null): string | null {
+  if (kind === 'STOP') return templates.stopConfirmation();
+  if (!provider) return templates.notRegistered();
+  if (kind === 'START') return templates.startConfirmation();
+  if (kind === 'HELP' || kind === 'UNKNOWN') return templates.help();
+  return null;
+}
+
+export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookOptions): EndpointBinding[] {
+  return [
+    endpoint(messaging.TwilioInbound, async (form) => {
+      verify(options.authToken, form);
+      const { params } = form;
+      const sid = params['MessageSid'] ?? params['SmsSid'];
+      const from = params['From'];
+      if (!sid || !from)
+        throw badRequest('INCOMPLETE_WEBHOOK', 'An inbound SMS webhook needs MessageSid and From.');
+      const to = params['To'] ?? options.phoneNumber;
+      const body = params['Body'] ?? '';
+      const command = parseCommand(body);
+      const provider = E164.test(from)
+        ? (await ctx.call(registry.ProviderByPhone, { phone: from })).provider
+        : null;
+      const reply = replyTo(command.kind, provider);
+
+      return ctx.transaction(async (em) => {
+        const fresh = await recordInbound(em, {
+          sid,
+          from,
+          to,
+          body,
+          providerId: provider?.id ?? null,
+          command,
+        });
+        if (!fresh) {
+          ctx.log.info({ sid }, 'inbound SMS already handled; replaying nothing');
+          return { twiml: twiml(null) };
+        }
+        if (command.kind === 'STOP') await optOut(em, from, sid);
+        if (command.kind === 'START') await optIn(em, from);
+        if (provider && command.kind !== 'HELP' && command.kind !== 'UNKNOWN') {
+          await ctx.publish(em, messaging.SmsReceived, {
+            messageSid: sid,
+            from: provider.phone,
+            providerId: provider.id,
+            body,
+            command,
+            receivedAt: new Date().toISOString(),
+          });
+        }
+        if (reply) {
+          await logTwimlReply(em, {
+            from: to,
+            to: from,
+            body: reply,
+            purpose: `reply:${sid}`,
+            providerId: provider?.id ?? null,
+          });
+        }
+        ctx.log.info({ sid, command: command.kind, known: provider !== null }, `SMS from ${maskPhone(from)}`);
+        return { twiml: twiml(reply) };
+      });
+    }),
+
+    endpoint(messaging.TwilioStatus, async (form) => {
+      verify(options.authToken, form);
+      const sid = form.params['MessageSid'] ?? form.params['SmsSid'];
+      const status = fromTwilioStatus(form.params['MessageStatus'] ?? form.params['SmsStatus']);
+      if (!sid || !status) return { ok: true };
+      const errorCode = form.params['ErrorCode'] || null;
+      await ctx.transaction(async (em) => {
+        const applied = await advanceStatus(em, sid, status, errorCode);
+        if (applied && isDeliveryFailure(applied.status)) {
+          await ctx.publish(em, messaging.SmsStatusChanged, {
+            messageSid: applied.sid,
+            to: applied.to,
+            status: applied.status,
+            errorCode: applied.errorCode,
+            purpose: applied.purpose,
+            offerId: applied.offerId,
+            jobId: applied.jobId,
+          });
+        }
+      });
+      return { ok: true };
+    }),
+  ];
+}

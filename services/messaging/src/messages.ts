@@ -1,0 +1,279 @@
+// Every SQL statement about the SMS log and the opt-out list.
+import { randomUUID } from 'node:crypto';
+import type { messaging } from '@trades/contracts';
+import type { EntityManager } from '@trades/runtime';
+import { encodeCursor, type ListPosition } from './domain/cursor.ts';
+import { statusesBefore, type MessageStatus } from './domain/status.ts';
+
+interface MessageRow {
+  id: string;
+  sid: string | null;
+  direction: 'inbound' | 'outbound';
+  from_phone: string;
+  to_phone: string;
+  body: string;
+  status: MessageStatus;
+  purpose: string | null;
+  job_id: string | null;
+  provider_id: string | null;
+  offer_id: string | null;
+  error_code: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  created_at_exact: string;
+}
+
+const COLUMNS = `id, sid, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id,
+  error_code, created_at, updated_at, to_json(created_at) #>> '{}' as created_at_exact`;
+
+const toMessage = (row: MessageRow): messaging.Message => ({
+  sid: row.sid,
+  direction: row.direction,
+  from: row.from_phone,
+  to: row.to_phone,
+  body: row.body,
+  status: row.status,
+  purpose: row.purpose,
+  jobId: row.job_id,
+  providerId: row.provider_id,
+  errorCode: row.error_code,
+  createdAt: new Date(row.created_at).toISOString(),
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+export interface Outbound {
+  to: string;
+  body: string;
+  /** Natural key: one message per purpose, however often the triggering event arrives. */
+  purpose: string;
+  jobId?: string | null;
+  providerId?: string | null;
+  offerId?: string | null;
+}
+
+/**
+ * Queues an outbound SMS (status `pending`, sent by the sender after commit), or logs it as
+ * `suppressed` when the number opted out. Returns null when a message with this purpose exists.
+ */
+export async function queueOutbound(
+  em: EntityManager,
+  from: string,
+  message: Outbound,
+): Promise<{ id: string; status: MessageStatus } | null> {
+  const [inserted] = await em.execute<{ id: string; status: MessageStatus }[]>(
+    `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id)
+     select ?, 'outbound', ?, ?, ?,
+            case when exists (select 1 from messaging.opt_out where phone = ?) then 'suppressed' else 'pending' end,
+            ?, ?, ?, ?
+     on conflict (purpose) do nothing
+     returning id, status`,
+    [
+      randomUUID(),
+      from,
+      message.to,
+      message.body,
+      message.to,
+      message.purpose,
+      message.jobId ?? null,
+      message.providerId ?? null,
+      message.offerId ?? null,
+    ],
+  );
+  return inserted ?? null;
+}
+
+/** A reply Twilio sends for us from the webhook's TwiML: logged, never sent by the sender. */
+export async function logTwimlReply(
+  em: EntityManager,
+  reply: { from: string; to: string; body: string; purpose: string; providerId: string | null },
+) {
+  await em.execute(
+    `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, provider_id)
+     values (?, 'outbound', ?, ?, ?, 'queued', ?, ?)
+     on conflict (purpose) do nothing`,
+    [randomUUID(), reply.from, reply.to, reply.body, reply.purpose, reply.providerId],
+  );
+}
+
+/** Records an inbound SMS; false when this MessageSid was recorded before (a replayed webhook). */
+export async function recordInbound(
+  em: EntityManager,
+  sms: {
+    sid: string;
+    from: string;
+    to: string;
+    body: string;
+    providerId: string | null;
+    command: messaging.SmsCommand;
+  },
+): Promise<boolean> {
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command)
+     values (?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb)
+     on conflict (sid) do nothing
+     returning id`,
+    [randomUUID(), sms.sid, sms.from, sms.to, sms.body, sms.providerId, JSON.stringify(sms.command)],
+  );
+  return inserted.length === 1;
+}
+
+export async function optOut(em: EntityManager, phone: string, messageSid: string): Promise<void> {
+  await em.execute(
+    `insert into messaging.opt_out (phone, message_sid) values (?, ?) on conflict (phone) do nothing`,
+    [phone, messageSid],
+  );
+}
+
+export async function optIn(em: EntityManager, phone: string): Promise<void> {
+  await em.execute('delete from messaging.opt_out where phone = ?', [phone]);
+}
+
+export interface PendingMessage {
+  id: string;
+  to_phone: string;
+  from_phone: string;
+  body: string;
+}
+
+/** Claims pending messages for this replica; the caller sends them in the same transaction. */
+export async function claimPending(em: EntityManager, limit: number): Promise<PendingMessage[]> {
+  return em.execute<PendingMessage[]>(
+    `select id, to_phone, from_phone, body from messaging.message
+     where status = 'pending' and next_attempt_at <= now()
+     order by next_attempt_at
+     limit ? for update skip locked`,
+    [limit],
+  );
+}
+
+export async function markHandedToTwilio(
+  em: EntityManager,
+  id: string,
+  sid: string,
+  status: MessageStatus,
+): Promise<void> {
+  await em.execute(
+    `update messaging.message set sid = ?, status = ?, attempts = attempts + 1, updated_at = now() where id = ?`,
+    [sid, status, id],
+  );
+}
+
+export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
+  await em.execute(
+    `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, updated_at = now() where id = ?`,
+    [errorCode, id],
+  );
+}
+
+/** A transient failure (network, Twilio 5xx): try again later, backing off 2, 4, 8… seconds. */
+export async function markAttemptFailed(em: EntityManager, id: string): Promise<number> {
+  const [row] = await em.execute<{ attempts: number }[]>(
+    `update messaging.message
+     set attempts = attempts + 1, updated_at = now(),
+         next_attempt_at = now() + make_interval(secs => least(60, power(2, attempts + 1)))
+     where id = ? returning attempts`,
+    [id],
+  );
+  return row?.attempts ?? 0;
+}
+
+export interface StatusChange {
+  sid: string;
+  to: string;
+  status: MessageStatus;
+  errorCode: string | null;
+  purpose: string | null;
+  offerId: string | null;
+  jobId: string | null;
+}
+
+/** Moves a message forward to `status`; null when it is unknown or already past it. */
+export async function advanceStatus(
+  em: EntityManager,
+  sid: string,
+  status: MessageStatus,
+  errorCode: string | null,
+): Promise<StatusChange | null> {
+  const earlier = statusesBefore(status);
+  if (earlier.length === 0) return null;
+  const [row] = await em.execute<
+    { to_phone: string; purpose: string | null; offer_id: string | null; job_id: string | null }[]
+  >(
+    `update messaging.message
+     set status = ?, error_code = coalesce(?, error_code), updated_at = now()
+     where sid = ? and direction = 'outbound' and status = any(?::text[])
+     returning to_phone, purpose, offer_id, job_id`,
+    [status, errorCode, sid, `{${earlier.join(',')}}`],
+  );
+  if (!row) return null;
+  return {
+    sid,
+    to: row.to_phone,
+    status,
+    errorCode,
+    purpose: row.purpose,
+    offerId: row.offer_id,
+    jobId: row.job_id,
+  };
+}
+
+export interface MessageFilter {
+  phone?: string;
+  direction?: 'inbound' | 'outbound';
+  status?: MessageStatus;
+  jobId?: string;
+  after?: ListPosition;
+  limit: number;
+}
+
+export async function listMessages(
+  em: EntityManager,
+  filter: MessageFilter,
+): Promise<{ items: messaging.Message[]; nextCursor: string | null }> {
+  const conditions: string[] = ['true'];
+  const params: unknown[] = [];
+  const phone = filter.phone?.trim();
+  if (phone) {
+    const digits = phone.replace(/[^0-9]/g, '');
+    if (/^\+[1-9][0-9]{6,14}$/.test(phone)) {
+      conditions.push('(from_phone = ? or to_phone = ?)');
+      params.push(phone, phone);
+    } else if (digits.length > 0) {
+      // A fragment typed by an operator ("5550101", "(415) 555-0101"): match the end of the number.
+      conditions.push('(from_phone like ? or to_phone like ?)');
+      params.push(`%${digits}`, `%${digits}`);
+    } else {
+      conditions.push('false');
+    }
+  }
+  if (filter.direction) {
+    conditions.push('direction = ?');
+    params.push(filter.direction);
+  }
+  if (filter.status) {
+    conditions.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.jobId) {
+    conditions.push('job_id = ?');
+    params.push(filter.jobId);
+  }
+  if (filter.after) {
+    conditions.push('(created_at, id) < (?::timestamptz, ?::uuid)');
+    params.push(filter.after.createdAt, filter.after.id);
+  }
+  const rows = await em.execute<MessageRow[]>(
+    `select ${COLUMNS} from messaging.message where ${conditions.join(' and ')}
+     order by created_at desc, id desc limit ?`,
+    [...params, filter.limit + 1],
+  );
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toMessage),
+    nextCursor:
+      rows.length > filter.limit && last
+        ? encodeCursor({ createdAt: last.created_at_exact, id: last.id })
+        : null,
+  };
+}

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { dispatch, messaging, registry, type EventContract, type EventData } from '@trades/contracts';
+import { buildServer, loadGatewayConfig } from '@trades/gateway';
+import { createRegistryService } from '@trades/locksmith-registry';
+import { DEVELOPMENT_DEFAULTS, encodeJson, startService, type RunningService } from '@trades/runtime';
+import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
+import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
+import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
+import { messagingService } from '../src/app.ts';
+
+const secrets = {
+  TWILIO_ACCOUNT_SID: DEVELOPMENT_DEFAULTS['TWILIO_ACCOUNT_SID'] ?? '',
+  TWILIO_AUTH_TOKEN: DEVELOPMENT_DEFAULTS['TWILIO_AUTH_TOKEN'] ?? '',
+  TWILIO_PHONE_NUMBER: DEVELOPMENT_DEFAULTS['TWILIO_PHONE_NUMBER'] ?? '',
+  ADMIN_EMAIL: DEVELOPMENT_DEFAULTS['ADMIN_EMAIL'] ?? '',
+  ADMIN_PASSWORD: DEVELOPMENT_DEFAULTS['ADMIN_PASSWORD'] ?? '',
+  ADMIN_SESSION_SECRET: DEVELOPMENT_DEFAULTS['ADMIN_SESSION_SECRET'] ?? '',
+};
+
+const registryDefinition = createRegistryService();
+let gateway: ReturnType<typeof buildServer>;
+let gatewayUrl: string;
+let twilio: TwilioEmulator;
+let twilioApi: TwilioClient;
+let registryService: RunningService<unknown>;
+let messagingRunning: RunningService<unknown>;
+let locksmith: registry.Provider;
+
+const LOCKSMITH_PHONE = '+14155550142';
+const STRANGER_PHONE = '+14155550199';
+
+beforeAll(async () => {
+  await resetJetStream();
+  await migrateService(registryDefinition);
+  await migrateService(messagingService);
+  gateway = buildServer(
+    loadGatewayConfig({
+      ...serviceEnv(secrets),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    }),
+  );
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+  gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  twilio = await createTwilioEmulator({
+    accountSid: secrets.TWILIO_ACCOUNT_SID,
+    authToken: secrets.TWILIO_AUTH_TOKEN,
+    phoneNumber: secrets.TWILIO_PHONE_NUMBER,
+    inboundWebhookUrl: `${gatewayUrl}/api/webhooks/twilio/sms`,
+    statusStepMs: 20,
+  });
+  twilioApi = createTwilioClient({
+    accountSid: secrets.TWILIO_ACCOUNT_SID,
+    authToken: secrets.TWILIO_AUTH_TOKEN,
+    apiBase: twilio.url,
+  });
+  const env = serviceEnv({ ...secrets, BASE_URL: gatewayUrl, TWILIO_API_BASE: twilio.url });
+  registryService = await startService(registryDefinition, env);
+  messagingRunning = await startService(messagingService, env);
+  locksmith = await registryService.ctx.call(registry.ProviderCreate, {
+    name: 'Dana Keys',
+    phone: LOCKSMITH_PHONE,
+    services: ['home_lockout'],
+    address: '2128 Mission St, San Francisco, CA 94110',
+    actor: 'test',
+  });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await messagingRunning?.stop();
+  await registryService?.stop();
+  await twilio?.close();
+});
+
+async function publishEvent<E extends EventContract>(contract: E, data: EventData<E>): Promise<string> {
+  const id = randomUUID();
+  await messagingRunning.ctx.js.publish(
+    contract.subject,
+    encodeJson({ id, occurredAt: new Date().toISOString(), data }),
+    {
+      msgID: id,
+    },
+  );
+  return id;
+}
+
+function offer(offerId: string, phone = LOCKSMITH_PHONE): EventData<typeof dispatch.OfferSent> {
+  return {
+    offerId,
+    jobId: randomUUID(),
+    jobCode: '4821',
+    providerId: locksmith.id,
+    providerPhone: phone,
+    wave: 1,
+    serviceName: 'Home lockout',
+    area: 'Mission District',
+    distanceKm: 2.1,
+    expiresAt: new Date(Date.now() + 120_000).toISOString(),
+  };
+}
+
+const log = (filter: { phone?: string; direction?: 'inbound' | 'outbound' } = {}) =>
+  messagingRunning.ctx.call(messaging.MessageList, { ...filter, limit: 200 });
+
+const sentTo = async (phone: string) =>
+  (await twilioApi.messages.list({ to: phone })).filter((m) => m.direction !== 'inbound');
+
+async function textFrom(from: string, body: string): Promise<InboundResult> {
+  const response = await fetch(`${twilio.url}/__emulator/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from, body }),
+  });
+  const result: unknown = await response.json();
+  if (!isInboundResult(result)) throw new Error(`the emulator answered ${JSON.stringify(result)}`);
+  return result;
+}
+
+function isInboundResult(value: unknown): value is InboundResult {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'sid' in value &&
+    'webhookStatus' in value &&
+    'replies' in value &&
+    Array.isArray(value.replies)
+  );
+}
+
+function signedForm(path: string, form: Record<string, string>, authToken = secrets.TWILIO_AUTH_TOKEN) {
+  return fetch(`${gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(authToken, `${gatewayUrl}${path}`, form),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+const inboundForm = (sid: string, from: string, body: string): Record<string, string> => ({
+  AccountSid: secrets.TWILIO_ACCOUNT_SID,
+  MessageSid: sid,
+  SmsSid: sid,
+  From: from,
+  To: secrets.TWILIO_PHONE_NUMBER,
+  Body: body,
+  NumMedia: '0',
+});
+
+const countOutbox = async (subject: string, where = 'true', params: unknown[] = []) => {
+  const [row] = await messagingRunning.ctx.orm.em
+    .fork()
+    .execute<{ n: number }[]>(
+      `select count(*)::int as n from messaging.outbox where subject = ? and ${where}`,
+      [subject, ...params],
+    );
+  return row?.n ?? 0;
+};
+
+describe('offer SMS', () => {
+  it('texts one offer per offer event, even when the event is delivered twice, and follows its delivery', async () => {
+    const offerId = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(offerId));
+    await publishEvent(dispatch.OfferSent, offer(offerId));
+
+    const delivered = await waitFor(
+      async () => {
+        const items = (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.filter(
+          (m) => m.purpose === `offer:${offerId}`,
+        );
+        return items.length === 1 && items[0]?.status === 'delivered' ? items[0] : undefined;
+      },
+      { what: 'the offer SMS delivered' },
+    );
+    expect(delivered.body).toBe(
+      'Job 4821: Home lockout near Mission District, 2.1 km. Reply YES 4821 (or YES 20 for a 20 min ETA) or NO. Expires in 2 min.',
+    );
+    expect(delivered.sid).toMatch(/^SM/);
+    expect(delivered.providerId).toBe(locksmith.id);
+    // Give a redelivery every chance to (wrongly) send again before counting at Twilio.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const atTwilio = (await sentTo(LOCKSMITH_PHONE)).filter((m) => m.body.startsWith('Job 4821'));
+    expect(atTwilio).toHaveLength(1);
+    expect(atTwilio[0]?.sid).toBe(delivered.sid);
+  });
+
+  it('never moves a delivery status backwards when a callback arrives late', async () => {
+    const [delivered] = (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.filter(
+      (m) => m.status === 'delivered',
+    );
+    if (!delivered?.sid) throw new Error('no delivered message');
+    const response = await signedForm('/api/webhooks/twilio/status', {
+      AccountSid: secrets.TWILIO_ACCOUNT_SID,
+      MessageSid: delivered.sid,
+      MessageStatus: 'sent',
+      To: LOCKSMITH_PHONE,
+    });
+    expect(response.status).toBe(204);
+    const after = (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.sid === delivered.sid);
+    expect(after?.status).toBe('delivered');
+  });
+
+  it('reports an undeliverable offer SMS to dispatch with the offer id', async () => {
+    const phone = '+14155550143';
+    await fetch(`${twilio.url}/__emulator/undeliverable`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone }),
+    });
+    const offerId = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(offerId, phone));
+    await waitFor(async () => (await log({ phone })).items.some((m) => m.status === 'undelivered'), {
+      what: 'undelivered',
+    });
+    expect(
+      await countOutbox(
+        messaging.SmsStatusChanged.subject,
+        "payload #>> '{data,offerId}' = ? and payload #>> '{data,status}' = ?",
+        [offerId, 'undelivered'],
+      ),
+    ).toBe(1);
+  });
+});
+
+describe('inbound SMS webhook', () => {
+  it('refuses a forged signature with 403 and records nothing', async () => {
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const response = await signedForm(
+      '/api/webhooks/twilio/sms',
+      inboundForm(sid, LOCKSMITH_PHONE, 'YES'),
+      'not-the-token',
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_SIGNATURE' });
+    const [row] = await messagingRunning.ctx.orm.em
+      .fork()
+      .execute<{ n: number }[]>('select count(*)::int as n from messaging.message where sid = ?', [sid]);
+    expect(row?.n).toBe(0);
+    expect(
+      await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [sid]),
+    ).toBe(0);
+  });
+
+  it('handles a replayed MessageSid once', async () => {
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const form = inboundForm(sid, LOCKSMITH_PHONE, 'yes 4821');
+    const first = await signedForm('/api/webhooks/twilio/sms', form);
+    const second = await signedForm('/api/webhooks/twilio/sms', form);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.headers.get('content-type')).toContain('text/xml');
+    expect(await first.text()).toContain('<Response');
+    expect(
+      await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [sid]),
+    ).toBe(1);
+    const inbound = (await log({ phone: LOCKSMITH_PHONE, direction: 'inbound' })).items.filter(
+      (m) => m.sid === sid,
+    );
+    expect(inbound).toHaveLength(1);
+    expect(inbound[0]).toMatchObject({ status: 'received', providerId: locksmith.id, body: 'yes 4821' });
+  });
+
+  it('tells an unknown number it is not registered', async () => {
+    const result = await textFrom(STRANGER_PHONE, 'YES');
+    expect(result.webhookStatus).toBe(200);
+    expect(result.replies.map((r) => r.body)).toEqual([expect.stringContaining("isn't registered")]);
+    expect(
+      await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,from}' = ?", [STRANGER_PHONE]),
+    ).toBe(0);
+  });
+
+  it('answers HELP and anything it cannot read with the commands', async () => {
+    const result = await textFrom(LOCKSMITH_PHONE, 'what is this?');
+    expect(result.replies.map((r) => r.body)).toEqual([expect.stringContaining('Commands: YES')]);
+  });
+
+  it('confirms AVAILABLE / UNAVAILABLE by SMS once the registry has applied them', async () => {
+    await textFrom(LOCKSMITH_PHONE, 'unavailable');
+    await waitFor(
+      async () => (await sentTo(LOCKSMITH_PHONE)).some((m) => m.body.startsWith('You are now unavailable')),
+      {
+        what: 'unavailable confirmation',
+      },
+    );
+    expect((await registryService.ctx.call(registry.ProviderGet, { id: locksmith.id })).available).toBe(
+      false,
+    );
+    await textFrom(LOCKSMITH_PHONE, 'Available!');
+    await waitFor(
+      async () => (await sentTo(LOCKSMITH_PHONE)).some((m) => m.body.startsWith('You are now available')),
+      {
+        what: 'available confirmation',
+      },
+    );
+  });
+});
+
+describe('opt-out', () => {
+  it('sends nothing to a number that texted STOP until it texts START', async () => {
+    await textFrom(LOCKSMITH_PHONE, 'STOP');
+    await waitFor(
+      async () =>
+        (await registryService.ctx.call(registry.ProviderGet, { id: locksmith.id })).status === 'deactivated',
+      { what: 'deactivated' },
+    );
+    const before = (await sentTo(LOCKSMITH_PHONE)).length;
+    const suppressedOffer = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(suppressedOffer));
+    const suppressed = await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.purpose === `offer:${suppressedOffer}`),
+      { what: 'suppressed offer logged' },
+    );
+    expect(suppressed).toMatchObject({ status: 'suppressed', sid: null });
+    expect(
+      await countOutbox(messaging.SmsStatusChanged.subject, "payload #>> '{data,offerId}' = ?", [
+        suppressedOffer,
+      ]),
+    ).toBe(1);
+
+    const start = await textFrom(LOCKSMITH_PHONE, 'START');
+    expect(start.replies.map((r) => r.body)).toEqual([expect.stringContaining('Welcome back')]);
+    await waitFor(
+      async () =>
+        (await registryService.ctx.call(registry.ProviderGet, { id: locksmith.id })).status === 'active',
+      { what: 'reactivated' },
+    );
+    const resumedOffer = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(resumedOffer));
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.purpose === `offer:${resumedOffer}`)
+          ?.status === 'delivered',
+      { what: 'offer after START delivered' },
+    );
+    const after = await sentTo(LOCKSMITH_PHONE);
+    // Only the START reply and the new offer reached the phone; the suppressed offer never left.
+    expect(after.length - before).toBe(2);
+  });
+});
