@@ -89,7 +89,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(bookingRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
-  await fastify.register(twilioWebhooks);
+  await fastify.register(twilioWebhooks, { baseUrl: config.BASE_URL });
 };
 
 export default app;
