@@ -43,8 +43,9 @@ export const DEPLOYABLES: readonly Deployable[] = [
     kind: 'gateway',
     folder: 'gateway',
     port: 8000,
-    livePath: '/health',
-    readyPath: '/health',
+    // /health aggregates every service's discovery status (503 while one is down): not a probe.
+    livePath: '/livez',
+    readyPath: '/livez',
     main: 'gateway/src/main.ts',
   },
   {

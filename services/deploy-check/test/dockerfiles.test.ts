@@ -56,6 +56,32 @@ function contextCopies(stage: Stage): { source: string; destination: string }[] 
     });
 }
 
+/**
+ * The folders of the repository that end up in a Node image: what the final stage copies from the
+ * context, plus what its `sources` stage keeps — the folders of the workspaces npm linked into
+ * node_modules/@trades, i.e. the installed workspaces and the workspaces they depend on.
+ */
+function imageFolders(dockerfile: ParsedDockerfile): string[] {
+  const final = finalStage(dockerfile);
+  const folders = contextCopies(final).map(({ source }) => source);
+  const sourcesStage = dockerfile.stages.find((stage) => stage.name === 'sources');
+  if (sourcesStage && stepsOf(final, 'COPY').some((step) => step.flags.get('from') === 'sources')) {
+    const available = contextCopies(sourcesStage).map(({ source }) => source);
+    const linked = installStep(dockerfile).workspaces.flatMap((folder) =>
+      runtimeWorkspaceFolders(folder, allWorkspaces),
+    );
+    for (const folder of linked) {
+      if (!available.some((top) => folder === top || folder.startsWith(`${top}/`))) {
+        throw new Error(
+          `${dockerfile.path}: workspace ${folder} is linked but the sources stage does not copy it`,
+        );
+      }
+    }
+    folders.push(...linked);
+  }
+  return folders;
+}
+
 /** The TypeScript files the image's command runs with node. */
 function entryFiles(stage: Stage): string[] {
   const cmd = stepsOf(stage, 'CMD').at(-1)?.execForm ?? [];
@@ -150,12 +176,12 @@ describe('Node images: production dependencies and the sources they run', () => 
   it.each(NODE_BUILT.map(({ name }) => name))(
     '%s: copies every source file its command loads, none of them left out by .dockerignore',
     (name) => {
-      const stage = finalStage(dockerfileOf(deployable(name)));
-      const copied = contextCopies(stage);
-      for (const { source, destination } of copied) expect(destination).toBe(source);
+      const dockerfile = dockerfileOf(deployable(name));
+      const stage = finalStage(dockerfile);
+      for (const { source, destination } of contextCopies(stage)) expect(destination).toBe(source);
+      const folders = imageFolders(dockerfile);
       const inImage = (file: string): boolean =>
-        copied.some(({ source }) => file === source || file.startsWith(`${source}/`)) &&
-        !isIgnored(file, rules);
+        folders.some((folder) => file === folder || file.startsWith(`${folder}/`)) && !isIgnored(file, rules);
       for (const entry of entryFiles(stage)) {
         const closure = importClosure(entry, allWorkspaces);
         expect(closure.unresolved).toEqual([]);
