@@ -111,6 +111,22 @@ describe('customer booking in the browser', () => {
     }
   }
 
+  /**
+   * Waits for the next page's heading; if the app shows an error instead, fails with the app's
+   * own message, which is the server's.
+   */
+  async function expectPage(heading: string): Promise<void> {
+    const next = page.getByRole('heading', { name: heading });
+    const alert = page.getByRole('alert');
+    await next.or(alert).first().waitFor({ timeout: 30_000 });
+    if (!(await next.isVisible())) {
+      await page.screenshot({ path: join(ARTIFACTS, 'failure.png'), fullPage: true });
+      // The alert's icon is decorative (aria-hidden); its text is the message.
+      const message = await alert.first().locator(':not([aria-hidden=true])').last().textContent();
+      throw new Error(`Expected the page "${heading}", but the app said: ${message?.trim()}`);
+    }
+  }
+
   it('books a home lockout with the test card and follows it on the live status page', async () => {
     const problem = await stackProblem();
     if (problem) {
@@ -131,14 +147,14 @@ describe('customer booking in the browser', () => {
     await check('02-location');
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    await page.getByRole('heading', { name: 'What do you need?' }).waitFor();
+    await expectPage('What do you need?');
     await page.getByRole('radio', { name: CUSTOMER.service }).check();
     await page.getByLabel('Your name').fill(CUSTOMER.name);
     await page.getByLabel('Mobile number').fill(CUSTOMER.phone);
     await check('03-service');
     await page.getByRole('button', { name: 'Continue to deposit' }).click();
 
-    await page.getByRole('heading', { name: 'Hold your deposit' }).waitFor();
+    await expectPage('Hold your deposit');
     const testMode = page.getByText('TEST MODE — no real card is charged');
     await testMode.or(page.getByText('Card details')).first().waitFor();
     if (!(await testMode.isVisible())) {
@@ -150,7 +166,8 @@ describe('customer booking in the browser', () => {
     await check('04-payment');
     await page.getByRole('button', { name: /^Hold .* and book$/ }).click();
 
-    await page.waitForURL(/\/status\/[^/]+$/, { timeout: 30_000 });
+    await expectPage('Your locksmith booking');
+    expect(page.url()).toMatch(/\/status\/[^/]+$/);
     const status = page.locator('[aria-live=polite]');
     await status.getByRole('heading', { level: 2, name: STATUS_TITLES }).waitFor();
     await expect(status.textContent()).resolves.toMatch(STATUS_TITLES);
