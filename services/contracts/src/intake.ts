@@ -39,6 +39,7 @@ export const Utm = Type.Object(
   },
   { additionalProperties: false },
 );
+export type BookingUtm = Static<typeof Utm>;
 
 const SessionId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', description: 'Unguessable session id' });
 
@@ -59,6 +60,8 @@ export const BookingView = Type.Object({
   address: Type.Optional(Address),
   served: Type.Optional(Type.Boolean()),
   depositCents: Type.Optional(Cents),
+  /** The deposit as payments last reported it: authorized, captured, released, refunded, failed. */
+  depositStatus: Type.Optional(Type.String()),
   job: Type.Optional(JobSummaryForCustomer),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -161,11 +164,16 @@ export const SessionSummary = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+export type SessionSummaryItem = Static<typeof SessionSummary>;
 
 export const SessionList = defineEndpoint(
   'svc.intake.session.list',
   'Booking sessions, newest first, with the furthest step reached.',
-  Type.Object({ step: Type.Optional(FunnelStep), cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) }),
+  Type.Object({
+    step: Type.Optional(FunnelStep),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  }),
   Page(SessionSummary),
 );
 
@@ -173,7 +181,9 @@ export const FunnelSummary = defineEndpoint(
   'svc.intake.funnel.summary',
   'How many sessions reached each funnel step in a period.',
   Type.Object({ from: Type.Optional(Timestamp), to: Type.Optional(Timestamp) }),
-  Type.Object({ steps: Type.Array(Type.Object({ step: FunnelStep, sessions: Type.Integer({ minimum: 0 }) })) }),
+  Type.Object({
+    steps: Type.Array(Type.Object({ step: FunnelStep, sessions: Type.Integer({ minimum: 0 }) })),
+  }),
 );
 
 export const BookingReady = defineEvent(

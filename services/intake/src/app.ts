@@ -1,6 +1,12 @@
+import { createGeocoder } from '@trades/geo';
 import { defineService } from '@trades/runtime';
+import Type from 'typebox';
 import { CatalogService } from './entities/catalog-service.ts';
+import { adminEndpoints } from './handlers/admin.ts';
+import { bookingEndpoints } from './handlers/booking.ts';
 import { catalogEndpoints } from './handlers/catalog.ts';
+import { bookingConsumers } from './handlers/events.ts';
+import { expireAbandonedSessions } from './handlers/sweep.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Intake: booking sessions and their funnel, the service catalog and deposits' prices, leads. */
@@ -9,11 +15,34 @@ export const intakeService = defineService({
   version: '0.1.0',
   description: 'Booking sessions, funnel analytics, the service catalog and leads',
   schema: 'intake',
-  config: {},
+  config: {
+    GOOGLE_MAPS_API_KEY: Type.Optional(
+      Type.String({ description: 'Google Maps Geocoding; unset = offline US geocoder' }),
+    ),
+    GOOGLE_MAPS_GEOCODE_URL: Type.Optional(
+      Type.String({ description: 'Override of the geocoding endpoint' }),
+    ),
+    INTAKE_SESSION_TTL_HOURS: Type.Number({
+      exclusiveMinimum: 0,
+      default: 24,
+      description: 'Abandoned sessions expire after this',
+    }),
+    INTAKE_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  },
   entities: [CatalogService],
   migrations,
-  setup: (ctx) => ({
-    endpoints: [...catalogEndpoints(ctx)],
-    consumers: [],
-  }),
+  setup: (ctx) => {
+    const geocoder = createGeocoder({
+      GOOGLE_MAPS_API_KEY: ctx.config.GOOGLE_MAPS_API_KEY,
+      GOOGLE_MAPS_GEOCODE_URL: ctx.config.GOOGLE_MAPS_GEOCODE_URL,
+    });
+    ctx.log.info({ geocoder: geocoder.name }, 'geocoder selected');
+    ctx.every('expire-abandoned-sessions', ctx.config.INTAKE_SWEEP_INTERVAL_MS, () =>
+      expireAbandonedSessions(ctx, ctx.config.INTAKE_SESSION_TTL_HOURS),
+    );
+    return {
+      endpoints: [...catalogEndpoints(ctx), ...bookingEndpoints(ctx, { geocoder }), ...adminEndpoints(ctx)],
+      consumers: bookingConsumers(ctx),
+    };
+  },
 });

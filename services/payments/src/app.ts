@@ -1,17 +1,11 @@
-import { notFound, payments } from '@trades/contracts';
-import { defineService, endpoint } from '@trades/runtime';
+import { defineService } from '@trades/runtime';
+import Type from 'typebox';
+import { createStripeClient } from './adapters/stripe-client.ts';
+import { depositOperations } from './handlers/deposits.ts';
+import { depositEndpoints } from './handlers/endpoints.ts';
+import { jobConsumers } from './handlers/jobs.ts';
+import { webhookEndpoints } from './handlers/webhook.ts';
 import { migrations } from './migrations/index.ts';
-
-interface DepositRow {
-  booking_id: string;
-  payment_intent_id: string;
-  status: payments.DepositStatus;
-  stripe_status: string;
-  amount_cents: number;
-  captured_cents: number;
-  refunded_cents: number;
-  last_error: string | null;
-}
 
 /** Payments: deposits (authorize, capture, release, refund) and provider charges, all through Stripe. */
 export const paymentsService = defineService({
@@ -19,28 +13,37 @@ export const paymentsService = defineService({
   version: '0.1.0',
   description: 'Stripe deposits, captures, releases, refunds and provider charges',
   schema: 'payments',
-  config: {},
+  config: {
+    STRIPE_SECRET_KEY: Type.String({ pattern: '^(sk|rk)_(test|live)_', description: 'Stripe secret key' }),
+    STRIPE_WEBHOOK_SECRET: Type.String({
+      pattern: '^whsec_',
+      description: 'Signing secret of the webhook endpoint',
+    }),
+    STRIPE_API_BASE: Type.Optional(
+      Type.String({ pattern: '^https?://', description: 'The local Stripe emulator; unset = Stripe itself' }),
+    ),
+    STRIPE_PUBLISHABLE_KEY: Type.Optional(Type.String({ pattern: '^pk_(test|live)_' })),
+    STRIPE_MAX_NETWORK_RETRIES: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  },
   entities: [],
   migrations,
-  setup: (ctx) => ({
-    endpoints: [
-      endpoint(payments.DepositGet, async ({ bookingId }) => {
-        const [row] = await ctx.orm.em
-          .fork()
-          .execute<DepositRow[]>('select * from payments.deposit where booking_id = ?', [bookingId]);
-        if (!row) throw notFound('DEPOSIT_NOT_FOUND', `No deposit exists for booking ${bookingId}.`);
-        return {
-          bookingId: row.booking_id,
-          paymentIntentId: row.payment_intent_id,
-          status: row.status,
-          stripeStatus: row.stripe_status,
-          amountCents: row.amount_cents,
-          capturedCents: row.captured_cents,
-          refundedCents: row.refunded_cents,
-          lastError: row.last_error,
-        };
+  setup: (ctx) => {
+    const apiBase = ctx.config.STRIPE_API_BASE;
+    const settings = {
+      stripe: createStripeClient({
+        secretKey: ctx.config.STRIPE_SECRET_KEY,
+        apiBase,
+        maxNetworkRetries: ctx.config.STRIPE_MAX_NETWORK_RETRIES,
       }),
-    ],
-    consumers: [],
-  }),
+      emulator: apiBase !== undefined,
+      publishableKey: ctx.config.STRIPE_PUBLISHABLE_KEY,
+      webhookSecret: ctx.config.STRIPE_WEBHOOK_SECRET,
+    };
+    ctx.log.info({ stripe: settings.emulator ? apiBase : 'api.stripe.com' }, 'Stripe client ready');
+    const deposits = depositOperations(ctx, settings);
+    return {
+      endpoints: [...depositEndpoints(ctx, deposits), ...webhookEndpoints(ctx, settings, deposits)],
+      consumers: jobConsumers(deposits),
+    };
+  },
 });

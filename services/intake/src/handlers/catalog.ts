@@ -5,7 +5,9 @@ import { CatalogService } from '../entities/catalog-service.ts';
 export function catalogEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
   return [
     endpoint(intake.CatalogList, async () => {
-      const rows = await ctx.orm.em.fork().find(CatalogService, { active: true }, { orderBy: { position: 'asc' } });
+      const rows = await ctx.orm.em
+        .fork()
+        .find(CatalogService, { active: true }, { orderBy: { position: 'asc' } });
       return {
         items: rows.map((r) => ({
           code: r.code,

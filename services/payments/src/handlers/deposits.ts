@@ -1,0 +1,319 @@
+import { AppError, conflict, badRequest, notFound, payments } from '@trades/contracts';
+import type { EntityManager, ServiceContext } from '@trades/runtime';
+import Stripe from 'stripe';
+import { CAPTURED_STATUSES, reconcile, type DepositChange, type StripeFacts } from '../domain/deposit.ts';
+import {
+  findDeposit,
+  requireDeposit,
+  saveDepositState,
+  toDeposit,
+  toState,
+  type DepositRow,
+} from '../store/deposits.ts';
+
+export interface StripeSettings {
+  stripe: Stripe;
+  /** True against the local emulator (STRIPE_API_BASE set): test payment methods may be confirmed server-side. */
+  emulator: boolean;
+  publishableKey: string | undefined;
+  webhookSecret: string;
+}
+
+/** Marks what the Stripe PaymentIntent is for, so a webhook can find its booking even before our row exists. */
+export const PURPOSE = 'booking_deposit';
+
+export function factsOf(intent: Stripe.PaymentIntent): StripeFacts {
+  const charge = intent.latest_charge;
+  return {
+    stripeStatus: intent.status,
+    amountReceived: intent.amount_received,
+    amountRefunded: charge !== null && typeof charge === 'object' ? charge.amount_refunded : null,
+    lastError: intent.last_payment_error?.message ?? null,
+    cancellationReason: intent.cancellation_reason ?? null,
+  };
+}
+
+/**
+ * Deposit operations: every Stripe call carries an idempotency key derived from the booking and the
+ * action, and every state change is a locked read-modify-write of the deposit row with its events in
+ * the same transaction.
+ */
+export function depositOperations(ctx: ServiceContext<unknown>, settings: StripeSettings) {
+  const { stripe } = settings;
+
+  async function readIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent> {
+    return stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] });
+  }
+
+  async function publishChanges(
+    em: EntityManager,
+    row: DepositRow,
+    changes: DepositChange[],
+    releaseReason: string,
+  ) {
+    const base = {
+      bookingId: row.booking_id,
+      paymentIntentId: row.payment_intent_id,
+      amountCents: row.amount_cents,
+    };
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'authorized':
+          await ctx.publish(em, payments.DepositAuthorized, base);
+          break;
+        case 'captured':
+          await ctx.publish(em, payments.DepositCaptured, { ...base, capturedCents: change.capturedCents });
+          break;
+        case 'released':
+          await ctx.publish(em, payments.DepositReleased, { ...base, reason: releaseReason });
+          break;
+        case 'refunded':
+          await ctx.publish(em, payments.DepositRefunded, {
+            ...base,
+            refundedCents: change.refundedCents,
+            totalRefundedCents: change.totalRefundedCents,
+            reason: 'refunded in Stripe',
+          });
+          break;
+        case 'failed':
+          await ctx.publish(em, payments.DepositFailed, { ...base, reason: change.reason, code: null });
+          break;
+      }
+    }
+  }
+
+  /** Folds a fresh read of the PaymentIntent into the deposit row, inside `em`'s transaction. */
+  async function applyIntent(
+    em: EntityManager,
+    bookingId: string,
+    intent: Stripe.PaymentIntent,
+    releaseReason?: string,
+  ): Promise<DepositRow> {
+    const row = await requireDeposit(em, bookingId, true);
+    const { next, changes } = reconcile(toState(row), factsOf(intent));
+    await saveDepositState(em, bookingId, next);
+    const reason =
+      releaseReason ??
+      `Stripe canceled the PaymentIntent (${intent.cancellation_reason ?? 'no reason given'})`;
+    await publishChanges(em, row, changes, reason);
+    return { ...row, ...rowOf(next) };
+  }
+
+  async function sync(bookingId: string, releaseReason?: string): Promise<DepositRow> {
+    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+    const intent = await readIntent(row.payment_intent_id);
+    return ctx.transaction((em) => applyIntent(em, bookingId, intent, releaseReason));
+  }
+
+  async function createIntent(request: {
+    bookingId: string;
+    amountCents: number;
+    description: string;
+  }): Promise<{
+    paymentIntentId: string;
+    clientSecret: string;
+    amountCents: number;
+    mode: 'stripe' | 'emulator';
+    publishableKey?: string;
+  }> {
+    const existing = await findDeposit(ctx.orm.em.fork(), request.bookingId);
+    let intent: Stripe.PaymentIntent;
+    if (existing) {
+      if (existing.amount_cents !== request.amountCents) {
+        throw conflict(
+          'DEPOSIT_AMOUNT_CHANGED',
+          'A deposit for a different amount already exists for this booking.',
+        );
+      }
+      if (existing.status !== 'pending' && existing.status !== 'authorized') {
+        throw conflict(
+          'DEPOSIT_CLOSED',
+          `The deposit for this booking is ${existing.status}; start a new booking.`,
+        );
+      }
+      intent = await stripe.paymentIntents.retrieve(existing.payment_intent_id);
+    } else {
+      intent = await stripe.paymentIntents.create(
+        {
+          amount: request.amountCents,
+          currency: 'usd',
+          capture_method: 'manual',
+          description: request.description,
+          metadata: { booking_id: request.bookingId, purpose: PURPOSE },
+        },
+        { idempotencyKey: `deposit-intent:${request.bookingId}:${request.amountCents}` },
+      );
+      await ctx.transaction((em) =>
+        em.execute(
+          `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
+           values (?, ?, 'pending', ?, ?) on conflict (booking_id) do nothing`,
+          [request.bookingId, intent.id, intent.status, request.amountCents],
+        ),
+      );
+    }
+    if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} has no client secret`);
+    return {
+      paymentIntentId: intent.id,
+      clientSecret: intent.client_secret,
+      amountCents: intent.amount,
+      mode: settings.emulator ? 'emulator' : 'stripe',
+      ...(settings.publishableKey ? { publishableKey: settings.publishableKey } : {}),
+    };
+  }
+
+  async function testConfirm(bookingId: string, paymentMethod: string): Promise<DepositRow> {
+    if (!settings.emulator) {
+      throw notFound(
+        'NOT_AVAILABLE',
+        'Test confirmation is only available against the local Stripe emulator.',
+      );
+    }
+    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+    if (row.status !== 'pending') return sync(bookingId);
+    try {
+      await stripe.paymentIntents.confirm(
+        row.payment_intent_id,
+        { payment_method: paymentMethod },
+        { idempotencyKey: `deposit-confirm:${bookingId}:${paymentMethod}` },
+      );
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError) {
+        const declined = await sync(bookingId);
+        throw new AppError(402, 'CARD_DECLINED', error.message || 'Your card was declined.', {
+          declineCode: error.decline_code ?? null,
+          depositStatus: declined.status,
+        });
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        throw badRequest('INVALID_PAYMENT_METHOD', error.message);
+      }
+      throw error;
+    }
+    return sync(bookingId);
+  }
+
+  /** Captures an authorized hold once: the row's status and Stripe's idempotency key both guard it. */
+  async function capture(bookingId: string): Promise<DepositRow> {
+    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+    if (CAPTURED_STATUSES.includes(row.status)) return row;
+    if (row.status !== 'authorized') {
+      throw conflict(
+        'DEPOSIT_NOT_CAPTURABLE',
+        `The deposit is ${row.status}, so there is no hold to capture.`,
+      );
+    }
+    try {
+      await stripe.paymentIntents.capture(
+        row.payment_intent_id,
+        {},
+        { idempotencyKey: `deposit-capture:${bookingId}` },
+      );
+    } catch (error) {
+      // Captured by an earlier attempt or expired meanwhile: Stripe's own state decides below.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      ctx.log.warn(
+        { bookingId, code: error.code },
+        'Stripe refused the capture; re-reading the PaymentIntent',
+      );
+    }
+    const after = await sync(bookingId);
+    if (!CAPTURED_STATUSES.includes(after.status)) {
+      throw conflict('DEPOSIT_NOT_CAPTURABLE', `The deposit could not be captured; it is ${after.status}.`);
+    }
+    return after;
+  }
+
+  /** Releases a hold that was never captured (nothing is charged). */
+  async function release(bookingId: string, reason: string): Promise<DepositRow> {
+    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+    if (row.status === 'released') return row;
+    if (row.status !== 'pending' && row.status !== 'authorized' && row.status !== 'failed') {
+      throw conflict(
+        'DEPOSIT_ALREADY_CAPTURED',
+        `The deposit is ${row.status}; refund it instead of releasing it.`,
+      );
+    }
+    try {
+      await stripe.paymentIntents.cancel(
+        row.payment_intent_id,
+        { cancellation_reason: 'abandoned' },
+        { idempotencyKey: `deposit-release:${bookingId}` },
+      );
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      ctx.log.warn(
+        { bookingId, code: error.code },
+        'Stripe refused the cancel; re-reading the PaymentIntent',
+      );
+    }
+    return sync(bookingId, reason);
+  }
+
+  /** Refunds some or all of what was captured; the row lock serialises refunds of one deposit. */
+  async function refund(
+    bookingId: string,
+    amountCents: number | undefined,
+    reason: string,
+    actor: string,
+  ): Promise<DepositRow> {
+    return ctx.transaction(async (em) => {
+      const row = await requireDeposit(em, bookingId, true);
+      if (!CAPTURED_STATUSES.includes(row.status)) {
+        throw conflict(
+          'DEPOSIT_NOT_CAPTURED',
+          `The deposit is ${row.status}; only a captured deposit can be refunded.`,
+        );
+      }
+      const remaining = row.captured_cents - row.refunded_cents;
+      const amount = amountCents ?? remaining;
+      if (remaining <= 0)
+        throw conflict('DEPOSIT_FULLY_REFUNDED', 'The deposit has already been refunded in full.');
+      if (amount > remaining) {
+        throw badRequest('REFUND_TOO_LARGE', `At most ${remaining} cents can still be refunded.`, {
+          remainingCents: remaining,
+        });
+      }
+      const created = await stripe.refunds.create(
+        {
+          payment_intent: row.payment_intent_id,
+          amount,
+          reason: 'requested_by_customer',
+          metadata: { booking_id: bookingId, reason: reason.slice(0, 490), actor: actor.slice(0, 490) },
+        },
+        // Keyed by what was refunded before, so a retry of this refund replays it and the next one is new.
+        { idempotencyKey: `deposit-refund:${bookingId}:${row.refunded_cents}:${amount}` },
+      );
+      await em.execute(
+        `insert into payments.deposit_refund (stripe_refund_id, booking_id, amount_cents, reason, actor)
+         values (?, ?, ?, ?, ?) on conflict do nothing`,
+        [created.id, bookingId, amount, reason, actor],
+      );
+      const refundedCents = row.refunded_cents + amount;
+      const status = refundedCents >= row.captured_cents ? 'refunded' : 'partially_refunded';
+      await saveDepositState(em, bookingId, { ...toState(row), status, refundedCents });
+      await ctx.publish(em, payments.DepositRefunded, {
+        bookingId,
+        paymentIntentId: row.payment_intent_id,
+        amountCents: row.amount_cents,
+        refundedCents: amount,
+        totalRefundedCents: refundedCents,
+        reason,
+      });
+      return { ...row, status, refunded_cents: refundedCents };
+    });
+  }
+
+  return { readIntent, applyIntent, sync, createIntent, testConfirm, capture, release, refund, toDeposit };
+}
+
+export type DepositOperations = ReturnType<typeof depositOperations>;
+
+function rowOf(state: ReturnType<typeof toState>): Partial<DepositRow> {
+  return {
+    status: state.status,
+    stripe_status: state.stripeStatus,
+    captured_cents: state.capturedCents,
+    refunded_cents: state.refundedCents,
+    last_error: state.lastError,
+  };
+}

@@ -1,0 +1,90 @@
+import { badRequest, payments } from '@trades/contracts';
+import { endpoint, type EndpointBinding, type ServiceContext } from '@trades/runtime';
+import type Stripe from 'stripe';
+import { verifyStripeWebhook } from '../adapters/stripe-client.ts';
+import { findDepositByIntent } from '../store/deposits.ts';
+import { PURPOSE, type DepositOperations, type StripeSettings } from './deposits.ts';
+
+/** The PaymentIntent an event is about, from a payment_intent or a charge object; null for anything else. */
+function paymentIntentOf(event: Stripe.Event): string | null {
+  const object: unknown = event.data.object;
+  if (typeof object !== 'object' || object === null || !('object' in object)) return null;
+  if (object.object === 'payment_intent' && 'id' in object && typeof object.id === 'string') return object.id;
+  if (object.object === 'charge' && 'payment_intent' in object) {
+    const intent = object.payment_intent;
+    if (typeof intent === 'string') return intent;
+    if (typeof intent === 'object' && intent !== null && 'id' in intent && typeof intent.id === 'string')
+      return intent.id;
+  }
+  return null;
+}
+
+/**
+ * Stripe's webhook, relayed raw by the gateway. Verified before anything is believed; handled once per
+ * event id; the PaymentIntent is then re-read from Stripe and folded in, never backwards.
+ */
+export function webhookEndpoints(
+  ctx: ServiceContext<unknown>,
+  settings: StripeSettings,
+  deposits: DepositOperations,
+): EndpointBinding[] {
+  return [
+    endpoint(payments.StripeWebhook, async ({ rawBody, signature }) => {
+      let event: Stripe.Event;
+      try {
+        event = verifyStripeWebhook(settings.stripe, rawBody, signature, settings.webhookSecret);
+      } catch {
+        throw badRequest(
+          'INVALID_SIGNATURE',
+          'The Stripe-Signature header does not match this payload, or it is too old.',
+        );
+      }
+      const seen = await ctx.orm.em
+        .fork()
+        .execute<{ event_id: string }[]>(
+          `select event_id from payments.stripe_webhook_event where event_id = ?`,
+          [event.id],
+        );
+      if (seen.length > 0) return { received: true, duplicate: true };
+
+      const paymentIntentId = paymentIntentOf(event);
+      let intent: Stripe.PaymentIntent | null = null;
+      let bookingId: string | null = null;
+      if (paymentIntentId) {
+        const known = await findDepositByIntent(ctx.orm.em.fork(), paymentIntentId);
+        bookingId = known?.booking_id ?? null;
+        if (known || event.type.startsWith('payment_intent.')) {
+          intent = await deposits.readIntent(paymentIntentId);
+          if (!bookingId && intent.metadata['purpose'] === PURPOSE)
+            bookingId = intent.metadata['booking_id'] ?? null;
+        }
+      }
+
+      const duplicate = await ctx.transaction(async (em) => {
+        const inserted = await em.execute<{ event_id: string }[]>(
+          `insert into payments.stripe_webhook_event (event_id, type, payment_intent_id) values (?, ?, ?)
+           on conflict do nothing returning event_id`,
+          [event.id, event.type, paymentIntentId],
+        );
+        if (inserted.length === 0) return true;
+        if (intent && bookingId) {
+          // The intent was created by us but our row is not there yet (a crash between Stripe and the
+          // insert): the metadata says which booking it is for.
+          await em.execute(
+            `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
+             values (?, ?, 'pending', ?, ?) on conflict do nothing`,
+            [bookingId, intent.id, intent.status, intent.amount],
+          );
+          await deposits.applyIntent(em, bookingId, intent);
+        } else {
+          ctx.log.info(
+            { eventId: event.id, type: event.type },
+            'Stripe event not about a booking deposit; recorded only',
+          );
+        }
+        return false;
+      });
+      return { received: true, duplicate };
+    }),
+  ];
+}
