@@ -45,7 +45,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get('/livez', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/livez',
+    { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
 };
 
 export default healthRoutes;

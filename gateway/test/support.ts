@@ -1,0 +1,27 @@
+// Helpers for the gateway's tests: a configuration for this run, and the gateway built in-process on a
+// NATS connection the test owns.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { natsUrl } from '@trades/testkit';
+import { loadGatewayConfig, type GatewayConfig } from '../src/config.ts';
+import { buildServer } from '../src/server.ts';
+
+export const CUSTOMER_UI = 'http://localhost:3000';
+export const ADMIN_UI = 'http://localhost:3001';
+
+export function testConfig(extra: Record<string, string> = {}): GatewayConfig {
+  return loadGatewayConfig({
+    APP_ENV: 'test',
+    LOG_LEVEL: 'fatal',
+    NATS_URL: natsUrl(),
+    FRONTEND_URL: CUSTOMER_UI,
+    ADMIN_URL: ADMIN_UI,
+    NATS_REQUEST_TIMEOUT_MS: '2000',
+    ...extra,
+  });
+}
+
+export type Gateway = ReturnType<typeof buildServer>;
+
+export function gateway(nc: NatsConnection, extra: Record<string, string> = {}): Gateway {
+  return buildServer(testConfig(extra), { natsConnection: nc });
+}
