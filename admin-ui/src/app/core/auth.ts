@@ -13,6 +13,7 @@ export class Auth {
   private readonly current = signal<Operator | null | undefined>(undefined);
 
   readonly operator = this.current.asReadonly();
+  private previousEmail = '';
   readonly signedIn = computed(() => !!this.current());
 
   /**
@@ -50,8 +51,14 @@ export class Auth {
     );
   }
 
+  /** Who was signed in last, so a sign-in after an expired session needs only the password. */
+  lastEmail(): string {
+    return this.current()?.email ?? this.previousEmail;
+  }
+
   /** The server said the session is gone (401 on some call). */
   forget(): void {
+    this.previousEmail = this.current()?.email ?? this.previousEmail;
     this.current.set(null);
   }
 }

@@ -35,7 +35,7 @@ export class Login {
   readonly expired = input<string>();
 
   protected readonly form = inject(NonNullableFormBuilder).group({
-    email: ['', [Validators.required, Validators.email]],
+    email: [this.auth.lastEmail(), [Validators.required, Validators.email]],
     password: ['', Validators.required],
   });
   protected readonly busy = signal(false);
@@ -55,7 +55,6 @@ export class Login {
       error: (error: unknown) => {
         this.busy.set(false);
         this.error.set(apiErrorMessage(error));
-        this.form.controls.password.reset();
       },
     });
   }
