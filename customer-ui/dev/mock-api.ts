@@ -20,18 +20,28 @@ const { values } = parseArgs({
 });
 const stepMs = Number(values['step-ms']);
 
+// The same shape and codes as the intake catalog.
 const services = [
   {
-    code: 'HOME_LOCKOUT',
+    code: 'home_lockout',
     name: 'Home lockout',
+    description: 'Locked out of your house or apartment.',
     depositCents: 4900,
-    priceMinCents: 8900,
-    priceMaxCents: 14900,
+    priceMinCents: 9500,
+    priceMaxCents: 19500,
   },
-  { code: 'CAR_LOCKOUT', name: 'Car lockout', depositCents: 4900, priceMinCents: 9900, priceMaxCents: 17900 },
   {
-    code: 'LOCK_CHANGE',
+    code: 'car_lockout',
+    name: 'Car lockout',
+    description: 'Keys locked inside your car.',
+    depositCents: 4900,
+    priceMinCents: 8500,
+    priceMaxCents: 17500,
+  },
+  {
+    code: 'lock_change',
     name: 'Lock change or rekey',
+    description: 'Rekey or replace a lock after a move or lost keys.',
     depositCents: 2900,
     priceMinCents: 12900,
     priceMaxCents: 24900,
