@@ -1,8 +1,11 @@
-import { describe, expect, it } from '@jest/globals';
-import { BaseConfig, ConfigError, DEVELOPMENT_DEFAULTS, loadConfig } from '@trades/runtime';
-import { spawnNode } from '@trades/testkit';
+import { describe, expect, it, jest } from '@jest/globals';
+import { BaseConfig, ConfigError, DEVELOPMENT_DEFAULTS, loadConfig, startService } from '@trades/runtime';
+import { serviceEnv, spawnNode } from '@trades/testkit';
 import Type from 'typebox';
-import { PROBE_MAIN } from './fixtures/support.ts';
+import { probeService } from './fixtures/probe.ts';
+import { PROBE_MAIN, sql } from './fixtures/support.ts';
+
+jest.setTimeout(30_000);
 
 const ServiceConfig = {
   ...BaseConfig,
@@ -109,5 +112,15 @@ describe('a service started with a bad environment', () => {
     expect(output).toMatch(/HTTP_PORT.*abc/);
     expect(output).toMatch(/NATS_URL/);
     expect(output).toMatch(/PROBE_HANDLER_DELAY_MS.*slow/);
+  });
+});
+
+describe('a service whose schema is behind its migrations', () => {
+  it('refuses to start and says to run the migrate step', async () => {
+    const unmigrated = { ...probeService, schema: `probe_unmigrated_${Date.now()}` };
+    await sql(`create schema if not exists ${unmigrated.schema}`);
+    await expect(startService(unmigrated, serviceEnv())).rejects.toThrow(
+      /migration\(s\) not applied.*npm run migrate/s,
+    );
   });
 });

@@ -2,8 +2,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { createLogger, encodeJson, enqueueEvent, ormFor, OutboxRelay, type MikroORM } from '@trades/runtime';
-import { databaseUrl, natsUrl, serviceEnv, spawnNode } from '@trades/testkit';
+import { CORRELATION_HEADER } from '@trades/contracts';
+import {
+  createLogger,
+  encodeJson,
+  enqueueEvent,
+  ormFor,
+  OutboxRelay,
+  startService,
+  withContext,
+  type MikroORM,
+  type RunningService,
+} from '@trades/runtime';
+import { databaseUrl, natsUrl, serviceEnv, spawnNode, waitFor } from '@trades/testkit';
 import { ProbeRelayed, probeService } from './fixtures/probe.ts';
 import { count, prepareProbe, sql, storedMessages } from './fixtures/support.ts';
 
@@ -121,6 +132,62 @@ describe('the outbox relay', () => {
       expect([...calls].sort()).toEqual(await outboxIds());
       expect(await count('select count(*)::int as n from probe.outbox where published_at is null')).toBe(0);
       expect(await count('select count(*)::int as n from probe.outbox where attempts <> 1')).toBe(0);
+    });
+  });
+
+  describe('inside a service', () => {
+    let probe: RunningService<{ PROBE_HANDLER_DELAY_MS: number }>;
+
+    beforeAll(async () => {
+      probe = await startService(probeService, serviceEnv());
+    });
+
+    afterAll(async () => {
+      await probe?.stop();
+    });
+
+    it('publishes an event after its transaction commits, with the row id and the correlation id of the work', async () => {
+      const id = await withContext('outbox-corr-0001', () =>
+        probe.ctx.transaction((em) => probe.ctx.publish(em, ProbeRelayed, { n: 1 })),
+      );
+      const [message] = await waitFor(async () => {
+        const stored = await storedMessages(nc, stream, subject);
+        return stored.length > 0 ? stored : undefined;
+      });
+      expect(message?.msgId).toBe(id);
+      expect(message?.headers[CORRELATION_HEADER]).toBe('outbox-corr-0001');
+      expect(JSON.parse(message?.body ?? '{}')).toMatchObject({ id, data: { n: 1 } });
+      await waitFor(
+        async () =>
+          (await count('select count(*)::int as n from probe.outbox where published_at is null')) === 0,
+      );
+    });
+
+    it('never publishes an event whose transaction rolls back', async () => {
+      await expect(
+        probe.ctx.transaction(async (em) => {
+          await probe.ctx.publish(em, ProbeRelayed, { n: 2 });
+          throw new Error('the state change failed');
+        }),
+      ).rejects.toThrow('the state change failed');
+      await probe.ctx.transaction((em) => probe.ctx.publish(em, ProbeRelayed, { n: 3 }));
+
+      const stored = await waitFor(async () => {
+        const messages = await storedMessages(nc, stream, subject);
+        return messages.length > 0 ? messages : undefined;
+      });
+      expect(stored.map((m) => JSON.parse(m.body).data)).toEqual([{ n: 3 }]);
+      expect(await count('select count(*)::int as n from probe.outbox')).toBe(1);
+    });
+
+    it('refuses an event that breaks its contract, failing the transaction', async () => {
+      await expect(
+        probe.ctx.transaction((em) =>
+          // @ts-expect-error -- the contract's type forbids this payload; the runtime must refuse it too
+          enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 'three' }),
+        ),
+      ).rejects.toThrow(/breaks its contract/);
+      expect(await count('select count(*)::int as n from probe.outbox')).toBe(0);
     });
   });
 });
