@@ -230,6 +230,33 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 });
 
+describe('one pending offer per locksmith', () => {
+  let service: RunningService<unknown>;
+  beforeAll(async () => {
+    service = await startDispatch({ DISPATCH_WAVE_SIZE: '1', DISPATCH_MAX_WAVES: '1' });
+  });
+  afterAll(async () => service?.stop());
+
+  it('never offers one locksmith two jobs at once, even when the jobs arrive together', async () => {
+    const area = newArea();
+    const only = await harness.locksmith(east(area, 1));
+    const jobs = await Promise.all([harness.book(area), harness.book(area), harness.book(area)]);
+    const settled = await Promise.all(
+      jobs.map((job) =>
+        harness.jobWhen(job.id, (j) => j.state === 'OFFERED' || j.state === 'FAILED', 'the wave'),
+      ),
+    );
+    const offered = settled.filter((j) => j.state === 'OFFERED');
+    expect(offered).toHaveLength(1);
+    expect(offered[0]?.offers).toMatchObject([{ locksmithId: only.id, status: 'PENDING' }]);
+    const pending = await harness.db.query<{ n: number }>(
+      `select count(*)::int as n from dispatch.offer where provider_id = $1 and status = 'PENDING'`,
+      [only.id],
+    );
+    expect(pending.rows[0]?.n).toBe(1);
+  });
+});
+
 describe('dispatch on timers (offers live 1 second)', () => {
   const env = { DISPATCH_WAVE_SIZE: '2', DISPATCH_MAX_WAVES: '2', DISPATCH_OFFER_TTL_SECONDS: '1' };
   let service: RunningService<unknown>;
@@ -422,6 +449,22 @@ describe('operator control', () => {
     expect(again.locksmithId).toBeNull();
     expect(offersOfWave(again, 2).map((o) => o.locksmithId)).toEqual([backup.id]);
     expect(again.offers.some((o) => o.locksmithId === chosen.id)).toBe(false);
+  });
+
+  it('refuses to assign a locksmith who is already on another job', async () => {
+    const area = newArea();
+    const busy = await harness.locksmith(east(area, 1));
+    const first = await harness.book(area);
+    await harness.jobWhen(first.id, (j) => j.state === 'OFFERED', 'the first job offered');
+    await harness.sms(busy, 'YES', { kind: 'YES' });
+    await harness.jobWhen(first.id, (j) => j.state === 'ASSIGNED', 'the first job assigned');
+
+    await harness.locksmith(east(area, 2));
+    const second = await harness.book(area);
+    await harness.jobWhen(second.id, (j) => j.state === 'OFFERED', 'the second job offered');
+    await expect(
+      harness.call(dispatch.JobAssign, { id: second.id, locksmithId: busy.id, actor: 'ops@example.com' }),
+    ).rejects.toMatchObject({ status: 409, code: 'LOCKSMITH_BUSY' });
   });
 
   it('refuses to assign a locksmith who is not active', async () => {

@@ -125,6 +125,16 @@ async function assign(
   }
   await ctx.transaction(async (em) => {
     const job = await lockJob(em, request.id);
+    const [busy] = await em.execute<{ code: string }[]>(
+      `select code from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE') and id <> ?`,
+      [locksmith.id, job.id],
+    );
+    if (busy) {
+      throw conflict(
+        'LOCKSMITH_BUSY',
+        `${locksmith.name} is already on job ${busy.code}; finish or re-dispatch it first.`,
+      );
+    }
     const assigned = await tryTransition(ctx, em, job, 'ASSIGNED', {
       cause: `assigned to ${locksmith.name} by an operator`,
       actor: request.actor,
