@@ -1,0 +1,100 @@
+// Fixed-arrival-rate load: request i is due at start + i / rate whatever happened to the ones before it
+// (nothing waits for a response before sending the next), and its latency is counted from that due
+// time, not from when it left. A stalled system therefore shows up as long latencies for every request
+// that was due meanwhile, instead of as fewer requests (coordinated omission). The generator's own
+// lateness (Node timers have 1 ms granularity) is included in the latency and reported on its own.
+import { summarize, type Summary } from './stats.ts';
+
+export interface OpenLoopOptions {
+  ratePerSecond: number;
+  durationMs: number;
+  /** Sends request `index`; resolves when its answer is complete, rejects on any error. */
+  fire: (index: number) => Promise<void>;
+  /** Requests in flight above which the run is abandoned (the system cannot keep up at all). */
+  maxInFlight?: number;
+}
+
+export interface OpenLoopResult {
+  sent: number;
+  ok: number;
+  errors: number;
+  errorSamples: string[];
+  /** Milliseconds from due time to complete answer, successful requests only. */
+  latency: Summary;
+  /** Milliseconds from due time to actually sending (the generator's own lateness). */
+  lag: Summary;
+  /** Completed requests per second over the measured window (first due time to last answer). */
+  throughput: number;
+  elapsedMs: number;
+  abandoned: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+  const { ratePerSecond, durationMs, fire } = options;
+  const maxInFlight = options.maxInFlight ?? 20_000;
+  const total = Math.max(1, Math.round((ratePerSecond * durationMs) / 1000));
+  const intervalMs = 1000 / ratePerSecond;
+  const latencies: number[] = [];
+  const lags: number[] = [];
+  const errorSamples: string[] = [];
+  let errors = 0;
+  let inFlight = 0;
+  let abandoned = false;
+  let lastDone = 0;
+  const pending = new Set<Promise<void>>();
+
+  const start = performance.now() + 5;
+  let next = 0;
+  while (next < total) {
+    const now = performance.now();
+    while (next < total && start + next * intervalMs <= now) {
+      const due = start + next * intervalMs;
+      lags.push(now - due);
+      if (inFlight >= maxInFlight) {
+        abandoned = true;
+        break;
+      }
+      inFlight++;
+      const index = next;
+      const work = fire(index).then(
+        () => {
+          const done = performance.now();
+          lastDone = Math.max(lastDone, done);
+          latencies.push(done - due);
+        },
+        (error: unknown) => {
+          lastDone = Math.max(lastDone, performance.now());
+          errors++;
+          if (errorSamples.length < 5)
+            errorSamples.push(error instanceof Error ? error.message : String(error));
+        },
+      );
+      const tracked = work.finally(() => {
+        inFlight--;
+        pending.delete(tracked);
+      });
+      pending.add(tracked);
+      next++;
+    }
+    if (abandoned) break;
+    const wait = start + next * intervalMs - performance.now();
+    await sleep(Math.max(0, Math.floor(wait)));
+  }
+  await Promise.all(pending);
+  const elapsedMs = Math.max(1, lastDone - start);
+  return {
+    sent: next,
+    ok: latencies.length,
+    errors: errors + (abandoned ? total - next : 0),
+    errorSamples: abandoned
+      ? [...errorSamples, `abandoned with ${inFlight} requests in flight`]
+      : errorSamples,
+    latency: summarize(latencies),
+    lag: summarize(lags),
+    throughput: (latencies.length * 1000) / elapsedMs,
+    elapsedMs,
+    abandoned,
+  };
+}

@@ -1,0 +1,61 @@
+// Memory and CPU of every process of a scenario, sampled with pidusage while the load runs. The peak
+// is the highest sample, checked against the kernel's own high-water mark (VmHWM) where /proc has it.
+import { readFileSync } from 'node:fs';
+import pidusage from 'pidusage';
+
+export interface ProcessUsage {
+  name: string;
+  pid: number;
+  peakRssMb: number;
+  /** Highest RSS since the process started, from /proc (includes boot and warm-up). */
+  hwmRssMb: number | null;
+  meanCpuPercent: number;
+}
+
+function highWaterMarkMb(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export class UsageSampler {
+  readonly #processes: { name: string; pid: number; peak: number; cpu: number[] }[];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(processes: { name: string; pid: number }[]) {
+    this.#processes = processes.map((p) => ({ ...p, peak: 0, cpu: [] }));
+  }
+
+  start(intervalMs = 250): void {
+    const sample = async (): Promise<void> => {
+      await Promise.all(
+        this.#processes.map(async (p) => {
+          try {
+            const status = await pidusage(p.pid);
+            p.peak = Math.max(p.peak, status.memory);
+            p.cpu.push(status.cpu);
+          } catch {
+            // the process ended; its last samples stand
+          }
+        }),
+      );
+    };
+    void sample();
+    this.#timer = setInterval(() => void sample(), intervalMs);
+  }
+
+  stop(): ProcessUsage[] {
+    if (this.#timer) clearInterval(this.#timer);
+    pidusage.clear();
+    return this.#processes.map((p) => ({
+      name: p.name,
+      pid: p.pid,
+      peakRssMb: p.peak / 1024 / 1024,
+      hwmRssMb: highWaterMarkMb(p.pid),
+      meanCpuPercent: p.cpu.length ? p.cpu.reduce((a, b) => a + b, 0) / p.cpu.length : 0,
+    }));
+  }
+}

@@ -1,0 +1,74 @@
+// `npm run bench [-- <scenario>… ] [--quick]`: brings up what each scenario needs, drives it at a fixed
+// arrival rate, prints p50 / p99 / max, throughput, errors and peak RSS per process, and writes
+// bench-results/<scenario>.json. Missing a target is a finding, not a failure: the exit code is non-zero
+// only when the harness itself could not run.
+import { createBenchDatabase, ensureNats, type BenchDatabase } from './lib/infra.ts';
+import { stopAll } from './lib/processes.ts';
+import { render, save } from './lib/report.ts';
+import type { Scenario } from './scenario.ts';
+import { SCENARIOS } from './scenarios/index.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const names = args.filter((a) => !a.startsWith('--'));
+const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+if (unknown.length > 0) {
+  console.error(
+    `unknown scenario(s): ${unknown.join(', ')}; choose from ${SCENARIOS.map((s) => s.name).join(', ')}`,
+  );
+  process.exit(2);
+}
+const selected: Scenario[] = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+
+let database: BenchDatabase | undefined;
+let cleaningUp: Promise<void> | undefined;
+const nats = await ensureNats();
+console.log(
+  `bench: NATS ${nats.source} (${nats.url}); scenarios: ${selected.map((s) => s.name).join(', ')}${quick ? ' (quick)' : ''}`,
+);
+
+function cleanup(): Promise<void> {
+  cleaningUp ??= (async () => {
+    await stopAll().catch((error: unknown) => console.error('bench: stopping processes failed', error));
+    if (database) {
+      await database
+        .drop()
+        .catch((error: unknown) => console.error(`bench: could not drop ${database?.name}`, error));
+      console.log(`bench: dropped database ${database.name}`);
+    }
+    await nats.stop();
+  })();
+  return cleaningUp;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cleanup().then(() => process.exit(130)));
+}
+
+let failed = false;
+try {
+  for (const scenario of selected) {
+    console.log(`\nbench: ${scenario.name}: ${scenario.description}`);
+    try {
+      const report = await scenario.run({
+        nats,
+        timeScale: quick ? 0.2 : 1,
+        database: async () => {
+          if (!database) {
+            database = await createBenchDatabase();
+            console.log(`bench: created database ${database.name}`);
+          }
+          return database;
+        },
+      });
+      console.log(render(report));
+      console.log(`bench: wrote ${save(report)}`);
+    } catch (error) {
+      failed = true;
+      console.error(`bench: ${scenario.name} could not run:`, error instanceof Error ? error.message : error);
+      await stopAll();
+    }
+  }
+} finally {
+  await cleanup();
+}
+process.exit(failed ? 1 : 0);

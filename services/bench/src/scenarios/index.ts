@@ -1,0 +1,5 @@
+import type { Scenario } from '../scenario.ts';
+import { foundation } from './foundation.ts';
+
+/** Every scenario, in the order `npm run bench` runs them. */
+export const SCENARIOS: Scenario[] = [foundation];
