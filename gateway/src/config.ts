@@ -19,9 +19,18 @@ export const GatewayConfigSchema = {
   // local login. Empty means unset; the plugin refuses to start when the chosen mode lacks what it needs.
   ADMIN_EMAIL: Type.String({ default: '', description: 'Local operator login: the operator email' }),
   ADMIN_PASSWORD: Type.String({ default: '', description: 'Local operator login: the password' }),
-  ADMIN_SESSION_SECRET: Type.String({ default: '', description: 'HMAC key for local operator session cookies (32+ chars)' }),
-  CF_ACCESS_TEAM_DOMAIN: Type.String({ default: '', description: 'Cloudflare Access team domain, e.g. acme.cloudflareaccess.com' }),
-  CF_ACCESS_AUD: Type.String({ default: '', description: "Cloudflare Access application audience (AUD) tag" }),
+  ADMIN_SESSION_SECRET: Type.String({
+    default: '',
+    description: 'HMAC key for local operator session cookies (32+ chars)',
+  }),
+  CF_ACCESS_TEAM_DOMAIN: Type.String({
+    default: '',
+    description: 'Cloudflare Access team domain, e.g. acme.cloudflareaccess.com',
+  }),
+  CF_ACCESS_AUD: Type.String({
+    default: '',
+    description: 'Cloudflare Access application audience (AUD) tag',
+  }),
 };
 
 export type GatewayConfig = Static<ReturnType<typeof Type.Object<typeof GatewayConfigSchema>>>;
