@@ -26,7 +26,9 @@ export async function enqueueEvent<E extends EventContract>(
   data: EventData<E>,
 ): Promise<string> {
   if (!contract.validate.check(data)) {
-    throw new Error(`event ${contract.subject} breaks its contract: ${contract.validate.errors(data).join('; ')}`);
+    throw new Error(
+      `event ${contract.subject} breaks its contract: ${contract.validate.errors(data).join('; ')}`,
+    );
   }
   const id = randomUUID();
   const envelope: EventEnvelope = { id, occurredAt: new Date().toISOString(), data };
@@ -114,13 +116,20 @@ export class OutboxRelay {
       }
       await this.#cleanup();
     } catch (error) {
-      this.#options.log.warn({ err: error }, 'outbox relay pass failed; rows stay pending and will be retried');
+      this.#options.log.warn(
+        { err: error },
+        'outbox relay pass failed; rows stay pending and will be retried',
+      );
     }
   }
 
-  /** One claimed batch: publish every row, then mark them published, in one transaction. */
+  /**
+   * One claimed batch: publish every row, then mark the published ones, in one transaction. A row
+   * JetStream refuses keeps its place (attempts and last_error say why) without holding back the rest.
+   * Returns how many rows were published.
+   */
   async relayOnce(): Promise<number> {
-    const { orm, schema, publish, batchSize } = this.#options;
+    const { orm, schema, publish, batchSize, log } = this.#options;
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.execute<OutboxRow[]>(
         `select id, subject, payload, headers from "${schema}".outbox
@@ -128,13 +137,29 @@ export class OutboxRelay {
         [batchSize],
       );
       if (rows.length === 0) return 0;
-      await Promise.all(rows.map((row) => publish(row)));
-      await em.execute(
-        `update "${schema}".outbox set published_at = now(), attempts = attempts + 1 where id = any(?::uuid[])`,
-        [`{${rows.map((r) => r.id).join(',')}}`],
-      );
-      for (const row of rows) this.#options.metrics?.outboxPublished.inc({ subject: row.subject });
-      return rows.length;
+      const results = await Promise.allSettled(rows.map((row) => publish(row)));
+      const published = rows.filter((_, i) => results[i]?.status === 'fulfilled');
+      if (published.length > 0) {
+        await em.execute(
+          `update "${schema}".outbox set published_at = now(), attempts = attempts + 1 where id = any(?::uuid[])`,
+          [`{${published.map((r) => r.id).join(',')}}`],
+        );
+      }
+      for (const [i, result] of results.entries()) {
+        const row = rows[i];
+        if (result.status === 'fulfilled' || !row) continue;
+        const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
+        log.warn(
+          { outboxId: row.id, subject: row.subject, err: result.reason },
+          'outbox row not published; will retry',
+        );
+        await em.execute(
+          `update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`,
+          [reason.slice(0, 1_000), row.id],
+        );
+      }
+      for (const row of published) this.#options.metrics?.outboxPublished.inc({ subject: row.subject });
+      return published.length;
     });
   }
 
@@ -145,8 +170,9 @@ export class OutboxRelay {
     const { orm, schema, retainMs } = this.#options;
     await orm.em
       .fork()
-      .execute(`delete from "${schema}".outbox where published_at < now() - (? || ' milliseconds')::interval`, [
-        String(retainMs),
-      ]);
+      .execute(
+        `delete from "${schema}".outbox where published_at < now() - (? || ' milliseconds')::interval`,
+        [String(retainMs)],
+      );
   }
 }

@@ -84,6 +84,43 @@ describe('the outbox relay', () => {
     expect(await count('select count(*)::int as n from probe.outbox where published_at is null')).toBe(0);
   });
 
+  it('keeps a row JetStream refuses, with the reason, without holding back the rows behind it', async () => {
+    const orm = await ormFor(probeService, databaseUrl());
+    try {
+      // First in line: a subject no stream captures, so every publish of it fails.
+      const [refused] = await sql<{ id: string }>(
+        `insert into probe.outbox (id, subject, payload, headers, created_at)
+         values (gen_random_uuid(), 'evt.nowhere.thing.happened.v1', '{}'::jsonb, '{}'::jsonb, now() - interval '1 minute')
+         returning id`,
+      );
+      await orm.em.fork().transactional(async (em) => {
+        for (let n = 0; n < 3; n++) await enqueueEvent(em, probeService.schema, ProbeRelayed, { n });
+      });
+      const js = jetstream(nc);
+      const relay = new OutboxRelay({
+        orm,
+        schema: probeService.schema,
+        log: createLogger('relay', 'fatal'),
+        publish: async (row) => {
+          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
+        },
+      });
+      await relay.flush();
+
+      expect(await storedMessages(nc, stream, subject)).toHaveLength(3);
+      const [row] = await sql<{ published_at: Date | null; attempts: number; last_error: string | null }>(
+        'select published_at, attempts, last_error from probe.outbox where id = $1',
+        [refused?.id],
+      );
+      expect(row?.published_at).toBeNull();
+      expect(row?.attempts).toBeGreaterThanOrEqual(1);
+      expect(row?.last_error).toEqual(expect.any(String));
+      expect(await count('select count(*)::int as n from probe.outbox where published_at is null')).toBe(1);
+    } finally {
+      await orm.close();
+    }
+  });
+
   describe('with two relays on the same table', () => {
     const orms: MikroORM[] = [];
 
