@@ -2,18 +2,41 @@
 // emulated Stripe test card, and lands on the live status page. Every page is screenshotted
 // under test-artifacts/e2e/ and checked with axe.
 //
-// It needs the platform and the customer UI already running:
-//   npm start                                   # gateway, services, emulators
-//   npm run build -w customer-ui && node scripts/serve-ui.ts --app customer-ui --port 3000
-// or E2E_BASE_URL pointing at such a stack. Without one the test fails and says so.
-import { mkdirSync } from 'node:fs';
+// With E2E_BASE_URL it tests that running stack (e.g. `npm start` → http://127.0.0.1:3000). Without it,
+// it brings up its own: the whole platform in this process (testkit's startStack, demo locksmiths
+// seeded) and the built customer UI served by scripts/serve-ui.ts in front of it. The UI must be built
+// (`npm run build -w customer-ui`; CI does it before the tests).
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { seedDemoLocksmiths } from '@trades/locksmith-registry';
+import { REPO_ROOT } from '@trades/testkit';
+import { startStack, type Stack } from '@trades/testkit/stack';
+import type { FastifyInstance } from 'fastify';
+import { buildServer as buildUiServer } from '../scripts/serve-ui.ts';
 
-const BASE_URL = (process.env['E2E_BASE_URL'] ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+let BASE_URL = (process.env['E2E_BASE_URL'] ?? '').replace(/\/$/, '');
+let stack: Stack | undefined;
+let uiServer: FastifyInstance | undefined;
+
+/** Our own platform and customer UI, for when no E2E_BASE_URL is given. */
+async function startOwnStack(): Promise<string> {
+  const root = join(REPO_ROOT, 'customer-ui', 'dist', 'customer-ui', 'browser');
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error('customer-ui is not built: run `npm run build -w customer-ui` (CI builds it before the tests).');
+  }
+  stack = await startStack();
+  const registry = stack.services.get('registry')?.[0];
+  if (!registry) throw new Error('the stack has no registry service');
+  await seedDemoLocksmiths((contract, request) => registry.ctx.call(contract, request, { timeoutMs: 15_000 }));
+  uiServer = await buildUiServer({ app: 'customer-ui', root, gateway: stack.gatewayUrl, logger: false });
+  await uiServer.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(uiServer.server.address() as AddressInfo).port}`;
+}
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join('test-artifacts', 'e2e');
 
@@ -63,6 +86,7 @@ describe('customer booking in the browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    if (!BASE_URL) BASE_URL = await startOwnStack();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -86,10 +110,12 @@ describe('customer booking in the browser', () => {
         otherHosts.push(request.url());
       }
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
+    await uiServer?.close();
+    await stack?.stop();
   });
 
   /** Saves the page as `<name>.png` and records every axe violation on it. */
