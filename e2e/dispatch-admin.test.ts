@@ -120,6 +120,7 @@ describe('operations API', () => {
     expect(badState.statusCode).toBe(400);
     expect(badState.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect((await get('/api/admin/jobs/not-a-uuid')).statusCode).toBe(400);
+    expect((await get('/api/admin/jobs?from=yesterday')).statusCode).toBe(400);
     const missing = await get('/api/admin/jobs/6f1c1f43-5c39-4c41-9b9d-3f0a3c7d1e20');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'JOB_NOT_FOUND' });

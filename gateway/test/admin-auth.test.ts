@@ -92,6 +92,19 @@ describe('the /api/admin boundary', () => {
     }
   });
 
+  it('does not reveal which admin paths exist to someone not signed in', async () => {
+    const unknown = await gateway.inject({ method: 'GET', url: '/api/admin/no-such-thing' });
+    expect(unknown.statusCode).toBe(401);
+    const cookie = await login();
+    const known = await gateway.inject({
+      method: 'GET',
+      url: '/api/admin/no-such-thing',
+      headers: { cookie },
+    });
+    expect(known.statusCode).toBe(404);
+    expect(known.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('refuses a forged, expired or foreign session cookie', async () => {
     const forged = createSessionToken(EMAIL, 'not-the-secret-but-long-enough-0123456789', 3600);
     const expired = createSessionToken(EMAIL, SECRET, 60, Date.now() - 3_600_000);

@@ -22,6 +22,15 @@ export interface AdminRoutesOptions {
 const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
   await app.register(adminAuth, options.auth ?? adminAuthOptions(options.config));
   await app.register(audit);
+  // Inside the boundary even a wrong path needs an operator: strangers cannot map the admin API by its 404s.
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send({
+        code: 'NOT_FOUND',
+        message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
+      });
+  });
   await app.register(jobs);
   await app.register(dashboard);
   await app.register(locksmiths);
