@@ -5,11 +5,19 @@ import Fastify from 'fastify';
 import app, { correlationIdFor } from './app.ts';
 import { loadGatewayConfig, type GatewayConfig } from './config.ts';
 
-export function buildServer(config: GatewayConfig, options: Parameters<typeof app>[1] extends infer O ? Partial<O> : never = {}) {
+/** proxy-addr names: 127.0.0.0/8 and ::1, 169.254.0.0/16 and fe80::/10, 10/8, 172.16/12, 192.168/16 and fc00::/7. */
+export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
+
+export function buildServer(
+  config: GatewayConfig,
+  options: Parameters<typeof app>[1] extends infer O ? Partial<O> : never = {},
+) {
   const server = Fastify({
     loggerInstance: createLogger('gateway', config.LOG_LEVEL),
     genReqId: (req) => correlationIdFor(req.headers['x-correlation-id']),
-    trustProxy: true,
+    // X-Forwarded-For is believed only from proxies on the machine or the private network (ingress,
+    // serve-ui, compose): trusting anyone let a client pick its own address and dodge every rate limit.
+    trustProxy: TRUSTED_PROXIES,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
