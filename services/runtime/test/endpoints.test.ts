@@ -97,6 +97,13 @@ describe('request/reply endpoints', () => {
     expect(error.details).toBeUndefined();
   });
 
+  it('answer 504 SERVICE_TIMEOUT when the service does not answer in time', async () => {
+    const error = await rejection(call(nc, ProbeEcho, { word: 'slow' }, { timeoutMs: 100 }));
+    expect(error.status).toBe(504);
+    expect(error.code).toBe('SERVICE_TIMEOUT');
+    expect(error.message).toContain('intake');
+  });
+
   it('answer 503 SERVICE_UNAVAILABLE when nobody serves the subject', async () => {
     const Nobody = defineEndpoint('svc.payments.nobody_home', 'Nobody serves this.', Empty, Empty);
     const error = await rejection(call(nc, Nobody, {}));
