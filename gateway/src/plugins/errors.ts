@@ -27,7 +27,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     }
     const status = fastifyError.statusCode ?? 500;
     if (status === 429) {
-      return reply.status(429).send({ code: 'RATE_LIMITED', message: 'Too many requests; wait a moment and try again.' });
+      return reply
+        .status(429)
+        .send({ code: 'RATE_LIMITED', message: 'Too many requests; wait a moment and try again.' });
     }
     if (status >= 400 && status < 500) {
       const code = fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST';
@@ -42,11 +44,18 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
       return reply.status(status).send({ code, message });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ code: 'INTERNAL', message: 'Something went wrong on our side; it has been logged.' });
+    return reply
+      .status(500)
+      .send({ code: 'INTERNAL', message: 'Something went wrong on our side; it has been logged.' });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ code: 'NOT_FOUND', message: `There is no route ${request.method} ${request.url.split('?')[0]}.` });
+    reply
+      .status(404)
+      .send({
+        code: 'NOT_FOUND',
+        message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
+      });
   });
 }
 

@@ -5,7 +5,13 @@ import {
   type Msg,
   type NatsConnection,
 } from '@nats-io/nats-core';
-import { ServiceError, ServiceErrorCodeHeader, ServiceErrorHeader, Svcm, type Service } from '@nats-io/services';
+import {
+  ServiceError,
+  ServiceErrorCodeHeader,
+  ServiceErrorHeader,
+  Svcm,
+  type Service,
+} from '@nats-io/services';
 import {
   AppError,
   CORRELATION_HEADER,
@@ -29,7 +35,10 @@ export interface EndpointBinding {
 }
 
 /** Pairs a contract with its handler, keeping the request and reply types tied to the contract. */
-export function endpoint<E extends EndpointContract>(contract: E, handle: EndpointHandler<E>): EndpointBinding {
+export function endpoint<E extends EndpointContract>(
+  contract: E,
+  handle: EndpointHandler<E>,
+): EndpointBinding {
   return { contract, handle: (request) => handle(request as RequestOf<E>) };
 }
 
@@ -87,7 +96,10 @@ export async function serveEndpoints(nc: NatsConnection, options: ServeOptions):
 async function answer(binding: EndpointBinding, msg: Msg, log: Logger): Promise<string> {
   const { contract } = binding;
   const respondError = (error: AppError): string => {
-    const h = outgoingHeaders({ [ServiceErrorHeader]: error.code, [ServiceErrorCodeHeader]: String(error.status) });
+    const h = outgoingHeaders({
+      [ServiceErrorHeader]: error.code,
+      [ServiceErrorCodeHeader]: String(error.status),
+    });
     msg.respond(encodeJson(error.toBody()), { headers: h });
     return error.status >= 500 ? 'error' : 'rejected';
   };
@@ -100,15 +112,23 @@ async function answer(binding: EndpointBinding, msg: Msg, log: Logger): Promise<
   if (!contract.validateRequest.check(request)) {
     const problems = contract.validateRequest.errors(request);
     return respondError(
-      new AppError(400, 'INVALID_REQUEST', `The request does not match ${contract.subject}: ${problems.join('; ')}.`, {
-        problems,
-      }),
+      new AppError(
+        400,
+        'INVALID_REQUEST',
+        `The request does not match ${contract.subject}: ${problems.join('; ')}.`,
+        {
+          problems,
+        },
+      ),
     );
   }
   try {
     const reply = await binding.handle(request);
     if (!contract.validateReply.check(reply)) {
-      log.error({ subject: contract.subject, problems: contract.validateReply.errors(reply) }, 'reply breaks its contract');
+      log.error(
+        { subject: contract.subject, problems: contract.validateReply.errors(reply) },
+        'reply breaks its contract',
+      );
       return respondError(new AppError(500, 'INTERNAL', 'The service produced an invalid reply.'));
     }
     msg.respond(encodeJson(reply), { headers: outgoingHeaders() });
@@ -139,9 +159,14 @@ export async function call<E extends EndpointContract>(
 ): Promise<ReplyOf<E>> {
   if (!contract.validateRequest.check(request)) {
     const problems = contract.validateRequest.errors(request);
-    throw new AppError(400, 'INVALID_REQUEST', `Invalid request for ${contract.subject}: ${problems.join('; ')}.`, {
-      problems,
-    });
+    throw new AppError(
+      400,
+      'INVALID_REQUEST',
+      `Invalid request for ${contract.subject}: ${problems.join('; ')}.`,
+      {
+        problems,
+      },
+    );
   }
   let reply: Msg;
   try {
@@ -152,10 +177,21 @@ export async function call<E extends EndpointContract>(
   } catch (error) {
     const service = DEPLOYABLE_OF[contract.owner];
     if (isNoResponders(error)) {
-      throw new AppError(503, 'SERVICE_UNAVAILABLE', `The ${service} service is not available right now; try again shortly.`);
+      throw new AppError(
+        503,
+        'SERVICE_UNAVAILABLE',
+        `The ${service} service is not available right now; try again shortly.`,
+      );
     }
-    if (error instanceof TimeoutError || (error instanceof RequestError && error.cause instanceof TimeoutError)) {
-      throw new AppError(504, 'SERVICE_TIMEOUT', `The ${service} service did not answer in time; try again shortly.`);
+    if (
+      error instanceof TimeoutError ||
+      (error instanceof RequestError && error.cause instanceof TimeoutError)
+    ) {
+      throw new AppError(
+        504,
+        'SERVICE_TIMEOUT',
+        `The ${service} service did not answer in time; try again shortly.`,
+      );
     }
     throw error;
   }

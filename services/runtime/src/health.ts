@@ -25,7 +25,10 @@ const withTimeout = async (check: () => Promise<void>, ms: number): Promise<void
 };
 
 /** `/livez` (the process runs), `/readyz` (its dependencies answer), `/metrics` (Prometheus). */
-export async function startHealthServer(port: number, health: HealthChecks): Promise<{ server: Server; port: number }> {
+export async function startHealthServer(
+  port: number,
+  health: HealthChecks,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown, type = 'application/json'): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -47,10 +50,16 @@ export async function startHealthServer(port: number, health: HealthChecks): Pro
         (results) => {
           const checks: Record<string, string> = {};
           results.forEach((r, i) => {
-            checks[names[i] as string] = r.status === 'fulfilled' ? 'ok' : String(r.reason instanceof Error ? r.reason.message : r.reason);
+            checks[names[i] as string] =
+              r.status === 'fulfilled'
+                ? 'ok'
+                : String(r.reason instanceof Error ? r.reason.message : r.reason);
           });
           const ready = health.accepting() && results.every((r) => r.status === 'fulfilled');
-          send(ready ? 200 : 503, { status: ready ? 'ok' : health.accepting() ? 'unavailable' : 'shutting-down', checks });
+          send(ready ? 200 : 503, {
+            status: ready ? 'ok' : health.accepting() ? 'unavailable' : 'shutting-down',
+            checks,
+          });
         },
       );
       return;

@@ -13,7 +13,10 @@ import {
 import { ALL_CONSUMERS, STREAMS, type ConsumerDefinition, type StreamDefinition } from '@trades/contracts';
 import type { Logger } from './logger.ts';
 
-export function streamConfig(stream: StreamDefinition, replicas: number): Partial<StreamConfig> & { name: string } {
+export function streamConfig(
+  stream: StreamDefinition,
+  replicas: number,
+): Partial<StreamConfig> & { name: string } {
   return {
     name: stream.name,
     subjects: stream.subjects,

@@ -36,4 +36,6 @@ class RuntimeOutboxInbox extends Migration {
   }
 }
 
-export const runtimeMigrations: MigrationObject[] = [{ name: 'Runtime0001OutboxInbox', class: RuntimeOutboxInbox }];
+export const runtimeMigrations: MigrationObject[] = [
+  { name: 'Runtime0001OutboxInbox', class: RuntimeOutboxInbox },
+];

@@ -22,7 +22,10 @@ export async function connectNats(
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-        log.warn({ nats: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection status');
+        log.warn(
+          { nats: status.type, server: 'server' in status ? status.server : undefined },
+          'nats connection status',
+        );
       }
     }
   })();

@@ -2,11 +2,25 @@ import type { Server } from 'node:http';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import type { Service } from '@nats-io/services';
-import type { EndpointContract, EventContract, EventData, ReplyOf, RequestOf, ServiceName } from '@trades/contracts';
+import type {
+  EndpointContract,
+  EventContract,
+  EventData,
+  ReplyOf,
+  RequestOf,
+  ServiceName,
+} from '@trades/contracts';
 import type { Static, TObject, TProperties } from 'typebox';
 import { BaseConfig, ConfigError, loadConfig, type BaseConfigValues } from './config.ts';
 import { startConsumer, type ConsumerBinding, type RunningConsumer } from './consumer.ts';
-import { createOrm, pendingMigrations, type EntityManager, type MigrationObject, type MikroORM, type OrmOptions } from './db.ts';
+import {
+  createOrm,
+  pendingMigrations,
+  type EntityManager,
+  type MigrationObject,
+  type MikroORM,
+  type OrmOptions,
+} from './db.ts';
 import { call, serveEndpoints, type CallOptions, type EndpointBinding } from './endpoints.ts';
 import { startHealthServer } from './health.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -30,7 +44,11 @@ export interface ServiceContext<C> {
   /** Writes an event to the outbox inside the caller's transaction. */
   publish<E extends EventContract>(em: EntityManager, contract: E, data: EventData<E>): Promise<string>;
   /** Calls another service's endpoint with the current correlation id. */
-  call<E extends EndpointContract>(contract: E, request: RequestOf<E>, options?: CallOptions): Promise<ReplyOf<E>>;
+  call<E extends EndpointContract>(
+    contract: E,
+    request: RequestOf<E>,
+    options?: CallOptions,
+  ): Promise<ReplyOf<E>>;
   /** Runs `task` every `intervalMs` until shutdown (timers whose state lives in rows, claimed with SKIP LOCKED). */
   every(name: string, intervalMs: number, task: () => Promise<unknown>): void;
   /** Tracks work started outside a handler so shutdown waits for it. */
@@ -67,8 +85,16 @@ export function defineService<P extends TProperties>(definition: ServiceDefiniti
 }
 
 /** ORM for a definition, for the migrate step and tests. */
-export function ormFor<P extends TProperties>(definition: ServiceDefinition<P>, url: string): Promise<MikroORM> {
-  return createOrm({ url, schema: definition.schema, entities: definition.entities, migrations: definition.migrations });
+export function ormFor<P extends TProperties>(
+  definition: ServiceDefinition<P>,
+  url: string,
+): Promise<MikroORM> {
+  return createOrm({
+    url,
+    schema: definition.schema,
+    entities: definition.entities,
+    migrations: definition.migrations,
+  });
 }
 
 export async function startService<P extends TProperties>(
@@ -111,7 +137,10 @@ export async function startService<P extends TProperties>(
     log,
     metrics,
     publish: async (row) => {
-      await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id, headers: toHeaders(row.headers) });
+      await js.publish(row.subject, encodeJson(row.payload), {
+        msgID: row.id,
+        headers: toHeaders(row.headers),
+      });
     },
   });
 
@@ -174,7 +203,14 @@ export async function startService<P extends TProperties>(
   const consumers: RunningConsumer[] = [];
   for (const binding of parts.consumers) {
     consumers.push(
-      await startConsumer(binding, { js, orm, schema: definition.schema, log, metrics, afterCommit: () => relay.kick() }),
+      await startConsumer(binding, {
+        js,
+        orm,
+        schema: definition.schema,
+        log,
+        metrics,
+        afterCommit: () => relay.kick(),
+      }),
     );
   }
   relay.start();
