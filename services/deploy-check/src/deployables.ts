@@ -70,6 +70,8 @@ export const DEPLOYABLES: readonly Deployable[] = [
     kind: 'emulator',
     folder: 'services/stripe-emulator',
     port: 12111,
+    livePath: '/__emulator/health',
+    readyPath: '/__emulator/health',
     main: 'services/stripe-emulator/src/main.ts',
   },
   {

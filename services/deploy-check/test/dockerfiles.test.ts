@@ -296,3 +296,21 @@ describe('.dockerignore', () => {
     }
   });
 });
+
+describe('the list of deployables', () => {
+  it('has every service that scripts/lib/services.ts starts and migrates, on the same port', () => {
+    const source = readRepoFile('scripts/lib/services.ts');
+    const listed = [...source.matchAll(/\{\s*dir:\s*'([^']+)'[^}]*httpPort:\s*(\d+)\s*\}/g)].map(
+      ([, dir, port]) => ({
+        name: dir,
+        port: Number(port),
+      }),
+    );
+    expect(listed.length).toBeGreaterThan(0);
+    const known = DEPLOYABLES.filter(({ kind }) => kind === 'service').map(({ name, port }) => ({
+      name,
+      port,
+    }));
+    expect(known).toEqual(listed);
+  });
+});
