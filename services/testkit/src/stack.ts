@@ -16,17 +16,13 @@ import { startStripeEmulator, type StripeEmulator } from '@trades/stripe-emulato
 import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
 import { migrateService, resetJetStream, serviceEnv } from './index.ts';
 
-export const ALL_SERVICE_DEFINITIONS = [
+export const ALL_SERVICE_DEFINITIONS: readonly ServiceDefinition<TProperties>[] = [
   intakeService,
   dispatchService,
   messagingService,
   paymentsService,
   registryService,
-] as const;
-
-function start<P extends TProperties>(definition: ServiceDefinition<P>, env: Record<string, string>) {
-  return startService(definition, env);
-}
+];
 
 export interface StackOptions {
   /** How many dispatch replicas to run (for race tests). Default 1. */
@@ -105,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (without.has(definition.name)) continue;
       const replicas = definition.name === 'dispatch' ? (options.dispatchReplicas ?? 1) : 1;
       const running: RunningService<unknown>[] = [];
-      for (let i = 0; i < replicas; i++) running.push(await start(definition, env));
+      for (let i = 0; i < replicas; i++) running.push(await startService(definition, env));
       services.set(definition.name, running);
     }
   } catch (error) {
