@@ -301,24 +301,23 @@ describeRendered('rendered overlays (kubectl kustomize)', () => {
     production: hasKubectl() ? renderKustomization('k8s/overlays/production') : [],
   };
 
-  it.each(Object.keys(rendered))('%s: every object is valid against the Kubernetes schema', (name) => {
-    const objects = rendered[name as keyof typeof rendered];
+  const overlays = Object.entries(rendered);
+
+  it.each(overlays)('%s: every object is valid against the Kubernetes schema', (_name, objects) => {
     expect(objects.length).toBeGreaterThan(20);
     expect(objects.flatMap((resource) => schemaProblems(resource))).toEqual([]);
   });
 
-  it.each(Object.keys(rendered))('%s: everything lives in the trades namespace', (name) => {
-    const objects = rendered[name as keyof typeof rendered];
+  it.each(overlays)('%s: everything lives in the trades namespace', (_name, objects) => {
     const outside = objects.filter(
       ({ kind, metadata }) => kind !== 'Namespace' && metadata['namespace'] !== 'trades',
     );
     expect(outside).toEqual([]);
   });
 
-  it.each(Object.keys(rendered))(
+  it.each(overlays)(
     '%s: each Deployment has its Service and ServiceAccount, and is hardened',
-    (name) => {
-      const objects = rendered[name as keyof typeof rendered];
+    (_name, objects) => {
       for (const deployment of ofKind(objects, 'Deployment')) {
         const service = named(objects, 'Service', deployment.metadata.name);
         expect(service).toBeDefined();
