@@ -2,6 +2,7 @@
 // arrival rate, prints p50 / p99 / max, throughput, errors and peak RSS per process, and writes
 // bench-results/<scenario>.json. Missing a target is a finding, not a failure: the exit code is non-zero
 // only when the harness itself could not run.
+import { availableParallelism, loadavg } from 'node:os';
 import { createBenchDatabase, ensureNats, type BenchDatabase } from './lib/infra.ts';
 import { stopAll } from './lib/processes.ts';
 import { render, save } from './lib/report.ts';
@@ -49,6 +50,7 @@ try {
   for (const scenario of selected) {
     console.log(`\nbench: ${scenario.name}: ${scenario.description}`);
     try {
+      const loadBefore = loadavg()[0] ?? 0;
       const report = await scenario.run({
         nats,
         timeScale: quick ? 0.2 : 1,
@@ -60,6 +62,17 @@ try {
           return database;
         },
       });
+      // Other work on the machine inflates every figure; say so beside them.
+      const loadAfter = loadavg()[0] ?? 0;
+      const cores = availableParallelism();
+      report.environment['cores'] = String(cores);
+      report.environment['loadAverage1m'] = `${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`;
+      if (Math.max(loadBefore, loadAfter) > cores) {
+        report.notes.push(
+          `the machine was busy (1-minute load ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${cores} cores): ` +
+            'latencies include waiting for a CPU and are upper bounds',
+        );
+      }
       console.log(render(report));
       console.log(`bench: wrote ${save(report)}`);
     } catch (error) {

@@ -8,8 +8,11 @@ import { summarize, type Summary } from './stats.ts';
 export interface OpenLoopOptions {
   ratePerSecond: number;
   durationMs: number;
-  /** Sends request `index`; resolves when its answer is complete, rejects on any error. */
-  fire: (index: number) => Promise<void>;
+  /**
+   * Sends request `index`, due at `dueAt` (a performance.now() instant); resolves when its answer is
+   * complete, rejects on any error.
+   */
+  fire: (index: number, dueAt: number) => Promise<void>;
   /** Requests in flight above which the run is abandoned (the system cannot keep up at all). */
   maxInFlight?: number;
 }
@@ -23,6 +26,8 @@ export interface OpenLoopResult {
   latency: Summary;
   /** Milliseconds from due time to actually sending (the generator's own lateness). */
   lag: Summary;
+  /** Milliseconds from actually sending to complete answer (what a closed-loop tool would report). */
+  service: Summary;
   /** Completed requests per second over the measured window (first due time to last answer). */
   throughput: number;
   elapsedMs: number;
@@ -38,6 +43,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const intervalMs = 1000 / ratePerSecond;
   const latencies: number[] = [];
   const lags: number[] = [];
+  const services: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
   let inFlight = 0;
@@ -52,17 +58,19 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     while (next < total && start + next * intervalMs <= now) {
       const due = start + next * intervalMs;
       lags.push(now - due);
+      const sentAt = performance.now();
       if (inFlight >= maxInFlight) {
         abandoned = true;
         break;
       }
       inFlight++;
       const index = next;
-      const work = fire(index).then(
+      const work = fire(index, due).then(
         () => {
           const done = performance.now();
           lastDone = Math.max(lastDone, done);
           latencies.push(done - due);
+          services.push(done - sentAt);
         },
         (error: unknown) => {
           lastDone = Math.max(lastDone, performance.now());
@@ -93,6 +101,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       : errorSamples,
     latency: summarize(latencies),
     lag: summarize(lags),
+    service: summarize(services),
     throughput: (latencies.length * 1000) / elapsedMs,
     elapsedMs,
     abandoned,

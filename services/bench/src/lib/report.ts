@@ -25,6 +25,8 @@ export interface LatencyRow {
   latency: Summary;
   /** The generator's lateness p99 (ms), already inside the latency. */
   lagP99: number | null;
+  /** p50 / p99 from the actual send (what a closed-loop tool would show), for comparison only. */
+  fromSend: { p50: number; p99: number } | null;
   checks: Check[];
 }
 
@@ -80,6 +82,7 @@ export function rowFromRun(
     throughput: run.throughput,
     latency: run.latency,
     lagP99: run.lag.p99,
+    fromSend: { p50: run.service.p50, p99: run.service.p99 },
     checks,
   };
 }
@@ -124,9 +127,11 @@ export function render(report: ScenarioReport): string {
           fmt(r.latency.p99),
           fmt(r.latency.max),
           fmt(r.lagP99),
+          fmt(r.fromSend?.p50 ?? null),
+          fmt(r.fromSend?.p99 ?? null),
           verdict(r.checks),
         ]),
-        new Set([1, 2, 3, 4, 5, 6, 7, 8]),
+        new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
       ),
     );
   }

@@ -1,5 +1,6 @@
 import type { Scenario } from '../scenario.ts';
+import { booking } from './booking.ts';
 import { foundation } from './foundation.ts';
 
 /** Every scenario, in the order `npm run bench` runs them. */
-export const SCENARIOS: Scenario[] = [foundation];
+export const SCENARIOS: Scenario[] = [foundation, booking];
