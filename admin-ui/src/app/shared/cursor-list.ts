@@ -26,16 +26,22 @@ export class CursorList<T> {
   private readonly fetch: PageFetcher<T>;
   private readonly pageSize: number;
   private request: Subscription | undefined;
+  /** Kept apart so that a user's reload or "Load more" can drop a stale refresh. */
+  private refreshing: Subscription | undefined;
 
   constructor(fetch: PageFetcher<T>, pageSize = 50) {
     this.fetch = fetch;
     this.pageSize = pageSize;
-    inject(DestroyRef).onDestroy(() => this.request?.unsubscribe());
+    inject(DestroyRef).onDestroy(() => {
+      this.request?.unsubscribe();
+      this.refreshing?.unsubscribe();
+    });
   }
 
   /** Starts over from the first page, e.g. after a filter changed. */
   reload(): void {
     this.request?.unsubscribe();
+    this.refreshing?.unsubscribe();
     this.loading.set(true);
     this.loadingMore.set(false);
     this.error.set(null);
@@ -59,6 +65,7 @@ export class CursorList<T> {
   loadMore(): void {
     const cursor = this.nextCursor();
     if (!cursor || this.loading() || this.loadingMore()) return;
+    this.refreshing?.unsubscribe();
     this.loadingMore.set(true);
     this.request = this.fetch({ cursor, limit: this.pageSize }).subscribe({
       next: (page) => {
@@ -79,8 +86,9 @@ export class CursorList<T> {
    */
   refresh(maxRows = 500): void {
     if (this.loading() || this.loadingMore() || !this.loaded()) return;
+    if (this.refreshing && !this.refreshing.closed) return;
     const limit = Math.min(Math.max(this.items().length, this.pageSize), maxRows);
-    this.request = this.fetch({ limit }).subscribe({
+    this.refreshing = this.fetch({ limit }).subscribe({
       next: (page) => {
         this.items.set(page.items);
         this.nextCursor.set(page.nextCursor);

@@ -11,7 +11,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { RouterLink } from '@angular/router';
 import type { Observable, Subscription } from 'rxjs';
-import { filter, interval, switchMap } from 'rxjs';
+import { EMPTY, catchError, filter, interval, switchMap } from 'rxjs';
 
 import { AdminApi } from '../../core/admin-api';
 import { apiErrorMessage } from '../../core/api-error';
@@ -127,10 +127,11 @@ export class JobDetailPage {
         filter(
           () => document.visibilityState !== 'hidden' && !this.busy() && !this.loading() && !!this.job(),
         ),
-        switchMap(() => this.api.job(this.id())),
+        // A failed refresh keeps what is on screen; the next tick tries again.
+        switchMap(() => this.api.job(this.id()).pipe(catchError(() => EMPTY))),
         takeUntilDestroyed(),
       )
-      .subscribe({ next: (job) => this.job.set(job), error: () => undefined });
+      .subscribe((job) => this.job.set(job));
     inject(DestroyRef).onDestroy(() => this.request?.unsubscribe());
   }
 
