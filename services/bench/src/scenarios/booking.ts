@@ -80,7 +80,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const stack = await startStack(ctx, { seed: true });
   const errorSamples: string[] = [];
   const rows: LatencyRow[] = [];
-  let processes: ProcessUsage[] = [];
+  let processes: ProcessUsage[];
   try {
     const sampler = new UsageSampler([
       { name: 'bench (load generator)', pid: process.pid },
