@@ -7,6 +7,8 @@ import fp from 'fastify-plugin';
 declare module 'fastify' {
   interface FastifyInstance {
     nats: NatsConnection;
+    /** False from a disconnect until the client has reconnected (the connection object stays open meanwhile). */
+    natsConnected(): boolean;
     /** Calls a service endpoint over NATS with the request's correlation id. */
     callService<E extends EndpointContract>(contract: E, request: RequestOf<E>): Promise<ReplyOf<E>>;
     /** Pings every service through `$SRV.PING`: which instances answer, by service name. */
@@ -23,6 +25,15 @@ export interface NatsPluginOptions {
 async function natsPlugin(app: FastifyInstance, options: NatsPluginOptions): Promise<void> {
   const nc = options.connection ?? (await connectNats(options.url, 'gateway', app.log));
   app.decorate('nats', nc);
+  let connected = !nc.isClosed();
+  // Ends when the connection closes.
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') connected = false;
+      else if (status.type === 'reconnect') connected = true;
+    }
+  })();
+  app.decorate('natsConnected', () => connected && !nc.isClosed());
   app.decorate('callService', <E extends EndpointContract>(contract: E, request: RequestOf<E>) =>
     call(nc, contract, request, { timeoutMs: options.timeoutMs }),
   );

@@ -27,7 +27,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const connected = !app.nats.isClosed();
+      const connected = app.natsConnected();
       const found = connected ? await app.discoverServices(300).catch(() => new Map()) : new Map();
       const services = SERVICE_NAMES.map((s) => DEPLOYABLE_OF[s]).map((name) => {
         const instances: { version: string }[] = found.get(name) ?? [];

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats, createLogger } from '@trades/runtime';
+import { waitFor } from '@trades/testkit';
+import { startLocalNatsServer } from '../../services/testkit/src/infra.ts';
+import { gateway, type Gateway } from './support.ts';
+
+jest.setTimeout(60_000);
+
+interface HealthBody {
+  status: string;
+  nats: string;
+}
+
+// A NATS server of this test's own, so stopping it disturbs nobody else.
+const port = 24_000 + Math.floor(Math.random() * 1_000);
+let server: { url: string; stop: () => void } | undefined;
+let nc: NatsConnection;
+let app: Gateway;
+
+async function startNats(): Promise<{ url: string; stop: () => void }> {
+  const started = await startLocalNatsServer(port);
+  if (!started) throw new Error('nats-server is not on PATH');
+  return started;
+}
+
+async function health(): Promise<{ status: number; body: HealthBody }> {
+  const response = await app.inject({ method: 'GET', url: '/health' });
+  return { status: response.statusCode, body: response.json<HealthBody>() };
+}
+
+beforeAll(async () => {
+  server = await startNats();
+  nc = await connectNats(server.url, 'gateway-test', createLogger('gateway-test', 'fatal'));
+  app = gateway(nc, { NATS_URL: server.url });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await nc?.close();
+  server?.stop();
+});
+
+describe('GET /health during a NATS outage', () => {
+  it('says NATS is disconnected while it is away, and connected again once it is back', async () => {
+    expect((await health()).body.nats).toBe('connected');
+
+    server?.stop();
+    server = undefined;
+    const away = await waitFor(
+      async () => {
+        const result = await health();
+        return result.body.nats === 'disconnected' ? result : undefined;
+      },
+      { what: 'the gateway to notice NATS is gone' },
+    );
+    expect(away.status).toBe(503);
+    expect(away.body.status).toBe('degraded');
+
+    server = await startNats();
+    await waitFor(async () => (await health()).body.nats === 'connected', {
+      timeoutMs: 20_000,
+      what: 'the gateway to reconnect',
+    });
+  });
+});
