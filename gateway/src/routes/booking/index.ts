@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Address, badRequest, ErrorBody, intake, notFound } from '@trades/contracts';
 import Type from 'typebox';
+import { strictValidator } from './strict-validation.ts';
 import { BookingUpdates, type BookingView } from './updates.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -42,6 +43,7 @@ function trackingToken(token: string): string {
 
 /** Customer booking flow: /api/request/* and /api/track/* (intake, payments). */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.setValidatorCompiler(strictValidator);
   const updates = new BookingUpdates(app.log);
   updates.start(app.nats);
   const openStreams = new Set<() => void>();
@@ -57,17 +59,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['booking'],
         summary: 'Start a booking (no account); records where the visit came from',
-        body: Type.Optional(
-          Type.Object({
-            referrer: Type.Optional(Type.String({ maxLength: 2000 })),
-            utm: Type.Optional(intake.Utm),
-          }),
-        ),
+        body: Type.Object({
+          referrer: Type.Optional(Type.String({ maxLength: 2000 })),
+          utm: Type.Optional(intake.Utm),
+        }),
         response: { 201: Type.Object({ id: Type.String() }), ...Errors },
       },
     },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const userAgent = request.headers['user-agent']?.slice(0, 1000);
       const started = await app.callService(intake.SessionStart, {
         ...(body.referrer !== undefined ? { referrer: body.referrer } : {}),

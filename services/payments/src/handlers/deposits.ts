@@ -94,6 +94,7 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     await saveDepositState(em, bookingId, next);
     const reason =
       releaseReason ??
+      row.release_reason ??
       `Stripe canceled the PaymentIntent (${intent.cancellation_reason ?? 'no reason given'})`;
     await publishChanges(em, row, changes, reason);
     return { ...row, ...rowOf(next) };
@@ -233,6 +234,12 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
         `The deposit is ${row.status}; refund it instead of releasing it.`,
       );
     }
+    await ctx.transaction((em) =>
+      em.execute(
+        `update payments.deposit set release_reason = coalesce(release_reason, ?) where booking_id = ?`,
+        [reason, bookingId],
+      ),
+    );
     try {
       await stripe.paymentIntents.cancel(
         row.payment_intent_id,

@@ -16,6 +16,9 @@ export class Migration0001Initial extends Migration {
       captured_cents integer not null default 0 check (captured_cents between 0 and amount_cents),
       refunded_cents integer not null default 0 check (refunded_cents between 0 and captured_cents),
       last_error text,
+      -- Why we asked Stripe to cancel the hold, written before the call so whichever path sees the
+      -- cancellation first (our re-read or Stripe's webhook) reports the same reason.
+      release_reason text,
       job_id uuid,
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now()

@@ -11,6 +11,7 @@ export interface DepositRow {
   captured_cents: number;
   refunded_cents: number;
   last_error: string | null;
+  release_reason: string | null;
 }
 
 export async function findDeposit(
