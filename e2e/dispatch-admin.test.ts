@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DEVELOPMENT_DEFAULTS, type RunningService } from '@trades/runtime';
 import { migrateService, resetJetStream, serviceEnv } from '@trades/testkit';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
@@ -13,6 +13,9 @@ import {
   startRegistry,
   testRegistry,
 } from '../services/dispatch/test/support.ts';
+
+// Real services, databases and timers: give each test and hook room on a slow machine.
+jest.setTimeout(30_000);
 
 /**
  * The operations API over a real dispatch and registry, with messaging and payments down: the console

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import cookie from '@fastify/cookie';
 import { connect } from '@nats-io/transport-node';
 import { DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
@@ -11,6 +11,9 @@ import adminAuth, { createSessionToken, SESSION_COOKIE } from '../src/plugins/ad
 import { actionOf, summarize } from '../src/plugins/audit.ts';
 import errors from '../src/plugins/errors.ts';
 import { buildServer } from '../src/server.ts';
+
+// Real services, databases and timers: give each test and hook room on a slow machine.
+jest.setTimeout(30_000);
 
 const EMAIL = DEVELOPMENT_DEFAULTS['ADMIN_EMAIL'] ?? '';
 const PASSWORD = DEVELOPMENT_DEFAULTS['ADMIN_PASSWORD'] ?? '';

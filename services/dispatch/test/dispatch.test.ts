@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { dispatch, messaging, registry as registryContract } from '@trades/contracts';
 import type { RunningService } from '@trades/runtime';
 import { migrateService, resetJetStream, waitFor } from '@trades/testkit';
@@ -12,6 +12,9 @@ import {
   startRegistry,
   testRegistry,
 } from './support.ts';
+
+// Real services, databases and timers: give each test and hook room on a slow machine.
+jest.setTimeout(30_000);
 
 let harness: Harness;
 let registryService: RunningService<unknown>;
@@ -465,6 +468,28 @@ describe('operator control', () => {
     await expect(
       harness.call(dispatch.JobAssign, { id: second.id, locksmithId: busy.id, actor: 'ops@example.com' }),
     ).rejects.toMatchObject({ status: 409, code: 'LOCKSMITH_BUSY' });
+  });
+
+  it('withdraws the offer a hand-assigned locksmith held for another job, and that job moves on', async () => {
+    const area = newArea();
+    const wanted = await harness.locksmith(east(area, 1));
+    const backup = await harness.locksmith(east(area, 8));
+    const elsewhere = await harness.book(area);
+    await harness.jobWhen(elsewhere.id, (j) => j.state === 'OFFERED', 'the job holding their offer');
+    // Another job 30 km away, offered to someone local, that an operator gives to `wanted` by hand.
+    const away = east(area, 30);
+    await harness.locksmith(away);
+    const mine = await harness.book(away);
+    await harness.jobWhen(mine.id, (j) => j.state === 'OFFERED', 'the job to assign by hand');
+
+    await harness.call(dispatch.JobAssign, { id: mine.id, locksmithId: wanted.id, actor: 'ops@example.com' });
+    const moved = await harness.jobWhen(
+      elsewhere.id,
+      (j) => j.wave === 2 && j.state === 'OFFERED',
+      'the other job’s next wave',
+    );
+    expect(offersOfWave(moved, 1)).toMatchObject([{ locksmithId: wanted.id, status: 'CANCELED' }]);
+    expect(offersOfWave(moved, 2)).toMatchObject([{ locksmithId: backup.id, status: 'PENDING' }]);
   });
 
   it('refuses to assign a locksmith who is not active', async () => {

@@ -41,4 +41,5 @@ export const CLOSE_REASON = {
   jobStopped: 'job canceled',
   undeliverable: 'SMS could not be delivered',
   jobEnded: 'job ended',
+  assignedElsewhere: 'locksmith assigned to another job',
 } as const;

@@ -5,7 +5,7 @@ import { CLOSE_REASON } from '../domain/replies.ts';
 import { OPEN_STATES, UNASSIGNED_STATES } from '../domain/state-machine.ts';
 import { insertTimeline, jobDetail, listJobs, lockJob } from '../store/jobs.ts';
 import { toJob, type JobRow } from '../store/rows.ts';
-import { closeOffers, continueDispatch, transition, tryTransition } from './lifecycle.ts';
+import { afterOfferClosed, closeOffers, continueDispatch, transition, tryTransition } from './lifecycle.ts';
 
 type Control = dispatch.DispatchAction;
 
@@ -167,6 +167,29 @@ async function assign(
       false,
     );
   });
+  // An offer the locksmith still holds for another job is withdrawn, so they cannot win a second job.
+  // Its own transaction, job row first, like every other change to offers.
+  const [elsewhere] = await ctx.orm.em
+    .fork()
+    .execute<{ id: string; job_id: string }[]>(
+      `select id, job_id from dispatch.offer where provider_id = ? and status = 'PENDING'`,
+      [locksmith.id],
+    );
+  if (elsewhere) {
+    await ctx.transaction(async (em) => {
+      const other = await lockJob(em, elsewhere.job_id);
+      const closed = await closeOffers(
+        ctx,
+        em,
+        other,
+        { sql: 'id = ?', params: [elsewhere.id] },
+        'CANCELED',
+        CLOSE_REASON.assignedElsewhere,
+        false,
+      );
+      if (closed.length > 0) await afterOfferClosed(ctx, em, other);
+    });
+  }
 }
 
 export function dispatchEndpoints(ctx: DispatchContext): EndpointBinding[] {

@@ -6,7 +6,7 @@ import { areaOf } from '../domain/area.ts';
 import { CLOSE_REASON } from '../domain/replies.ts';
 import { transitionProblem } from '../domain/state-machine.ts';
 import { planNextWave, radiusForRoundWave, type WavePolicy } from '../domain/waves.ts';
-import { insertTimeline } from '../store/jobs.ts';
+import { insertTimeline, uuidArray } from '../store/jobs.ts';
 import { iso, secondsBetween, type JobRow, type OfferRow } from '../store/rows.ts';
 
 type JobState = dispatch.JobState;
@@ -260,9 +260,16 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
       );
       return job;
     }
+    // The registry learns who is busy from our events, a moment later; this database knows now.
+    const busy = await em.execute<{ locksmith_id: string }[]>(
+      `select locksmith_id from dispatch.job where locksmith_id = any(?::uuid[]) and state in ('ASSIGNED', 'EN_ROUTE')`,
+      [uuidArray(candidates.map((c) => c.providerId))],
+    );
+    const busyIds = new Set(busy.map((b) => b.locksmith_id));
     const offers: OfferRow[] = [];
     for (const candidate of candidates) {
       if (offers.length >= plan.size) break;
+      if (busyIds.has(candidate.providerId)) continue;
       // ON CONFLICT DO NOTHING skips a locksmith who meanwhile holds another pending offer (the partial
       // unique index) or was already offered this job.
       const inserted = await em.execute<OfferRow[]>(
