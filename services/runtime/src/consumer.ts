@@ -98,7 +98,9 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
       );
     });
   const concurrency = Math.max(1, binding.concurrency ?? 1);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(16, concurrency * 4) });
+  // A small prefetch: a message waiting in this buffer runs down its ack wait, and a long backlog here
+  // got redelivered (counting against maxDeliver) before it was ever handled, and outlasted shutdown.
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency * 2 });
   const inFlight = new Set<Promise<void>>();
 
   const loop = (async () => {
