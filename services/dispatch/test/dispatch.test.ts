@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { dispatch, messaging, registry as registryContract } from '@trades/contracts';
 import type { RunningService } from '@trades/runtime';
-import { migrateService, resetJetStream, waitFor } from '@trades/testkit';
+import {
+  migrateService,
+  resetJetStream,
+  serviceEnv,
+  spawnNode,
+  waitFor,
+  type ChildService,
+} from '@trades/testkit';
 import { dispatchService } from '../src/app.ts';
 import {
   east,
@@ -317,7 +324,48 @@ describe('dispatch on timers (offers live 1 second)', () => {
   });
 });
 
-describe('first YES wins exactly once, with two dispatch replicas', () => {
+/** 20 locksmiths offered one job all reply YES at once: one assignment, 19 told it is taken. */
+async function twentySimultaneousYes(): Promise<void> {
+  const area = newArea();
+  const locksmiths = [];
+  for (let i = 0; i < 20; i++) locksmiths.push(await harness.locksmith(east(area, 0.1 * (i + 1))));
+  const job = await harness.book(area);
+  const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the wave of 20');
+  expect(offered.offers).toHaveLength(20);
+
+  await Promise.all(
+    locksmiths.map((l) => harness.sms(l, `YES ${job.code}`, { kind: 'YES', jobCode: job.code })),
+  );
+
+  const rejectedCount = async (): Promise<number> => {
+    const result = await harness.db.query<{ n: number }>(
+      `select count(*)::int as n from dispatch.outbox
+       where subject = $1 and payload->'data'->>'jobCode' = $2 and payload->'data'->>'reason' = 'job_taken'`,
+      [dispatch.ReplyRejected.subject, job.code],
+    );
+    return result.rows[0]?.n ?? 0;
+  };
+  await waitFor(async () => (await rejectedCount()) === 19, {
+    what: '19 job_taken rejections',
+    timeoutMs: 30_000,
+  });
+
+  const assigned = await harness.job(job.id);
+  expect(assigned.state).toBe('ASSIGNED');
+  expect(assigned.offers.filter((o) => o.status === 'ACCEPTED').map((o) => o.locksmithId)).toEqual([
+    assigned.locksmithId,
+  ]);
+  expect(assigned.offers.filter((o) => o.status === 'CANCELED')).toHaveLength(19);
+  expect(assigned.timeline.filter((t) => t.state === 'ASSIGNED')).toHaveLength(1);
+  expect(await harness.outboxCount(dispatch.JobAssigned.subject, job.id)).toBe(1);
+  expect(await harness.outboxCount(dispatch.OfferClosed.subject, job.id)).toBe(20);
+  await waitFor(() => harness.events(dispatch.OfferClosed).filter((e) => e.jobId === job.id).length === 20, {
+    what: 'every offer.closed published',
+  });
+  expect(harness.events(dispatch.JobAssigned).filter((e) => e.jobId === job.id)).toHaveLength(1);
+}
+
+describe('first YES wins exactly once, with two dispatch replicas in this process', () => {
   let replicas: RunningService<unknown>[] = [];
   beforeAll(async () => {
     const env = { DISPATCH_WAVE_SIZE: '20', DISPATCH_MAX_WAVES: '1' };
@@ -327,48 +375,36 @@ describe('first YES wins exactly once, with two dispatch replicas', () => {
     await Promise.all(replicas.map((r) => r.stop()));
   });
 
-  it('assigns one of 20 simultaneous YES replies and tells the other 19 the job is taken', async () => {
-    const area = newArea();
-    const locksmiths = [];
-    for (let i = 0; i < 20; i++) locksmiths.push(await harness.locksmith(east(area, 0.1 * (i + 1))));
-    const job = await harness.book(area);
-    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the wave of 20');
-    expect(offered.offers).toHaveLength(20);
+  it(
+    'assigns one of 20 simultaneous YES replies and tells the other 19 the job is taken',
+    twentySimultaneousYes,
+  );
+});
 
-    await Promise.all(
-      locksmiths.map((l) => harness.sms(l, `YES ${job.code}`, { kind: 'YES', jobCode: job.code })),
-    );
-
-    const rejectedCount = async (): Promise<number> => {
-      const result = await harness.db.query<{ n: number }>(
-        `select count(*)::int as n from dispatch.outbox
-         where subject = $1 and payload->'data'->>'jobCode' = $2 and payload->'data'->>'reason' = 'job_taken'`,
-        [dispatch.ReplyRejected.subject, job.code],
-      );
-      return result.rows[0]?.n ?? 0;
-    };
-    await waitFor(async () => (await rejectedCount()) === 19, {
-      what: '19 job_taken rejections',
-      timeoutMs: 30_000,
+describe('first YES wins exactly once, with two dispatch processes', () => {
+  let processes: ChildService[] = [];
+  beforeAll(async () => {
+    const env = serviceEnv({
+      DISPATCH_WAVE_SIZE: '20',
+      DISPATCH_MAX_WAVES: '1',
+      DISPATCH_TICK_MS: '50',
+      LOG_LEVEL: 'info',
     });
-
-    const assigned = await harness.job(job.id);
-    expect(assigned.state).toBe('ASSIGNED');
-    expect(assigned.offers.filter((o) => o.status === 'ACCEPTED').map((o) => o.locksmithId)).toEqual([
-      assigned.locksmithId,
-    ]);
-    expect(assigned.offers.filter((o) => o.status === 'CANCELED')).toHaveLength(19);
-    expect(assigned.timeline.filter((t) => t.state === 'ASSIGNED')).toHaveLength(1);
-    expect(await harness.outboxCount(dispatch.JobAssigned.subject, job.id)).toBe(1);
-    expect(await harness.outboxCount(dispatch.OfferClosed.subject, job.id)).toBe(20);
-    await waitFor(
-      () => harness.events(dispatch.OfferClosed).filter((e) => e.jobId === job.id).length === 20,
-      {
-        what: 'every offer.closed published',
-      },
-    );
-    expect(harness.events(dispatch.JobAssigned).filter((e) => e.jobId === job.id)).toHaveLength(1);
+    processes = [
+      spawnNode('services/dispatch/src/main.ts', env),
+      spawnNode('services/dispatch/src/main.ts', env),
+    ];
+    await Promise.all(processes.map((p) => p.waitForOutput(/dispatch is up/)));
   });
+  afterAll(async () => {
+    for (const p of processes) p.kill('SIGTERM');
+    await Promise.all(processes.map((p) => p.exited));
+  });
+
+  it(
+    'assigns one of 20 simultaneous YES replies and tells the other 19 the job is taken',
+    twentySimultaneousYes,
+  );
 });
 
 describe('operator control', () => {
