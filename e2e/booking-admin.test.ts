@@ -17,6 +17,8 @@ describe('booking sessions and the funnel in the operations console', () => {
   let nc: NatsConnection;
   let cookie: string;
   const started: string[] = [];
+  // The run's database is shared by every suite: this one counts only what it created, from here on.
+  let since: string;
 
   beforeAll(async () => {
     stack = await startStack({ without: ['dispatch'] });
@@ -31,7 +33,8 @@ describe('booking sessions and the funnel in the operations console', () => {
     expect(login.status).toBe(204);
     cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
-    // Three sessions that stop at different steps, and one complete booking.
+    since = new Date().toISOString();
+    // Three sessions that stop at different steps, one of them a complete booking.
     started.push(await client.start({ utm: { source: 'newsletter' } }));
     const located = await client.start({ referrer: 'https://example.org/' });
     await client.post(`/api/request/${located}/location`, {
@@ -74,18 +77,18 @@ describe('booking sessions and the funnel in the operations console', () => {
     const second = await admin(
       `/api/admin/sessions?limit=2&cursor=${encodeURIComponent(text(first.body, 'nextCursor'))}`,
     );
-    expect(field(second.body, 'items')).toEqual([
-      expect.objectContaining({
-        id: started[0],
-        step: 'location',
-        furthestStep: 'start',
-        utm: { source: 'newsletter' },
-      }),
-    ]);
-    expect(field(second.body, 'nextCursor')).toBeNull();
+    const secondItems = field(second.body, 'items');
+    expect(Array.isArray(secondItems) && secondItems[0]).toMatchObject({
+      id: started[0],
+      step: 'location',
+      furthestStep: 'start',
+      utm: { source: 'newsletter' },
+    });
 
     const onLocation = await admin('/api/admin/sessions?step=location');
-    expect(field(onLocation.body, 'items')).toEqual([expect.objectContaining({ id: started[0] })]);
+    const located = field(onLocation.body, 'items');
+    expect(Array.isArray(located) && located.every((item) => field(item, 'step') === 'location')).toBe(true);
+    expect(Array.isArray(located) && located[0]).toMatchObject({ id: started[0] });
   });
 
   it('answers a forged cursor or an unknown step with a 400', async () => {
@@ -100,7 +103,7 @@ describe('booking sessions and the funnel in the operations console', () => {
   });
 
   it('counts how many sessions reached each step in a period', async () => {
-    const from = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    const from = since;
     const funnel = await admin(`/api/admin/analytics/funnel?from=${encodeURIComponent(from)}`);
     expect(funnel).toEqual({
       status: 200,
