@@ -104,6 +104,18 @@ describe('request/reply endpoints', () => {
     expect(error.message).toContain('intake');
   });
 
+  it('turn a reply that does not match the caller’s contract into 502 BAD_REPLY', async () => {
+    const StricterEcho = defineEndpoint(
+      ProbeEcho.subject,
+      ProbeEcho.description,
+      ProbeEcho.request,
+      Type.Object({ echo: Type.Literal('only this') }),
+    );
+    const error = await rejection(call(nc, StricterEcho, { word: 'hello' }));
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('BAD_REPLY');
+  });
+
   it('answer 503 SERVICE_UNAVAILABLE when nobody serves the subject', async () => {
     const Nobody = defineEndpoint('svc.payments.nobody_home', 'Nobody serves this.', Empty, Empty);
     const error = await rejection(call(nc, Nobody, {}));
