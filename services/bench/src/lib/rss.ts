@@ -29,6 +29,11 @@ export class UsageSampler {
     this.#processes = processes.map((p) => ({ ...p, peak: 0, cpu: [] }));
   }
 
+  /** Starts sampling another process (e.g. a service restarted with other settings). */
+  add(name: string, pid: number): void {
+    this.#processes.push({ name, pid, peak: 0, cpu: [] });
+  }
+
   start(intervalMs = 250): void {
     const sample = async (): Promise<void> => {
       await Promise.all(

@@ -24,6 +24,8 @@ export interface BenchStack {
   env: NodeJS.ProcessEnv;
   /** Every process of the stack, by name (`gateway`, `intake`, `twilio-emulator`, …). */
   processes: Map<string, Managed>;
+  /** Stops one service and starts it again with extra environment (e.g. another DISPATCH_WAVE_SIZE). */
+  restart(dir: (typeof SERVICE_DIRS)[number], extraEnv: Record<string, string>): Promise<Managed>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,16 @@ export async function startStack(ctx: ScenarioContext, options: StackOptions = {
     ...options.env,
   };
   const processes = new Map<string, Managed>();
+  const startService = async (dir: (typeof SERVICE_DIRS)[number], extraEnv: Record<string, string>) => {
+    const port = await freePort();
+    const service = launch(dir, `services/${dir}/src/main.ts`, [], {
+      ...env,
+      ...extraEnv,
+      HTTP_PORT: String(port),
+    });
+    processes.set(dir, service);
+    await waitForHttp(service, `http://127.0.0.1:${port}/readyz`, 90_000);
+  };
   const stop = async (): Promise<void> => {
     for (const managed of [...processes.values()].reverse()) await managed.stop();
   };
@@ -81,12 +93,7 @@ export async function startStack(ctx: ScenarioContext, options: StackOptions = {
       waitForHttp(stripe, `${env['STRIPE_API_BASE']}/__emulator/health`),
       waitForHttp(twilio, `${env['TWILIO_API_BASE']}/__emulator/health`),
     ];
-    for (const dir of options.services ?? SERVICE_DIRS) {
-      const port = await freePort();
-      const service = launch(dir, `services/${dir}/src/main.ts`, [], { ...env, HTTP_PORT: String(port) });
-      processes.set(dir, service);
-      ready.push(waitForHttp(service, `http://127.0.0.1:${port}/readyz`, 90_000));
-    }
+    for (const dir of options.services ?? SERVICE_DIRS) ready.push(startService(dir, {}));
     const gateway = launch('gateway', 'gateway/src/main.ts', [], {
       ...env,
       PORT: String(gatewayPort),
@@ -107,6 +114,13 @@ export async function startStack(ctx: ScenarioContext, options: StackOptions = {
     databaseUrl: database.url,
     env,
     processes,
+    restart: async (dir, extraEnv) => {
+      await processes.get(dir)?.stop();
+      await startService(dir, extraEnv);
+      const restarted = processes.get(dir);
+      if (!restarted) throw new Error(`${dir} did not restart`);
+      return restarted;
+    },
     stop,
   };
 }

@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.ts';
 import { booking } from './booking.ts';
+import { dispatchScenario } from './dispatch.ts';
 import { foundation } from './foundation.ts';
 
 /** Every scenario, in the order `npm run bench` runs them. */
-export const SCENARIOS: Scenario[] = [foundation, booking];
+export const SCENARIOS: Scenario[] = [foundation, booking, dispatchScenario];
