@@ -8,6 +8,7 @@ import { createLogger, provisionJetStream, startService, type RunningService } f
 import { natsUrl, serviceEnv, waitFor } from '@trades/testkit';
 import { handlerCalls, probeConsumer, ProbeNoted, probeService } from './fixtures/probe.ts';
 import {
+  consumerInfo,
   consumerSettled,
   count,
   envelopeOf,
@@ -41,6 +42,10 @@ const settled = (): Promise<boolean> =>
   waitFor(() => consumerSettled(nc, stream, durable), {
     what: `${durable} to have nothing pending or unacked`,
   });
+
+/** How many deliveries (first ones and redeliveries) the durable has made so far. */
+const deliveriesSoFar = async (): Promise<number> =>
+  (await consumerInfo(nc, stream, durable)).delivered.consumer_seq;
 
 const noteCount = (noteId: string): Promise<number> =>
   count('select count(*)::int as n from probe.probe_note where id = $1', [noteId]);
@@ -106,6 +111,7 @@ describe('an idempotent consumer', () => {
 describe('dead letters', () => {
   it('moves a message that fails every time to dlq.<durable> after maxDeliver deliveries, and stops redelivering it', async () => {
     const noteId = randomUUID();
+    const deliveredBefore = await deliveriesSoFar();
     const sequence = await publishEnvelope(
       nc,
       subject,
@@ -129,10 +135,12 @@ describe('dead letters', () => {
     // Terminated, not nak'ed: nothing pending or awaiting an ack, so JetStream will not deliver it again.
     await settled();
     expect(handlerCalls(noteId)).toBe(probeConsumer.maxDeliver);
+    expect((await deliveriesSoFar()) - deliveredBefore).toBe(probeConsumer.maxDeliver);
     expect(await noteCount(noteId)).toBe(0);
   });
 
   it('dead-letters a message that is not JSON on its first delivery', async () => {
+    const deliveredBefore = await deliveriesSoFar();
     const sequence = await publishRaw(nc, subject, new TextEncoder().encode('{ not json'));
 
     const letter = await deadLetterOf(sequence);
@@ -140,9 +148,12 @@ describe('dead letters', () => {
     expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe('not an event envelope');
     expect(letter.body).toBe('{ not json');
     await settled();
+    // Terminated for good: one delivery, no redelivery after the ack wait.
+    expect((await deliveriesSoFar()) - deliveredBefore).toBe(1);
   });
 
   it('dead-letters a payload that breaks its schema on its first delivery, without calling the handler', async () => {
+    const deliveredBefore = await deliveriesSoFar();
     const envelope = envelopeOf({ noteId: 42, body: 'wrong type' });
     const sequence = await publishEnvelope(nc, subject, envelope);
 
@@ -152,12 +163,15 @@ describe('dead letters', () => {
       /^payload breaks evt\.intake\.probe\.noted\.v1: .*noteId/,
     );
     await settled();
+    // Terminated for good: one delivery, no redelivery after the ack wait.
+    expect((await deliveriesSoFar()) - deliveredBefore).toBe(1);
     expect(await count('select count(*)::int as n from probe.inbox where event_id = $1', [envelope.id])).toBe(
       0,
     );
   });
 
   it('dead-letters at once an event the handler rejects with a 4xx AppError', async () => {
+    const deliveredBefore = await deliveriesSoFar();
     const noteId = randomUUID();
     const sequence = await publishEnvelope(nc, subject, envelopeOf({ noteId, body: 'reject' }));
 
@@ -165,6 +179,8 @@ describe('dead letters', () => {
     expect(letter.headers[DEAD_LETTER_HEADERS.deliveries]).toBe('1');
     expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe('The probe refuses this note.');
     await settled();
+    // Terminated for good: one delivery, no redelivery after the ack wait.
+    expect((await deliveriesSoFar()) - deliveredBefore).toBe(1);
     expect(handlerCalls(noteId)).toBe(1);
   });
 
