@@ -157,5 +157,30 @@ describe('dispatch loop end to end', () => {
     ]);
     const deposit = await call(nc, payments.DepositGet, { bookingId: booking.id });
     expect(deposit.capturedCents).toBe(deposit.amountCents);
+
+    // The operator sees the whole story in one place and refunds part of the deposit.
+    const login = await fetch(`${stack.gatewayUrl}/api/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: stack.env['ADMIN_EMAIL'], password: stack.env['ADMIN_PASSWORD'] }),
+    });
+    expect(login.status).toBe(204);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const detail = await fetch(`${stack.gatewayUrl}/api/admin/jobs/${job.id}`, { headers: { cookie } });
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({
+      state: 'COMPLETED',
+      warnings: [],
+      messages: expect.arrayContaining([expect.objectContaining({ jobId: job.id })]),
+      payment: { status: 'captured', capturedCents: deposit.amountCents, refundedCents: 0 },
+    });
+
+    const refund = await fetch(`${stack.gatewayUrl}/api/admin/jobs/${job.id}/refund`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ amountCents: 1000, reason: 'arrived late' }),
+    });
+    expect(refund.status).toBe(200);
+    expect(await refund.json()).toMatchObject({ payment: { refundedCents: 1000 } });
   });
 });
