@@ -115,6 +115,8 @@ export function render(report: ScenarioReport): string {
           'p99 ms',
           'max ms',
           'lag p99',
+          'send→p50',
+          'send→p99',
           'verdict',
         ],
         report.rows.map((r) => [
@@ -150,15 +152,16 @@ export function render(report: ScenarioReport): string {
     out.push('');
     out.push(
       table(
-        ['process', 'pid', 'peak RSS MB', 'VmHWM MB', 'CPU % (mean)'],
+        ['process', 'pid', 'RSS at start MB', 'peak RSS MB', 'VmHWM MB', 'CPU % (mean)'],
         report.processes.map((p) => [
           p.name,
           String(p.pid),
+          fmt(p.startRssMb),
           fmt(p.peakRssMb),
           fmt(p.hwmRssMb),
           fmt(p.meanCpuPercent),
         ]),
-        new Set([1, 2, 3, 4]),
+        new Set([1, 2, 3, 4, 5]),
       ),
     );
   }
