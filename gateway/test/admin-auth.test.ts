@@ -2,12 +2,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import cookie from '@fastify/cookie';
 import { connect } from '@nats-io/transport-node';
-import { DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
+import { ConfigError, DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
 import { natsUrl, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import Fastify, { type FastifyInstance, type HTTPMethods, type LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, exportJWK, SignJWT } from 'jose';
 import { loadGatewayConfig } from '../src/config.ts';
-import adminAuth, { createSessionToken, SESSION_COOKIE } from '../src/plugins/admin-auth.ts';
+import adminAuth, {
+  adminAuthOptions,
+  createSessionToken,
+  SESSION_COOKIE,
+} from '../src/plugins/admin-auth.ts';
 import { actionOf, summarize } from '../src/plugins/audit.ts';
 import errors from '../src/plugins/errors.ts';
 import { buildServer } from '../src/server.ts';
@@ -243,6 +247,48 @@ describe('the audit log', () => {
       address: '[object]',
       n: 3,
     });
+  });
+});
+
+describe('access configuration', () => {
+  const production = (extra: Record<string, string>) =>
+    loadGatewayConfig({ APP_ENV: 'production', NATS_URL: 'nats://nats:4222', ...extra });
+
+  it('refuses to start a production gateway without a way for operators to sign in', () => {
+    expect(() => adminAuthOptions(production({}))).toThrow(ConfigError);
+    expect(() =>
+      adminAuthOptions(
+        production({ ADMIN_EMAIL: 'ops@acme.example', ADMIN_PASSWORD: 'x', ADMIN_SESSION_SECRET: 'short' }),
+      ),
+    ).toThrow(/ADMIN_SESSION_SECRET/);
+    expect(() =>
+      adminAuthOptions(production({ CF_ACCESS_TEAM_DOMAIN: 'acme.cloudflareaccess.com' })),
+    ).toThrow(/CF_ACCESS_AUD/);
+  });
+
+  it('uses Cloudflare Access when both settings are given, and Secure cookies behind https', () => {
+    expect(
+      adminAuthOptions(
+        production({
+          CF_ACCESS_TEAM_DOMAIN: 'https://acme.cloudflareaccess.com/',
+          CF_ACCESS_AUD: 'aud',
+          BASE_URL: 'https://ops.acme.example',
+        }),
+      ),
+    ).toEqual({
+      cloudflare: { teamDomain: 'acme.cloudflareaccess.com', audience: 'aud' },
+      secureCookies: true,
+    });
+    const local = adminAuthOptions(
+      production({
+        ADMIN_EMAIL: 'ops@acme.example',
+        ADMIN_PASSWORD: 'pw',
+        ADMIN_SESSION_SECRET: 'x'.repeat(32),
+        BASE_URL: 'https://ops.acme.example',
+      }),
+    );
+    expect(local.secureCookies).toBe(true);
+    expect(local.cloudflare).toBeUndefined();
   });
 });
 
