@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   AppError,
   dispatch,
@@ -13,10 +13,15 @@ import { distanceKm } from '@trades/geo';
 import { encodeJson, startService, type RunningService } from '@trades/runtime';
 import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import { createRegistryService } from '../src/app.ts';
+import { DEMO_LOCKSMITHS, seedDemoLocksmiths } from '../src/demo-data.ts';
 import { NEAREST_SQL, nearestParams } from '../src/providers.ts';
+
+// Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
+jest.setTimeout(60_000);
 
 const definition = createRegistryService();
 let service: RunningService<unknown>;
+let startedAt: string;
 
 const create = (request: Omit<RequestOf<typeof registry.ProviderCreate>, 'actor'>) =>
   service.ctx.call(registry.ProviderCreate, { ...request, actor: 'test@example.com' });
@@ -48,9 +53,16 @@ beforeAll(async () => {
   await resetJetStream();
   await migrateService(definition);
   service = await startService(definition, serviceEnv());
+  const [now] = await service.ctx.orm.em.fork().execute<{ now: string }[]>(`select now()::text as now`);
+  startedAt = now?.now ?? '';
 });
 
 afterAll(async () => {
+  // The run's database is shared by every suite: leave no providers behind to be offered other suites' jobs.
+  if (startedAt)
+    await service?.ctx.orm.em
+      .fork()
+      .execute('delete from registry.provider where created_at >= ?::timestamptz', [startedAt]);
   await service?.stop();
 });
 
@@ -87,9 +99,10 @@ describe('provider.create', () => {
     expect(byPhone.provider?.id).toBe(provider.id);
     const [announced] = await service.ctx.orm.em
       .fork()
-      .execute<{ n: number }[]>(`select count(*)::int as n from registry.outbox where subject = ?`, [
-        registry.ProviderCreated.subject,
-      ]);
+      .execute<{ n: number }[]>(
+        `select count(*)::int as n from registry.outbox where subject = ? and payload #>> '{data,provider,id}' = ?`,
+        [registry.ProviderCreated.subject, provider.id],
+      );
     expect(announced?.n).toBe(1);
   });
 
@@ -345,6 +358,21 @@ describe('coverage.check', () => {
       served: false,
       providers: 0,
     });
+  });
+});
+
+describe('demo data', () => {
+  it('seeds the San Francisco locksmiths through provider.create, once', async () => {
+    const call = service.ctx.call.bind(service.ctx);
+    const first = await seedDemoLocksmiths((contract, request) => call(contract, request));
+    expect(first).toEqual({ created: DEMO_LOCKSMITHS.length, skipped: 0 });
+    const again = await seedDemoLocksmiths((contract, request) => call(contract, request));
+    expect(again).toEqual({ created: 0, skipped: DEMO_LOCKSMITHS.length });
+    const seeded = await service.ctx.call(registry.ProviderByPhone, {
+      phone: DEMO_LOCKSMITHS[0]?.phone ?? '',
+    });
+    expect(seeded.provider).toMatchObject({ status: 'active', available: true, trade: 'locksmith' });
+    expect(seeded.provider && distanceKm(seeded.provider, MISSION_BART)).toBeLessThan(15);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { dispatch, messaging, registry, type EventContract, type EventData } from '@trades/contracts';
 import { buildServer, loadGatewayConfig } from '@trades/gateway';
 import { createRegistryService } from '@trades/locksmith-registry';
@@ -9,6 +9,9 @@ import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/tes
 import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
+
+// Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
+jest.setTimeout(60_000);
 
 const secrets = {
   TWILIO_ACCOUNT_SID: DEVELOPMENT_DEFAULTS['TWILIO_ACCOUNT_SID'] ?? '',
@@ -70,6 +73,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The run's database is shared by every suite: no locksmith of ours should be offered their jobs.
+  if (locksmith)
+    await registryService.ctx.orm.em
+      .fork()
+      .execute('delete from registry.provider where id = ?', [locksmith.id]);
   await gateway?.close();
   await messagingRunning?.stop();
   await registryService?.stop();
