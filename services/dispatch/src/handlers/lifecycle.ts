@@ -89,7 +89,9 @@ export async function tryTransition(
 ): Promise<JobRow | undefined> {
   const problem = transitionProblem(job.state, to);
   if (problem) throw conflict('INVALID_TRANSITION', problem, { from: job.state, to });
-  const sets = ['state = ?', 'updated_at = now()'];
+  // clock_timestamp, not now(): several moves in one transaction (CREATED → DISPATCHING → OFFERED) get
+  // increasing times, so consumers that receive their events out of order can still put them in order.
+  const sets = ['state = ?', 'updated_at = clock_timestamp()'];
   const params: unknown[] = [to];
   for (const [column, value] of Object.entries(options.set ?? {})) {
     sets.push(`${column} = ?`);

@@ -29,7 +29,7 @@ export class Migration0001Initial extends Migration {
       paused boolean not null default false,
       next_action_at timestamptz,
       created_at timestamptz not null default date_trunc('milliseconds', now()),
-      updated_at timestamptz not null default now(),
+      updated_at timestamptz not null default clock_timestamp(),
       constraint job_assigned_has_locksmith check (state not in ('ASSIGNED','EN_ROUTE','COMPLETED') or locksmith_id is not null),
       constraint job_unassigned_has_none check (state not in ('CREATED','DISPATCHING','OFFERED') or locksmith_id is null)
     )`);
