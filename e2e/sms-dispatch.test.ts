@@ -5,7 +5,7 @@ import { waitFor } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
 import { createTwilioClient, type TwilioClient } from '../services/messaging/src/adapters/twilio-client.ts';
 import { SESSION_COOKIE } from '../gateway/src/plugins/admin-auth.ts';
-import { BookingClient, text } from '../services/intake/test/booking-client.ts';
+import { BookingClient } from '../services/intake/test/booking-client.ts';
 
 /**
  * A locksmith's whole day by SMS, through the gateway and the Twilio emulator: registered by an operator,
