@@ -3,7 +3,9 @@ import { intake } from '@trades/contracts';
 import { createStripeClient } from '../services/payments/src/adapters/stripe-client.ts';
 import { call, type NatsConnection } from '@trades/runtime';
 import { waitFor } from '@trades/testkit';
+import { buildServer, loadGatewayConfig } from '@trades/gateway';
 import { startStack, type Stack } from '@trades/testkit/stack';
+import type { AddressInfo } from 'node:net';
 import {
   BookingClient,
   connectTestNats,
@@ -191,6 +193,24 @@ describe('customer booking through the gateway (real PostgreSQL, NATS, services 
       state: 'completed',
       trackingToken: booking.trackingToken,
     });
+  });
+
+  it('ends open status streams when the gateway shuts down, so the shutdown does not hang', async () => {
+    const booking = await client.completed();
+    const gateway = buildServer(
+      loadGatewayConfig({ ...stack.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' }),
+    );
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = gateway.server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/api/track/${booking.trackingToken}/events`);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    while (!received.includes('event: status')) received += (await reader.read()).value ?? '';
+
+    await gateway.close();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
   });
 
   it('declines a declined card with Stripe’s message and does not complete the booking', async () => {

@@ -47,10 +47,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const updates = new BookingUpdates(app.log);
   updates.start(app.nats);
   const openStreams = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  // Before the server stops listening: an open event stream would otherwise hold the close forever.
+  app.addHook('preClose', async () => {
     for (const end of openStreams) end();
-    updates.stop();
   });
+  app.addHook('onClose', async () => updates.stop());
 
   app.post(
     '/api/request/start',
