@@ -50,12 +50,10 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send({
-        code: 'NOT_FOUND',
-        message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
-      });
+    reply.status(404).send({
+      code: 'NOT_FOUND',
+      message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
+    });
   });
 }
 
