@@ -267,6 +267,31 @@ describe('one pending offer per locksmith', () => {
   });
 });
 
+describe('when the registry is down', () => {
+  let service: RunningService<unknown>;
+  beforeAll(async () => {
+    service = await startDispatch();
+  });
+  afterAll(async () => service?.stop());
+
+  it('keeps the job dispatching and sends the wave once the registry answers again', async () => {
+    const area = newArea();
+    const locksmith = await harness.locksmith(east(area, 1));
+    await registryService.stop('outage in a test');
+    let job: dispatch.Job;
+    try {
+      job = await harness.book(area);
+      const waiting = await harness.job(job.id);
+      expect(waiting.state).toBe('DISPATCHING');
+      expect(waiting.offers).toEqual([]);
+    } finally {
+      registryService = await startRegistry();
+    }
+    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the wave after the outage');
+    expect(offered.offers.map((o) => o.locksmithId)).toEqual([locksmith.id]);
+  });
+});
+
 describe('dispatch on timers (offers live 1 second)', () => {
   const env = { DISPATCH_WAVE_SIZE: '2', DISPATCH_MAX_WAVES: '2', DISPATCH_OFFER_TTL_SECONDS: '1' };
   let service: RunningService<unknown>;
