@@ -1,6 +1,6 @@
 import { AppError, conflict, badRequest, intake, payments, registry, unavailable } from '@trades/contracts';
 import type { Address } from '@trades/contracts';
-import { GeocoderUnavailableError, type Geocoder } from '@trades/geo';
+import { GeocoderUnavailableError, type GeocodedAddress, type Geocoder } from '@trades/geo';
 import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import {
   checkStep,
@@ -52,7 +52,7 @@ export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps
       // Checked before the geocoder runs, so a wrong session costs nothing.
       checkStep(await requireSession(readOnly(), id), 'location');
       const hint = lat !== undefined && lng !== undefined ? { lat, lng } : undefined;
-      let placed;
+      let placed: GeocodedAddress | null;
       try {
         placed = await deps.geocoder.geocode(address, hint);
       } catch (error) {
