@@ -325,9 +325,11 @@ describe('opt-out', () => {
     );
     expect(suppressed).toMatchObject({ status: 'suppressed', sid: null });
     expect(
-      await countOutbox(messaging.SmsStatusChanged.subject, "payload #>> '{data,offerId}' = ?", [
-        suppressedOffer,
-      ]),
+      await countOutbox(
+        messaging.SmsStatusChanged.subject,
+        "payload #>> '{data,offerId}' = ? and payload #>> '{data,status}' = 'failed' and payload #>> '{data,errorCode}' = '21610'",
+        [suppressedOffer],
+      ),
     ).toBe(1);
 
     const start = await textFrom(LOCKSMITH_PHONE, 'START');

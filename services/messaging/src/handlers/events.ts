@@ -3,6 +3,9 @@ import { on, type ConsumerBinding, type EntityManager, type ServiceContext } fro
 import { minutesUntil, templates } from '../domain/templates.ts';
 import { queueOutbound, type Outbound } from '../messages.ts';
 
+/** Twilio's error for a message to a number that texted STOP. */
+const TWILIO_UNSUBSCRIBED = '21610';
+
 export interface OutboundContext {
   ctx: ServiceContext<unknown>;
   /** The platform's sending number. */
@@ -11,7 +14,8 @@ export interface OutboundContext {
 
 /**
  * Queues one SMS per purpose. An offer texted to a number that opted out is logged `suppressed` and
- * reported to dispatch at once, so the offer closes instead of waiting out its expiry.
+ * reported to dispatch at once as failed with Twilio's own code for it (21610, "recipient unsubscribed"),
+ * so the offer closes as a non-response instead of waiting out its expiry.
  */
 async function text(out: OutboundContext, em: EntityManager, message: Outbound): Promise<void> {
   const queued = await queueOutbound(em, out.from, message);
@@ -19,8 +23,8 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
     await out.ctx.publish(em, messaging.SmsStatusChanged, {
       messageSid: `local:${queued.id}`,
       to: message.to,
-      status: 'suppressed',
-      errorCode: null,
+      status: 'failed',
+      errorCode: TWILIO_UNSUBSCRIBED,
       purpose: message.purpose,
       offerId: message.offerId,
       jobId: message.jobId ?? null,
