@@ -37,7 +37,12 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       });
       await markHandedToTwilio(em, message.id, sent.sid, fromTwilioStatus(sent.status) ?? 'queued');
     } catch (error) {
-      const refused = error instanceof twilio.RestException && error.status >= 400 && error.status < 500;
+      // 429 is Twilio asking us to slow down, not refusing the message.
+      const refused =
+        error instanceof twilio.RestException &&
+        error.status >= 400 &&
+        error.status < 500 &&
+        error.status !== 429;
       const attempts = refused ? MAX_ATTEMPTS : await markAttemptFailed(em, message.id);
       if (attempts < MAX_ATTEMPTS) {
         ctx.log.warn(

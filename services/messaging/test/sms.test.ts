@@ -235,6 +235,88 @@ describe('offer SMS', () => {
   });
 });
 
+describe('dispatch outcomes by SMS', () => {
+  it('tells a locksmith whose offer was withdrawn that the job was taken, once', async () => {
+    const offerId = randomUUID();
+    const closed: EventData<typeof dispatch.OfferClosed> = {
+      offerId,
+      jobId: randomUUID(),
+      jobCode: '5133',
+      providerId: locksmith.id,
+      providerPhone: LOCKSMITH_PHONE,
+      status: 'CANCELED',
+      reason: 'job taken',
+      responseSeconds: null,
+    };
+    await publishEvent(dispatch.OfferClosed, closed);
+    await publishEvent(dispatch.OfferClosed, closed);
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.purpose === `offer-closed:${offerId}`)
+          ?.status === 'delivered',
+      { what: 'taken SMS delivered' },
+    );
+    const taken = (await sentTo(LOCKSMITH_PHONE)).filter((m) => m.body.startsWith('Job 5133 was taken'));
+    expect(taken).toHaveLength(1);
+  });
+
+  it('tells the customer when no locksmith could be found, and that the card hold is released', async () => {
+    const customer = '+14155550144';
+    const jobId = randomUUID();
+    await publishEvent(dispatch.JobFailed, {
+      jobId,
+      jobCode: '7001',
+      bookingId: 'bk_failed',
+      state: 'FAILED',
+      previousState: 'OFFERED',
+      cause: 'no locksmith left',
+      actor: 'system',
+      at: new Date().toISOString(),
+      serviceCode: 'home_lockout',
+      serviceName: 'Home lockout',
+      customer: { name: 'Ada Lovelace', phone: customer },
+      address: {
+        formatted: '500 Howard St, San Francisco, CA 94105',
+        lat: 37.788,
+        lng: -122.396,
+        zip: '94105',
+      },
+      notes: null,
+      locksmith: null,
+    });
+    const [text] = await waitFor(async () => {
+      const texts = await sentTo(customer);
+      return texts.length > 0 ? texts : undefined;
+    });
+    expect(text?.body).toContain("couldn't find an available locksmith");
+    expect(text?.body).toContain('card hold is released');
+    expect((await messagingRunning.ctx.call(messaging.MessageList, { jobId })).items).toHaveLength(1);
+  });
+
+  it('fails a message Twilio refuses (an invalid number) without retrying it', async () => {
+    // Twilio's magic test number: "This phone number is invalid" (21211).
+    const offerId = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(offerId, '+15005550001'));
+    const failed = await waitFor(
+      async () => {
+        const message = (await log({ phone: '+15005550001' })).items.find(
+          (m) => m.purpose === `offer:${offerId}`,
+        );
+        return message?.status === 'failed' ? message : undefined;
+      },
+      { what: 'refused message failed' },
+    );
+    expect(failed).toMatchObject({ errorCode: '21211', sid: null });
+    expect(
+      await countOutbox(
+        messaging.SmsStatusChanged.subject,
+        "payload #>> '{data,offerId}' = ? and payload #>> '{data,status}' = 'failed'",
+        [offerId],
+      ),
+    ).toBe(1);
+  });
+});
+
 describe('inbound SMS webhook', () => {
   it('refuses a forged signature with 403 and records nothing', async () => {
     const sid = `SM${randomUUID().replace(/-/g, '')}`;
