@@ -86,7 +86,7 @@ describe('the gateway’s error shape', () => {
     });
     expect(response.statusCode).toBe(400);
     const body = response.json<Record<string, unknown>>();
-    expect(body).toEqual({ code: expect.any(String), message: 'The request body is not valid JSON.' });
+    expect(body).toEqual({ code: 'INVALID_JSON', message: 'The request body is not valid JSON.' });
   });
 
   it('serves a service’s reply when it answers', async () => {

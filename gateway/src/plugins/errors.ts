@@ -2,6 +2,24 @@ import { AppError, type ErrorBody } from '@trades/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+/** Fastify's own 4xx errors, in the project's stable codes and plain sentences. */
+const FRAMEWORK_ERRORS: Record<string, ErrorBody> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Send the body as application/json.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'INVALID_JSON',
+    message: 'The request body is empty; send a JSON object.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BAD_REQUEST',
+    message: 'The Content-Length does not match the body.',
+  },
+};
+
 /**
  * The one error handler: an AppError keeps its status, code and sentence; a schema violation is a 400
  * that says which field is wrong; anything else is a 500 whose detail stays in the log, never in the body.
@@ -32,16 +50,12 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
         .send({ code: 'RATE_LIMITED', message: 'Too many requests; wait a moment and try again.' });
     }
     if (status >= 400 && status < 500) {
-      const code = fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST';
-      const message =
-        code === 'CTP_INVALID_MEDIA_TYPE'
-          ? 'Send the body as application/json.'
-          : code === 'CTP_EMPTY_JSON_BODY' || code === 'CTP_INVALID_JSON_BODY'
-            ? 'The request body is not valid JSON.'
-            : code === 'CTP_BODY_TOO_LARGE'
-              ? 'The request body is too large.'
-              : fastifyError.message;
-      return reply.status(status).send({ code, message });
+      const known = FRAMEWORK_ERRORS[fastifyError.code ?? ''];
+      const body: ErrorBody = known ?? {
+        code: fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST',
+        message: fastifyError.message,
+      };
+      return reply.status(status).send(body);
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
