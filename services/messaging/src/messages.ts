@@ -133,12 +133,15 @@ export interface PendingMessage {
   to_phone: string;
   from_phone: string;
   body: string;
+  purpose: string | null;
+  offer_id: string | null;
+  job_id: string | null;
 }
 
 /** Claims pending messages for this replica; the caller sends them in the same transaction. */
 export async function claimPending(em: EntityManager, limit: number): Promise<PendingMessage[]> {
   return em.execute<PendingMessage[]>(
-    `select id, to_phone, from_phone, body from messaging.message
+    `select id, to_phone, from_phone, body, purpose, offer_id, job_id from messaging.message
      where status = 'pending' and next_attempt_at <= now()
      order by next_attempt_at
      limit ? for update skip locked`,
@@ -146,16 +149,37 @@ export async function claimPending(em: EntityManager, limit: number): Promise<Pe
   );
 }
 
+/**
+ * Twilio's status callbacks can arrive before the transaction that stores the MessageSid commits. Both
+ * sides take this lock on the sid: the callback either finds the message or leaves its status in
+ * `early_status`, which the sender applies right after storing the sid.
+ */
+async function lockSid(em: EntityManager, sid: string): Promise<void> {
+  await em.execute(`select pg_advisory_xact_lock(hashtext('messaging.sid:' || ?))`, [sid]);
+}
+
+/** Stores Twilio's MessageSid and applies any status that arrived first; returns the changes applied. */
 export async function markHandedToTwilio(
   em: EntityManager,
   id: string,
   sid: string,
   status: MessageStatus,
-): Promise<void> {
+): Promise<StatusChange[]> {
+  await lockSid(em, sid);
   await em.execute(
     `update messaging.message set sid = ?, status = ?, attempts = attempts + 1, updated_at = now() where id = ?`,
     [sid, status, id],
   );
+  const early = await em.execute<{ status: MessageStatus; error_code: string | null }[]>(
+    `delete from messaging.early_status where sid = ? returning status, error_code`,
+    [sid],
+  );
+  const applied: StatusChange[] = [];
+  for (const callback of early) {
+    const change = await applyStatus(em, sid, callback.status, callback.error_code);
+    if (change) applied.push(change);
+  }
+  return applied;
 }
 
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
@@ -187,8 +211,30 @@ export interface StatusChange {
   jobId: string | null;
 }
 
-/** Moves a message forward to `status`; null when it is unknown or already past it. */
+/**
+ * A status callback: moves the message forward to `status`; null when it is already past it, or not
+ * known yet (then the status waits in `early_status` for the sender to store the sid).
+ */
 export async function advanceStatus(
+  em: EntityManager,
+  sid: string,
+  status: MessageStatus,
+  errorCode: string | null,
+): Promise<StatusChange | null> {
+  await lockSid(em, sid);
+  const change = await applyStatus(em, sid, status, errorCode);
+  if (change) return change;
+  const known = await em.execute<{ id: string }[]>('select id from messaging.message where sid = ?', [sid]);
+  if (known.length === 0) {
+    await em.execute(
+      `insert into messaging.early_status (sid, status, error_code) values (?, ?, ?) on conflict do nothing`,
+      [sid, status, errorCode],
+    );
+  }
+  return null;
+}
+
+async function applyStatus(
   em: EntityManager,
   sid: string,
   status: MessageStatus,

@@ -1,19 +1,20 @@
 import twilio from 'twilio';
 import { messaging } from '@trades/contracts';
-import { maskPhone, type ServiceContext } from '@trades/runtime';
+import { maskPhone, type EntityManager, type ServiceContext } from '@trades/runtime';
 import type { TwilioClient } from './adapters/twilio-client.ts';
-import { fromTwilioStatus } from './domain/status.ts';
+import { fromTwilioStatus, isDeliveryFailure } from './domain/status.ts';
 import {
   claimPending,
   markAttemptFailed,
   markHandedToTwilio,
   markRefused,
   type PendingMessage,
+  type StatusChange,
 } from './messages.ts';
-import type { EntityManager } from '@trades/runtime';
 
-const BATCH = 20;
-/** A message Twilio could not take after this many tries (network, 5xx) is given up as failed. */
+/** Messages sent at once by one replica, each in its own short transaction. */
+const WORKERS = 4;
+/** A message Twilio could not take after this many tries (network, 5xx, 429) is given up as failed. */
 const MAX_ATTEMPTS = 6;
 
 export interface SenderOptions {
@@ -22,11 +23,25 @@ export interface SenderOptions {
 }
 
 /**
- * Sends the pending messages: claimed with SKIP LOCKED (replicas share the work), handed to Twilio, and
- * marked with Twilio's MessageSid in the same transaction. Twilio refusing a message (an invalid or
- * opted-out number) fails it at once; a network error or a Twilio 5xx is retried with backoff.
+ * Sends the pending messages: each claimed with SKIP LOCKED (replicas and workers share the work), handed
+ * to Twilio, and marked with Twilio's MessageSid in the same short transaction. Twilio refusing a message
+ * (an invalid or opted-out number) fails it at once; a network error, a 5xx or a 429 is retried with
+ * backoff. A crash between Twilio's answer and the commit can send one message twice: Twilio's API has
+ * no idempotency key, so at-least-once is the best on offer; the window is one statement wide.
  */
 export function createSender(ctx: ServiceContext<unknown>, options: SenderOptions) {
+  async function reportFailure(em: EntityManager, change: StatusChange): Promise<void> {
+    await ctx.publish(em, messaging.SmsStatusChanged, {
+      messageSid: change.sid,
+      to: change.to,
+      status: change.status,
+      errorCode: change.errorCode,
+      purpose: change.purpose,
+      offerId: change.offerId,
+      jobId: change.jobId,
+    });
+  }
+
   async function sendOne(em: EntityManager, message: PendingMessage): Promise<void> {
     try {
       const sent = await options.client.messages.create({
@@ -35,7 +50,13 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
         body: message.body,
         statusCallback: options.statusCallback,
       });
-      await markHandedToTwilio(em, message.id, sent.sid, fromTwilioStatus(sent.status) ?? 'queued');
+      const early = await markHandedToTwilio(
+        em,
+        message.id,
+        sent.sid,
+        fromTwilioStatus(sent.status) ?? 'queued',
+      );
+      for (const change of early) if (isDeliveryFailure(change.status)) await reportFailure(em, change);
     } catch (error) {
       // 429 is Twilio asking us to slow down, not refusing the message.
       const refused =
@@ -57,34 +78,35 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
           : 'SEND_FAILED';
       await markRefused(em, message.id, code);
       ctx.log.warn({ messageId: message.id, code }, `SMS to ${maskPhone(message.to_phone)} failed`);
-      const [row] = await em.execute<
-        { purpose: string | null; offer_id: string | null; job_id: string | null }[]
-      >('select purpose, offer_id, job_id from messaging.message where id = ?', [message.id]);
-      await ctx.publish(em, messaging.SmsStatusChanged, {
-        messageSid: `local:${message.id}`,
+      await reportFailure(em, {
+        sid: `local:${message.id}`,
         to: message.to_phone,
         status: 'failed',
         errorCode: code,
-        purpose: row?.purpose ?? null,
-        offerId: row?.offer_id ?? null,
-        jobId: row?.job_id ?? null,
+        purpose: message.purpose,
+        offerId: message.offer_id,
+        jobId: message.job_id,
       });
+    }
+  }
+
+  /** Sends one pending message; false when there was none to claim. */
+  const sendNext = (): Promise<boolean> =>
+    ctx.transaction(async (em) => {
+      const [message] = await claimPending(em, 1);
+      if (!message) return false;
+      await sendOne(em, message);
+      return true;
+    });
+
+  async function worker(): Promise<void> {
+    while (await sendNext()) {
+      // keep going while there is work
     }
   }
 
   let running: Promise<void> | undefined;
   let again = false;
-
-  async function drain(): Promise<void> {
-    for (;;) {
-      const handled = await ctx.transaction(async (em) => {
-        const batch = await claimPending(em, BATCH);
-        for (const message of batch) await sendOne(em, message);
-        return batch.length;
-      });
-      if (handled < BATCH) return;
-    }
-  }
 
   /** Sends now (coalesced: a kick during a pass schedules one more pass). */
   function kick(): void {
@@ -93,7 +115,7 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       return;
     }
     running = ctx
-      .track(drain())
+      .track(Promise.all(Array.from({ length: WORKERS }, () => worker())).then(() => undefined))
       .catch((error: unknown) => ctx.log.error({ err: error }, 'sending pending SMS failed'))
       .finally(() => {
         running = undefined;

@@ -9,6 +9,7 @@ import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/tes
 import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
+import { markHandedToTwilio } from '../src/messages.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -211,6 +212,29 @@ describe('offer SMS', () => {
     expect(response.status).toBe(204);
     const after = (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.sid === delivered.sid);
     expect(after?.status).toBe('delivered');
+  });
+
+  it('keeps a status callback that arrives before the MessageSid is stored, and applies it then', async () => {
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const id = randomUUID();
+    await messagingRunning.ctx.transaction((em) =>
+      em.execute(
+        `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose)
+         values (?, 'outbound', ?, ?, 'early bird', 'queued', ?)`,
+        [id, secrets.TWILIO_PHONE_NUMBER, '+14155550145', `test:${id}`],
+      ),
+    );
+    // Queued, not pending, so the sender leaves it alone: this test plays the sender. Twilio has the
+    // message and calls back while the sender's transaction is still open.
+    const callback = await signedForm('/api/webhooks/twilio/status', {
+      AccountSid: secrets.TWILIO_ACCOUNT_SID,
+      MessageSid: sid,
+      MessageStatus: 'delivered',
+    });
+    expect(callback.status).toBe(204);
+    await messagingRunning.ctx.transaction((em) => markHandedToTwilio(em, id, sid, 'queued'));
+    const message = (await log({ phone: '+14155550145' })).items.find((m) => m.sid === sid);
+    expect(message?.status).toBe('delivered');
   });
 
   it('reports an undeliverable offer SMS to dispatch with the offer id', async () => {

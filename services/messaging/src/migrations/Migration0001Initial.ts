@@ -34,6 +34,14 @@ export class Migration0001Initial extends Migration {
     this.addSql('create index message_to_phone on message (to_phone, created_at desc)');
     this.addSql('create index message_from_phone on message (from_phone, created_at desc)');
     this.addSql('create index message_job on message (job_id, created_at desc) where job_id is not null');
+    // Status callbacks that arrived before the MessageSid was stored (see messages.ts, lockSid).
+    this.addSql(`create table early_status (
+      sid text not null,
+      status text not null,
+      error_code text,
+      received_at timestamptz not null default now(),
+      primary key (sid, status)
+    )`);
     // Numbers that texted STOP: nothing is sent to them until they text START.
     this.addSql(`create table opt_out (
       phone text primary key,
@@ -44,6 +52,7 @@ export class Migration0001Initial extends Migration {
 
   override down(): void {
     this.addSql('drop table opt_out');
+    this.addSql('drop table early_status');
     this.addSql('drop table message');
   }
 }
