@@ -61,6 +61,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       const sentAt = performance.now();
       if (inFlight >= maxInFlight) {
         abandoned = true;
+        errorSamples.push(`gave up at request ${next} of ${total}: ${inFlight} requests in flight`);
         break;
       }
       inFlight++;
