@@ -198,8 +198,15 @@ export async function listProviders(
   const params: unknown[] = [];
   const q = filter.q?.trim();
   if (q) {
-    conditions.push(`(p.name || ' ' || p.phone || ' ' || coalesce(p.email, '')) ilike ?`);
-    params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const digits = q.replace(/[^0-9]/g, '');
+    if (/^[0-9\s()+.-]+$/.test(q) && digits.length >= 4) {
+      // A number as an operator types it ("(415) 555-0177"): match its digits inside the E.164 form.
+      conditions.push('p.phone like ?');
+      params.push(`%${digits}%`);
+    } else {
+      conditions.push(`(p.name || ' ' || p.phone || ' ' || coalesce(p.email, '')) ilike ?`);
+      params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
   }
   if (filter.status) {
     conditions.push('p.status = ?');

@@ -35,7 +35,7 @@ async function rejection(work: Promise<unknown>): Promise<AppError> {
   return error;
 }
 
-async function publishEvent<E extends EventContract>(contract: E, data: EventData<E>): Promise<void> {
+async function publishEvent<E extends EventContract>(contract: E, data: EventData<E>): Promise<string> {
   const id = randomUUID();
   await service.ctx.js.publish(
     contract.subject,
@@ -44,6 +44,7 @@ async function publishEvent<E extends EventContract>(contract: E, data: EventDat
       msgID: id,
     },
   );
+  return id;
 }
 
 // The 16th St Mission BART station, San Francisco.
@@ -170,6 +171,8 @@ describe('provider.list', () => {
     expect(byEmail.items.map((p) => p.name)).toEqual(['Paging Locks 2']);
     const byPhone = await service.ctx.call(registry.ProviderList, { q: '5550193' });
     expect(byPhone.items.map((p) => p.name)).toEqual(['Paging Locks 3']);
+    const byTypedNumber = await service.ctx.call(registry.ProviderList, { q: '(415) 555-0192' });
+    expect(byTypedNumber.items.map((p) => p.name)).toEqual(['Paging Locks 2']);
 
     const first = await service.ctx.call(registry.ProviderList, { q: 'Paging', limit: 2 });
     expect(first.items.map((p) => p.name)).toEqual(['Paging Locks 3', 'Paging Locks 2']);
@@ -347,6 +350,23 @@ describe('candidates.nearest', () => {
     expect((await nearest(25)).items.map((c) => c.name)).not.toContain('castro');
     await text('START');
     await waitFor(async () => (await state()) === 'active/true', { what: 'reactivated' });
+
+    // START undoes only what STOP did: an operator's deactivation stands.
+    await service.ctx.call(registry.ProviderUpdate, { id, status: 'deactivated', actor: 'ops@example.com' });
+    await text('START');
+    const last = await text('AVAILABLE');
+    await waitFor(
+      async () => {
+        const handled = await service.ctx.orm.em
+          .fork()
+          .execute<{ n: number }[]>(`select count(*)::int as n from registry.inbox where event_id = ?`, [
+            last,
+          ]);
+        return handled[0]?.n === 1;
+      },
+      { what: 'the last text handled' },
+    );
+    expect(await state()).toBe('deactivated/true');
   });
 });
 
