@@ -1,8 +1,9 @@
 // Fixed-arrival-rate load: request i is due at start + i / rate whatever happened to the ones before it
 // (nothing waits for a response before sending the next), and its latency is counted from that due
 // time, not from when it left. A stalled system therefore shows up as long latencies for every request
-// that was due meanwhile, instead of as fewer requests (coordinated omission). The generator's own
-// lateness (Node timers have 1 ms granularity) is included in the latency and reported on its own.
+// that was due meanwhile, instead of as fewer requests (coordinated omission). Due instants come from
+// a metronome thread (sub-millisecond); the generator's own lateness is included and reported apart.
+import { startMetronome } from './metronome.ts';
 import { summarize, type Summary } from './stats.ts';
 
 export interface OpenLoopOptions {
@@ -34,8 +35,6 @@ export interface OpenLoopResult {
   abandoned: boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const { ratePerSecond, durationMs, fire } = options;
   const maxInFlight = options.maxInFlight ?? 20_000;
@@ -51,21 +50,22 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   let lastDone = 0;
   const pending = new Set<Promise<void>>();
 
-  const start = performance.now() + 5;
+  // Due instants in performance.now() units; the metronome wakes this thread at each of them.
+  let start = Number.POSITIVE_INFINITY;
   let next = 0;
-  while (next < total) {
+  const sendDue = (): void => {
     const now = performance.now();
-    while (next < total && start + next * intervalMs <= now) {
+    while (!abandoned && next < total && start + next * intervalMs <= now) {
       const due = start + next * intervalMs;
       lags.push(now - due);
-      const sentAt = performance.now();
       if (inFlight >= maxInFlight) {
         abandoned = true;
         errorSamples.push(`gave up at request ${next} of ${total}: ${inFlight} requests in flight`);
-        break;
+        return;
       }
       inFlight++;
       const index = next;
+      const sentAt = performance.now();
       const work = fire(index, due).then(
         () => {
           const done = performance.now();
@@ -87,9 +87,17 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       pending.add(tracked);
       next++;
     }
-    if (abandoned) break;
-    const wait = start + next * intervalMs - performance.now();
-    await sleep(Math.max(0, Math.floor(wait)));
+  };
+  const clock = await startMetronome(intervalMs, total, () => {
+    sendDue();
+    if (abandoned) clock.stop();
+  });
+  start = clock.startAt - performance.timeOrigin;
+  await clock.done;
+  // The last tick may have landed a hair before its due instant.
+  while (!abandoned && next < total) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    sendDue();
   }
   await Promise.all(pending);
   const elapsedMs = Math.max(1, lastDone - start);
