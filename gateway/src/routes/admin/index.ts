@@ -24,12 +24,10 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(audit);
   // Inside the boundary even a wrong path needs an operator: strangers cannot map the admin API by its 404s.
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send({
-        code: 'NOT_FOUND',
-        message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
-      });
+    reply.status(404).send({
+      code: 'NOT_FOUND',
+      message: `There is no route ${request.method} ${request.url.split('?')[0]}.`,
+    });
   });
   await app.register(jobs);
   await app.register(dashboard);
