@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.angular/**', '.data/**', 'coverage/**', 'test-artifacts/**', 'bench-results/**', '**/*.js', '**/*.cjs', '**/*.mjs'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.angular/**',
+      '.data/**',
+      'coverage/**',
+      'test-artifacts/**',
+      'bench-results/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -18,7 +29,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.ts', 'services/bench/**/*.ts', 'services/*/scripts/**/*.ts', '**/test/**/*.ts', 'e2e/**/*.ts'],
+    files: [
+      'scripts/**/*.ts',
+      'services/bench/**/*.ts',
+      'services/*/scripts/**/*.ts',
+      '**/test/**/*.ts',
+      'e2e/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -27,12 +27,16 @@ let uiServer: FastifyInstance | undefined;
 async function startOwnStack(): Promise<string> {
   const root = join(REPO_ROOT, 'customer-ui', 'dist', 'customer-ui', 'browser');
   if (!existsSync(join(root, 'index.html'))) {
-    throw new Error('customer-ui is not built: run `npm run build -w customer-ui` (CI builds it before the tests).');
+    throw new Error(
+      'customer-ui is not built: run `npm run build -w customer-ui` (CI builds it before the tests).',
+    );
   }
   stack = await startStack();
   const registry = stack.services.get('registry')?.[0];
   if (!registry) throw new Error('the stack has no registry service');
-  await seedDemoLocksmiths((contract, request) => registry.ctx.call(contract, request, { timeoutMs: 15_000 }));
+  await seedDemoLocksmiths((contract, request) =>
+    registry.ctx.call(contract, request, { timeoutMs: 15_000 }),
+  );
   uiServer = await buildUiServer({ app: 'customer-ui', root, gateway: stack.gatewayUrl, logger: false });
   await uiServer.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(uiServer.server.address() as AddressInfo).port}`;

@@ -37,7 +37,11 @@ export function correlationIdFor(header: string | string[] | undefined): string 
  * handling, then the routes. `server.ts` only starts it.
  */
 const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, natsConnection }) => {
-  await fastify.register(nats, { url: config.NATS_URL, timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, connection: natsConnection });
+  await fastify.register(nats, {
+    url: config.NATS_URL,
+    timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+    connection: natsConnection,
+  });
   await fastify.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -49,7 +53,9 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
     },
   });
   const origins = new Set(
-    [config.FRONTEND_URL, config.ADMIN_URL, ...config.CORS_ORIGINS.split(',')].map((o) => o.trim()).filter(Boolean),
+    [config.FRONTEND_URL, config.ADMIN_URL, ...config.CORS_ORIGINS.split(',')]
+      .map((o) => o.trim())
+      .filter(Boolean),
   );
   await fastify.register(cors, {
     origin: (origin, done) => done(null, !origin || origins.has(origin)),
@@ -64,7 +70,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
       openapi: '3.1.0',
       info: {
         title: 'Trades marketplace API',
-        description: 'Customer booking, operations (admin) and provider webhooks. Errors are `{ code, message, details? }`.',
+        description:
+          'Customer booking, operations (admin) and provider webhooks. Errors are `{ code, message, details? }`.',
         version: '0.1.0',
       },
       servers: [{ url: config.BASE_URL }],

@@ -4,7 +4,10 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 instant' });
 export const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'Phone number in E.164' });
 export const Cents = Type.Integer({ minimum: 0, description: 'Amount in US cents' });
-export const ServiceCode = Type.String({ pattern: '^[a-z][a-z0-9_]{1,40}$', description: 'Catalog service code' });
+export const ServiceCode = Type.String({
+  pattern: '^[a-z][a-z0-9_]{1,40}$',
+  description: 'Catalog service code',
+});
 export const Cursor = Type.String({ maxLength: 512, description: 'Opaque keyset cursor' });
 export const Limit = Type.Integer({ minimum: 1, maximum: 200 });
 

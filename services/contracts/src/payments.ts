@@ -39,7 +39,12 @@ export const DepositCreateIntent = defineEndpoint(
   DepositIntent,
 );
 
-export const DepositGet = defineEndpoint('svc.payments.deposit.get', "A booking's deposit.", BookingRef, Deposit);
+export const DepositGet = defineEndpoint(
+  'svc.payments.deposit.get',
+  "A booking's deposit.",
+  BookingRef,
+  Deposit,
+);
 
 export const DepositSync = defineEndpoint(
   'svc.payments.deposit.sync',
@@ -65,7 +70,10 @@ export const DepositCapture = defineEndpoint(
 export const DepositRelease = defineEndpoint(
   'svc.payments.deposit.release',
   'Release an uncaptured hold (the job failed or was canceled).',
-  Type.Object({ bookingId: Type.String({ minLength: 1, maxLength: 64 }), reason: Type.String({ maxLength: 500 }) }),
+  Type.Object({
+    bookingId: Type.String({ minLength: 1, maxLength: 64 }),
+    reason: Type.String({ maxLength: 500 }),
+  }),
   Deposit,
 );
 

@@ -46,7 +46,8 @@ export const AUDIT_STREAM: StreamDefinition = {
   duplicateWindowMs: 2 * 60 * 1000,
 };
 
-export const auditSubject = (action: string): string => `audit.admin.${action.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+export const auditSubject = (action: string): string =>
+  `audit.admin.${action.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 
 export const STREAMS: StreamDefinition[] = [...EVENT_STREAMS, DEAD_LETTER_STREAM, AUDIT_STREAM];
 
@@ -86,7 +87,8 @@ function consumer(
   const first = events[0];
   if (!first) throw new Error(`consumer ${service}-${purpose} handles no events`);
   const stream = first.stream;
-  if (events.some((e) => e.stream !== stream)) throw new Error(`consumer ${service}-${purpose} spans streams`);
+  if (events.some((e) => e.stream !== stream))
+    throw new Error(`consumer ${service}-${purpose} spans streams`);
   return {
     durable: `${service}-${purpose}`,
     service,
@@ -102,7 +104,12 @@ const jobEvents = Object.values(dispatch.JOB_EVENT_BY_STATE);
 
 export const CONSUMERS = {
   dispatchBookings: consumer('dispatch', 'booking-ready', [intake.BookingReady]),
-  dispatchSms: consumer('dispatch', 'sms', [messaging.SmsReceived, messaging.SmsStatusChanged], 'evt.messaging.sms.>'),
+  dispatchSms: consumer(
+    'dispatch',
+    'sms',
+    [messaging.SmsReceived, messaging.SmsStatusChanged],
+    'evt.messaging.sms.>',
+  ),
   paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>'),
   messagingOffers: consumer(
     'messaging',
@@ -113,7 +120,12 @@ export const CONSUMERS = {
   messagingProviders: consumer(
     'messaging',
     'registry',
-    [registry.ProviderAvailabilityChanged, registry.ProviderDeactivated, registry.ProviderCreated, registry.ProviderUpdated],
+    [
+      registry.ProviderAvailabilityChanged,
+      registry.ProviderDeactivated,
+      registry.ProviderCreated,
+      registry.ProviderUpdated,
+    ],
     'evt.registry.provider.>',
   ),
   registrySms: consumer('registry', 'sms', [messaging.SmsReceived], messaging.SmsReceived.subject),
