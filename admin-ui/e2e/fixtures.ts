@@ -64,9 +64,16 @@ export const jobs: JobSummary[] = Array.from({ length: 60 }, (_, i) => {
     code: String(4821 - i * 7),
     state,
     serviceCode: services[i % services.length]?.code ?? 'lockout_home',
-    customerName: names[i % names.length],
-    address: streets[i % streets.length],
-    ...(assigned ? { locksmithId: 'ls-2', locksmithName: 'Kevin Tran' } : {}),
+    customerName: names[i % names.length] ?? 'Customer',
+    address: {
+      formatted: `${streets[i % streets.length]}, San Francisco, CA 94110`,
+      lat: 37.75,
+      lng: -122.41,
+      zip: '94110',
+    },
+    ...(assigned
+      ? { locksmithId: 'ls-2', locksmithName: 'Kevin Tran' }
+      : { locksmithId: null, locksmithName: null }),
     createdAt: ago(3 + i * 17),
     updatedAt: ago(1 + i * 15),
   };
@@ -114,6 +121,7 @@ export const jobDetail: JobDetail = {
       body: 'New job 4821: Home lockout at 1420 Mission St, SF. Reply YES 4821 to accept or NO.',
       status: 'delivered',
       jobId: 'job-1000',
+      providerId: null,
       createdAt: ago(13.9),
     },
     {
@@ -124,6 +132,7 @@ export const jobDetail: JobDetail = {
       body: 'NO',
       status: 'received',
       jobId: 'job-1000',
+      providerId: null,
       createdAt: ago(13.2),
     },
     {
@@ -134,6 +143,7 @@ export const jobDetail: JobDetail = {
       body: 'New job 4821: Home lockout at 1420 Mission St, SF. Reply YES 4821 to accept or NO.',
       status: 'delivered',
       jobId: 'job-1000',
+      providerId: null,
       createdAt: ago(8.8),
     },
   ],
@@ -173,14 +183,14 @@ export const locksmiths: Locksmith[] = [
   id: `ls-${i + 1}`,
   name: String(name),
   phone: String(phone),
-  ...(i % 2 === 0 ? { email: `${String(name).split(' ')[0]?.toLowerCase()}@keys.example` } : {}),
+  email: i % 2 === 0 ? `${String(name).split(' ')[0]?.toLowerCase()}@keys.example` : null,
   services: services.slice(0, 2 + (i % 3)).map((s) => s.code),
   status: status as Locksmith['status'],
   available: Boolean(available),
   lat: 37.77,
   lng: -122.42,
   radiusKm: 10 + i * 3,
-  address: streets[i % streets.length],
+  address: streets[i % streets.length] ?? null,
   stats: {
     offers: i === 5 ? 0 : 20 + i * 7,
     accepted: Math.round((20 + i * 7) * Number(rate)),
@@ -203,7 +213,8 @@ export const messages: Message[] = Array.from({ length: 30 }, (_, i) => {
       ? (['YES 4821', 'NO', 'AVAILABLE'][i % 3] ?? 'YES')
       : `New job ${4821 - i}: Home lockout at ${streets[i % streets.length]}. Reply YES ${4821 - i} to accept or NO.`,
     status: inbound ? 'received' : i % 7 === 0 ? 'undelivered' : 'delivered',
-    ...(i % 4 === 3 ? {} : { jobId: `job-${1000 + (i % 10)}` }),
+    jobId: i % 4 === 3 ? null : `job-${1000 + (i % 10)}`,
+    providerId: null,
     createdAt: ago(i * 4),
   };
 });

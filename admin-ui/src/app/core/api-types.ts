@@ -37,15 +37,28 @@ export interface Operator {
   via: 'local' | 'cloudflare';
 }
 
+/** Where the job is, as geocoded at booking. */
+export interface JobAddress {
+  formatted: string;
+  lat: number;
+  lng: number;
+  zip: string;
+}
+
 export interface JobSummary {
   id: string;
   code: string;
   state: JobState;
   serviceCode: string;
-  locksmithId?: string;
-  locksmithName?: string;
-  customerName?: string;
-  address?: string;
+  serviceName?: string;
+  locksmithId: string | null;
+  locksmithName: string | null;
+  etaMinutes?: number | null;
+  customerName: string;
+  customerPhone?: string;
+  address: JobAddress | null;
+  notes?: string | null;
+  paused?: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,14 +92,14 @@ export interface Payment {
 export type MessageDirection = 'inbound' | 'outbound';
 
 export interface Message {
-  sid: string;
+  sid: string | null;
   direction: MessageDirection;
   from: string;
   to: string;
   body: string;
   status: string;
-  jobId?: string;
-  providerId?: string;
+  jobId: string | null;
+  providerId: string | null;
   createdAt: string;
 }
 
@@ -116,7 +129,8 @@ export interface LocksmithStats {
   accepted: number;
   declined: number;
   expired: number;
-  acceptanceRate: number;
+  /** Null until the locksmith has answered or let expire at least one offer. */
+  acceptanceRate: number | null;
   medianResponseSeconds: number | null;
 }
 
@@ -124,14 +138,14 @@ export interface Locksmith {
   id: string;
   name: string;
   phone: string;
-  email?: string;
+  email: string | null;
   services: string[];
   status: LocksmithStatus;
   available: boolean;
   lat: number;
   lng: number;
   radiusKm: number;
-  address?: string;
+  address: string | null;
   stats: LocksmithStats;
 }
 

@@ -32,7 +32,9 @@ const detail: JobDetail = {
   state: 'OFFERED',
   serviceCode: 'lockout_home',
   customerName: 'Maria Lopez',
-  address: '1420 Mission St',
+  locksmithId: null,
+  locksmithName: null,
+  address: { formatted: '1420 Mission St, San Francisco, CA 94103', lat: 37.77, lng: -122.42, zip: '94103' },
   createdAt: at(0),
   updatedAt: at(6),
   timeline: [
@@ -53,6 +55,7 @@ const detail: JobDetail = {
       body: 'NO',
       status: 'received',
       jobId: 'job-1',
+      providerId: null,
       createdAt: at(2),
     },
   ],

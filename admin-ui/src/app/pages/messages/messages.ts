@@ -76,7 +76,9 @@ export class MessagesPage {
   protected readonly list = new CursorList<Message>(({ cursor }) =>
     this.api.messages({ ...this.query(), cursor }),
   );
-  protected readonly trackBySid = (_index: number, message: Message): string => message.sid;
+  // A message Twilio refused outright never got a sid; its time and recipient still identify it.
+  protected readonly trackBySid = (_index: number, message: Message): string =>
+    message.sid ?? `${message.createdAt}:${message.to}`;
 
   private readonly typed = new Subject<{ filter: TextFilter; value: string }>();
 
