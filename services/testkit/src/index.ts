@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { STREAMS } from '@trades/contracts';
@@ -33,6 +35,32 @@ export function serviceEnv(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
+/**
+ * A database of its own on the run's PostgreSQL server, for a suite whose data must not meet other
+ * suites' (a whole stack with demo data, say). `drop()` removes it.
+ */
+export async function createScratchDatabase(
+  label: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(databaseUrl());
+  const name = `${base.pathname.slice(1)}_${label}_${randomBytes(4).toString('hex')}`.slice(0, 63);
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  const run = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists "${name}" with (force)`) };
+}
+
 /** Deletes the project's streams (and their consumers) and provisions them again: a clean slate per suite. */
 export async function resetJetStream(): Promise<void> {
   const nc = await connect({ servers: natsUrl() });
@@ -47,9 +75,12 @@ export async function resetJetStream(): Promise<void> {
   }
 }
 
-/** Applies a service's migrations to the run's database. */
-export async function migrateService<P extends TProperties>(definition: ServiceDefinition<P>): Promise<void> {
-  const orm = await ormFor(definition, databaseUrl());
+/** Applies a service's migrations to the run's database (or the one given). */
+export async function migrateService<P extends TProperties>(
+  definition: ServiceDefinition<P>,
+  url: string = databaseUrl(),
+): Promise<void> {
+  const orm = await ormFor(definition, url);
   try {
     await migrate(orm, definition.schema);
   } finally {

@@ -14,7 +14,7 @@ import {
 import type { TProperties } from 'typebox';
 import { startStripeEmulator, type StripeEmulator } from '@trades/stripe-emulator';
 import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
-import { migrateService, resetJetStream, serviceEnv } from './index.ts';
+import { createScratchDatabase, migrateService, resetJetStream, serviceEnv } from './index.ts';
 
 export const ALL_SERVICE_DEFINITIONS: readonly ServiceDefinition<TProperties>[] = [
   intakeService,
@@ -50,7 +50,9 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await resetJetStream();
-  for (const definition of ALL_SERVICE_DEFINITIONS) await migrateService(definition);
+  // Each stack gets a database of its own, so demo data and leftovers never meet another suite's.
+  const database = await createScratchDatabase('stack');
+  for (const definition of ALL_SERVICE_DEFINITIONS) await migrateService(definition, database.url);
 
   const secrets = {
     STRIPE_SECRET_KEY: DEVELOPMENT_DEFAULTS['STRIPE_SECRET_KEY'] ?? '',
@@ -89,6 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const env = serviceEnv({
     ...secrets,
+    DATABASE_URL: database.url,
     BASE_URL: gatewayUrl,
     STRIPE_API_BASE: stripe.url,
     TWILIO_API_BASE: twilio.url,
@@ -115,6 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all(running.map((s) => s.stop('test stack stopped')));
     await stripe.close();
     await twilio.close();
+    await database.drop();
   }
 
   return { gatewayUrl, stripe, twilio, env, services, stop: stopAll };
