@@ -105,9 +105,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     sent: next,
     ok: latencies.length,
     errors: errors + (abandoned ? total - next : 0),
-    errorSamples: abandoned
-      ? [...errorSamples, `abandoned with ${inFlight} requests in flight`]
-      : errorSamples,
+    errorSamples,
     latency: summarize(latencies),
     lag: summarize(lags),
     service: summarize(services),
