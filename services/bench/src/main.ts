@@ -11,6 +11,12 @@ import { SCENARIOS } from './scenarios/index.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const rateScaleArg = args.find((a) => a.startsWith('--rate-scale='));
+const rateScale = rateScaleArg ? Number(rateScaleArg.slice('--rate-scale='.length)) : 1;
+if (!(rateScale > 0)) {
+  console.error('--rate-scale must be a positive number');
+  process.exit(2);
+}
 const names = args.filter((a) => !a.startsWith('--'));
 const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
 if (unknown.length > 0) {
@@ -25,7 +31,7 @@ let database: BenchDatabase | undefined;
 let cleaningUp: Promise<void> | undefined;
 const nats = await ensureNats();
 console.log(
-  `bench: NATS ${nats.source} (${nats.url}); scenarios: ${selected.map((s) => s.name).join(', ')}${quick ? ' (quick)' : ''}`,
+  `bench: NATS ${nats.source} (${nats.url}); scenarios: ${selected.map((s) => s.name).join(', ')}${quick ? ' (quick)' : ''}${rateScale !== 1 ? ` (rates × ${rateScale})` : ''}`,
 );
 
 function cleanup(): Promise<void> {
@@ -54,6 +60,7 @@ try {
       const report = await scenario.run({
         nats,
         timeScale: quick ? 0.2 : 1,
+        rateScale,
         database: async () => {
           if (!database) {
             database = await createBenchDatabase();
@@ -66,6 +73,10 @@ try {
       const loadAfter = loadavg()[0] ?? 0;
       const cores = availableParallelism();
       report.environment['cores'] = String(cores);
+      if (rateScale !== 1) {
+        report.environment['rateScale'] = String(rateScale);
+        report.notes.push(`every rate × ${rateScale}: the targets are defined at the nominal rates`);
+      }
       report.environment['loadAverage1m'] = `${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`;
       if (Math.max(loadBefore, loadAfter) > cores) {
         report.notes.push(

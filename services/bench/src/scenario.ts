@@ -7,6 +7,8 @@ export interface ScenarioContext {
   database(): Promise<BenchDatabase>;
   /** Multiplies every warm-up and measuring window (`--quick` = 0.2, for trying the harness out). */
   timeScale: number;
+  /** Multiplies every arrival rate (`--rate-scale=0.2`, to find where the system stops keeping up). */
+  rateScale: number;
 }
 
 export interface Scenario {

@@ -10,7 +10,7 @@ import { startStack } from '../lib/stack.ts';
 import { summarize } from '../lib/stats.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 
-const RATE = 50;
+const NOMINAL_RATE = 50;
 const WARMUP_MS = 3_000;
 const MEASURE_MS = 20_000;
 const STEP_P99_MS = 50;
@@ -76,6 +76,7 @@ async function book(
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  const RATE = Math.max(1, Math.round(NOMINAL_RATE * ctx.rateScale));
   const startedAt = new Date().toISOString();
   const stack = await startStack(ctx, { seed: true });
   const errorSamples: string[] = [];

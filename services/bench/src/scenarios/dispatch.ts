@@ -32,12 +32,12 @@ import { listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 
 const PROVIDERS = 100_000;
-const SEARCH_RATE = 200;
+const NOMINAL_SEARCH_RATE = 200;
 const SEARCH_MS = 10_000;
-const BOOKING_RATE = 20;
+const NOMINAL_BOOKING_RATE = 20;
 const BOOKING_MS = 20_000;
 const WARMUP_MS = 2_000;
-const YES_RATE = 20;
+const NOMINAL_YES_RATE = 20;
 const YES_MS = 10_000;
 const RACES = 100;
 const RACE_WAVE = 20;
@@ -252,6 +252,10 @@ async function inbound(stack: BenchStack, from: string, body: string): Promise<v
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  const scaled = (rate: number): number => Math.max(1, Math.round(rate * ctx.rateScale));
+  const SEARCH_RATE = scaled(NOMINAL_SEARCH_RATE);
+  const BOOKING_RATE = scaled(NOMINAL_BOOKING_RATE);
+  const YES_RATE = scaled(NOMINAL_YES_RATE);
   const startedAt = new Date().toISOString();
   const stack = await startStack(ctx);
   const twilio = stack.processes.get('twilio-emulator');

@@ -12,12 +12,13 @@ import { UsageSampler } from '../lib/rss.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 import { DEVELOPMENT_DEFAULTS } from '@trades/runtime';
 
-const RATE = 1_000;
+const NOMINAL_RATE = 1_000;
 const WARMUP_MS = 3_000;
 const MEASURE_MS = 10_000;
 const SERVICE_RSS_LIMIT_MB = 150;
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
+  const RATE = Math.max(1, Math.round(NOMINAL_RATE * ctx.rateScale));
   const startedAt = new Date().toISOString();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
