@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
 import app, { correlationIdFor } from './app.ts';
 import { loadGatewayConfig, type GatewayConfig } from './config.ts';
+import { adminAuthOptions } from './plugins/admin-auth.ts';
 
 /** proxy-addr names: 127.0.0.0/8 and ::1, 169.254.0.0/16 and fe80::/10, 10/8, 172.16/12, 192.168/16 and fc00::/7. */
 export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -29,6 +30,8 @@ export async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
     config = loadGatewayConfig();
+    // The admin sign-in mode is part of the configuration: its problems are listed at boot like the rest.
+    adminAuthOptions(config);
   } catch (error) {
     console.error(`gateway: ${error instanceof ConfigError ? error.message : String(error)}`);
     process.exit(1);
