@@ -248,21 +248,34 @@ export interface NearestQuery {
   excludeProviderIds: string[];
 }
 
-/** The statement behind candidates.nearest; exported so a test can EXPLAIN exactly it. */
+/**
+ * Earth radius in metres as earthdistance defines it (`earth()`). `cube_distance` between two earth
+ * points is the chord through the earth; a great-circle distance d is the chord 2R·sin(d / 2R).
+ */
+const EARTH_RADIUS_M = 6378168;
+const chordFor = (metres: string): string =>
+  `2 * ${EARTH_RADIUS_M} * sin(${metres} / (2.0 * ${EARTH_RADIUS_M}))`;
+
+/**
+ * The statement behind candidates.nearest; exported so a test can EXPLAIN exactly it. The GiST index on
+ * `location` serves both the bounding box and the order (`<->`, the straight-line distance between earth
+ * points, i.e. the chord): it hands rows back nearest first, so the scan stops once k eligible providers
+ * are found. `cube_distance` (C) applies both radii exactly; only the k results get a great-circle km.
+ */
 export const NEAREST_SQL = `
   select p.id, p.name, p.phone,
-         registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng)) / 1000 as distance_km
+         2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(p.location, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000
+           as distance_km
   from registry.provider p
-  where registry.earth_search_box(registry.earth_point(?, ?), ? * 1000) operator(public.@>) registry.earth_point(p.lat, p.lng)
-    and registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng))
-        <= least(?, p.radius_km) * 1000
+  where p.location operator(public.<@) registry.earth_search_box(registry.earth_point(?, ?), ? * 1000)
+    and public.cube_distance(p.location, registry.earth_point(?, ?)) <= ${chordFor('least(?, p.radius_km) * 1000')}
     and p.status = 'active'
     and p.available
     and p.busy_job_id is null
     and p.pending_offer_id is null
     and p.services @> array[?]::text[]
     and p.id <> all(?::uuid[])
-  order by distance_km, p.id
+  order by p.location operator(public.<->) registry.earth_point(?, ?), p.id
   limit ?`;
 
 export const nearestParams = (query: NearestQuery): unknown[] => [
@@ -276,6 +289,8 @@ export const nearestParams = (query: NearestQuery): unknown[] => [
   query.radiusKm,
   query.serviceCode,
   pgArray(query.excludeProviderIds),
+  query.lat,
+  query.lng,
   query.limit,
 ];
 
@@ -304,12 +319,13 @@ export async function countCoveringProviders(
 ): Promise<number> {
   const [row] = await em.execute<{ n: number }[]>(
     `select count(*)::int as n
-     from registry.provider p
-     where registry.earth_search_box(registry.earth_point(?, ?), ? * 1000) operator(public.@>) registry.earth_point(p.lat, p.lng)
-       and registry.earth_metres(registry.earth_point(?, ?), registry.earth_point(p.lat, p.lng)) <= p.radius_km * 1000
+     from (select registry.earth_point(?, ?) as point) centre
+     join registry.provider p
+       on registry.earth_search_box(centre.point, ? * 1000) operator(public.@>) p.location
+     where public.cube_distance(p.location, centre.point) <= ${chordFor('p.radius_km * 1000')}
        and p.status = 'active'
        and p.trade = ?`,
-    [point.lat, point.lng, MAX_PROVIDER_RADIUS_KM, point.lat, point.lng, point.trade],
+    [point.lat, point.lng, MAX_PROVIDER_RADIUS_KM, point.trade],
   );
   return row?.n ?? 0;
 }

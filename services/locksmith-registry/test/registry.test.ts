@@ -417,7 +417,7 @@ describe('the nearest query', () => {
       }),
     );
     const text = plan.map((row) => row['QUERY PLAN']).join('\n');
-    expect(text).toContain('provider_earth_gist');
+    expect(text).toContain('provider_location_gist');
   });
 });
 
