@@ -1,5 +1,4 @@
-import '@angular/compiler';
-import { setupZonelessTestEnv } from 'jest-preset-angular/setup-env/zoneless';
+import { setupZonelessTestEnv } from 'jest-preset-angular/setup-env/zoneless/index.mjs';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 
 // jsdom runs no CSS animations: dialogs and snackbars must not wait for `animationend`.
