@@ -26,7 +26,10 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
   app.post(
     '/api/webhooks/twilio/sms',
     {
-      config: { rateLimit: { max: 1200, timeWindow: '1 minute' } },
+      // Twilio posts every locksmith's reply from a small pool of addresses and never retries an
+      // inbound webhook: a tight per-address limit would drop YES replies in a busy minute. The
+      // signature is what keeps strangers out; this limit only blunts a flood.
+      config: { rateLimit: { max: 12_000, timeWindow: '1 minute' } },
       schema: {
         tags: ['webhooks'],
         summary: 'An SMS to the platform number (a locksmith replying); answers TwiML',
