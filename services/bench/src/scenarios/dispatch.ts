@@ -15,7 +15,7 @@ import { dispatch, intake, registry, type EventData } from '@trades/contracts';
 import { call } from '@trades/runtime';
 import pg from 'pg';
 // The registry's exact statement, so the database figure is the one candidates.nearest runs.
-import { NEAREST_SQL } from '../../../locksmith-registry/src/providers.ts';
+import { NEAREST_SQL, nearestParams } from '../../../locksmith-registry/src/providers.ts';
 import { openLoop } from '../lib/open-loop.ts';
 import {
   atMost,
@@ -228,7 +228,7 @@ async function explainNearest(pool: pg.Pool, nearestSql: string): Promise<string
   const { lat, lng } = METROS[0];
   const { rows } = await pool.query<{ 'QUERY PLAN': unknown }>(
     `explain (analyze, format json) ${nearestSql}`,
-    [lat, lng, lat, lng, 5, lat, lng, 5, 'home_lockout', '{}', 3],
+    nearestParams({ serviceCode: 'home_lockout', lat, lng, radiusKm: 5, limit: 3, excludeProviderIds: [] }),
   );
   const text = JSON.stringify(rows[0]?.['QUERY PLAN'] ?? null);
   const execution = /"Execution Time":([\d.]+)/.exec(text)?.[1];
@@ -236,7 +236,7 @@ async function explainNearest(pool: pg.Pool, nearestSql: string): Promise<string
   return (
     `EXPLAIN ANALYZE of candidates.nearest at ${METROS[0].name}'s centre (5 km, limit 3): ` +
     `${execution ?? '?'} ms in the database, largest row count in the plan ${Math.max(0, ...scanned)} ` +
-    '(rows the GiST box returns are re-checked and sorted with the earth_* SQL wrappers)'
+    '(rows the GiST box returns are re-checked with cube_distance and ordered by the index)'
   );
 }
 
@@ -297,19 +297,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     };
     const sqlFire = async (): Promise<void> => {
       const q = query();
-      await pool.query(nearestSql, [
-        q.lat,
-        q.lng,
-        q.lat,
-        q.lng,
-        q.radiusKm,
-        q.lat,
-        q.lng,
-        q.radiusKm,
-        q.serviceCode,
-        '{}',
-        q.limit,
-      ]);
+      await pool.query(nearestSql, nearestParams(q));
     };
     const natsFire = async (): Promise<void> => {
       const reply = await call(nc, registry.CandidatesNearest, query());
