@@ -7,7 +7,10 @@ import { webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
 import { createSender } from './sender.ts';
 
-/** How often pending messages are looked for (a message queued by a consumer waits at most this long). */
+/**
+ * The safety net for pending messages: a consumer that queues one kicks the sender right after its
+ * commit; this poll picks up what a crash or another replica left.
+ */
 const SEND_POLL_MS = 200;
 
 /** Messaging: every SMS in and out with its delivery status, opt-outs and the email log. */
@@ -52,7 +55,10 @@ export const messagingService = defineService({
         }),
         ...queryEndpoints(ctx),
       ],
-      consumers: [dispatchConsumer(out), providersConsumer(out)],
+      consumers: [dispatchConsumer(out), providersConsumer(out)].map((consumer) => ({
+        ...consumer,
+        afterCommit: () => sender.kick(),
+      })),
       onStop: () => sender.idle(),
     };
   },

@@ -51,6 +51,11 @@ export interface ConsumerBinding {
   idempotency?: 'inbox' | 'handler';
   /** How many messages this replica handles at once. Ordering across them is not kept. */
   concurrency?: number;
+  /**
+   * Runs after each handled event's transaction commits: start work the handler left in rows (send
+   * the SMS it queued, say) now rather than at the next poll.
+   */
+  afterCommit?: () => void;
 }
 
 export interface ConsumerDeps {
@@ -205,6 +210,7 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
           await handler.handle(envelope.data, { em, event, log: eventLog });
         });
         deps.afterCommit();
+        binding.afterCommit?.();
         msg.ack();
         deps.metrics.consumed.inc({
           consumer: definition.durable,
