@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EventContract, EventData, EventEnvelope } from '@trades/contracts';
+import {
+  CORRELATION_HEADER,
+  type EventContract,
+  type EventData,
+  type EventEnvelope,
+} from '@trades/contracts';
 import { correlationId } from './context.ts';
 import type { EntityManager, MikroORM } from './db.ts';
 import type { Logger } from './logger.ts';
@@ -32,8 +37,8 @@ export async function enqueueEvent<E extends EventContract>(
   }
   const id = randomUUID();
   const envelope: EventEnvelope = { id, occurredAt: new Date().toISOString(), data };
-  const id_ = correlationId();
-  const headers = id_ ? { 'X-Correlation-Id': id_ } : {};
+  const correlation = correlationId();
+  const headers = correlation ? { [CORRELATION_HEADER]: correlation } : {};
   await em.execute(`insert into "${schema}".outbox (id, subject, payload, headers) values (?, ?, ?, ?)`, [
     id,
     contract.subject,
