@@ -158,4 +158,39 @@ describe('the Stripe webhook: verified, once per event, re-read from Stripe, nev
       body: { received: true, duplicate: false },
     });
   });
+
+  it('acts on the five events it is subscribed to, and records any other without reading Stripe', async () => {
+    const intentId = 'pi_never_created_anywhere';
+    // Stripe answers 500 for that PaymentIntent (the SDK retries too): only a delivery that reads it notices.
+    const fault = await fetch(`${stack.stripe.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'GET',
+        path: `/v1/payment_intents/${intentId}`,
+        status: 500,
+        times: 10,
+      }),
+    });
+    expect(fault.status).toBe(200);
+    try {
+      const created = eventAbout(intentId, 'payment_intent.created', 'requires_payment_method');
+      expect(await deliver(created, sign(created))).toEqual({
+        status: 200,
+        body: { received: true, duplicate: false },
+      });
+      const succeeded = eventAbout(intentId, 'payment_intent.succeeded', 'succeeded');
+      expect((await deliver(succeeded, sign(succeeded))).status).toBe(500);
+    } finally {
+      await fetch(`${stack.stripe.url}/__emulator/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('records an event about a PaymentIntent Stripe does not know (retrying would not help)', async () => {
+    const payload = eventAbout('pi_never_created_anywhere', 'payment_intent.succeeded', 'succeeded');
+    expect(await deliver(payload, sign(payload))).toEqual({
+      status: 200,
+      body: { received: true, duplicate: false },
+    });
+  });
 });

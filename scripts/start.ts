@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { STRIPE_WEBHOOK_EVENTS } from '@trades/payments';
 import { DEVELOPMENT_DEFAULTS } from '@trades/runtime';
 import { ensureDatabase, ensureNats } from './lib/infra.ts';
 import { formatLogLine } from './lib/log-format.ts';
@@ -209,6 +210,7 @@ try {
       ...env,
       STRIPE_EMULATOR_PORT: String(STRIPE_PORT),
       STRIPE_WEBHOOK_URL: `http://127.0.0.1:${GATEWAY_PORT}/api/webhooks/stripe`,
+      STRIPE_WEBHOOK_EVENTS: STRIPE_WEBHOOK_EVENTS.join(','),
     });
     supervise('twilio-emulator', ['services/twilio-emulator/src/main.ts'], {
       ...env,

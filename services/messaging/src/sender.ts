@@ -114,8 +114,14 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       again = true;
       return;
     }
+    // One claim first: most kicks (a poll, an event that queued nothing) find nothing, and then the
+    // other workers would only repeat the empty claim.
+    const pass = async (): Promise<void> => {
+      if (!(await sendNext())) return;
+      await Promise.all(Array.from({ length: WORKERS }, () => worker()));
+    };
     running = ctx
-      .track(Promise.all(Array.from({ length: WORKERS }, () => worker())).then(() => undefined))
+      .track(pass())
       .catch((error: unknown) => ctx.log.error({ err: error }, 'sending pending SMS failed'))
       .finally(() => {
         running = undefined;

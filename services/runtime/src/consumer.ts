@@ -12,7 +12,7 @@ import {
 } from '@trades/contracts';
 import { Compile } from 'typebox/compile';
 import { withContext } from './context.ts';
-import type { EntityManager, MikroORM } from './db.ts';
+import type { EntityManager } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -60,11 +60,11 @@ export interface ConsumerBinding {
 
 export interface ConsumerDeps {
   js: JetStreamClient;
-  orm: MikroORM;
   schema: string;
   log: Logger;
   metrics: Metrics;
-  afterCommit: () => void;
+  /** Runs the handler's transaction and publishes the events it enqueued once it commits. */
+  transaction: <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
 }
 
 /** Redelivery delay after the n-th failed delivery: 1 s, 2 s, 4 s … capped at 30 s. */
@@ -195,7 +195,7 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
       const eventLog = log.child({ eventId: event.id, subject: event.subject });
       try {
         let duplicate = false;
-        await deps.orm.em.fork().transactional(async (em) => {
+        await deps.transaction(async (em) => {
           if ((binding.idempotency ?? 'inbox') === 'inbox') {
             const inserted = await em.execute<{ event_id: string }[]>(
               `insert into "${deps.schema}".inbox (consumer, event_id, subject) values (?, ?, ?)
@@ -209,7 +209,6 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
           }
           await handler.handle(envelope.data, { em, event, log: eventLog });
         });
-        deps.afterCommit();
         binding.afterCommit?.();
         msg.ack();
         deps.metrics.consumed.inc({

@@ -21,6 +21,12 @@ export interface OutboxRow {
 }
 
 /**
+ * The rows each open transaction has written, by its EntityManager, so that `OutboxRelay.transaction`
+ * can publish them the moment it commits without reading them back.
+ */
+const enqueuedBy = new WeakMap<EntityManager, OutboxRow[]>();
+
+/**
  * Writes an event in the caller's transaction, so the event exists exactly when the state change does.
  * The relay publishes it after commit with `Nats-Msg-Id` = the row id.
  */
@@ -38,13 +44,17 @@ export async function enqueueEvent<E extends EventContract>(
   const id = randomUUID();
   const envelope: EventEnvelope = { id, occurredAt: new Date().toISOString(), data };
   const correlation = correlationId();
-  const headers = correlation ? { [CORRELATION_HEADER]: correlation } : {};
+  const headers: Record<string, string> = correlation ? { [CORRELATION_HEADER]: correlation } : {};
   await em.execute(`insert into "${schema}".outbox (id, subject, payload, headers) values (?, ?, ?, ?)`, [
     id,
     contract.subject,
     JSON.stringify(envelope),
     JSON.stringify(headers),
   ]);
+  const rows = enqueuedBy.get(em);
+  const row: OutboxRow = { id, subject: contract.subject, payload: envelope, headers };
+  if (rows) rows.push(row);
+  else enqueuedBy.set(em, [row]);
   return id;
 }
 
@@ -55,17 +65,27 @@ export interface RelayOptions {
   log: Logger;
   metrics?: Metrics;
   batchSize?: number;
-  /** The safety net: how often to look for rows nobody kicked (a crash, another replica's commit). */
+  /** The safety net: how often to look for rows that were not published right after their commit. */
   pollMs?: number;
+  /**
+   * How old a pending row must be before the safety net takes it, so that it does not race the publish
+   * right after commit (a copy it did send anyway is dropped by JetStream on its `Nats-Msg-Id`).
+   */
+  graceMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retainMs?: number;
 }
 
 /**
- * Moves committed outbox rows to JetStream. Kicked right after each commit for low latency, and polls as
- * a safety net. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so replicas share the work; a relay
- * killed mid-batch leaves its rows unpublished in the database, and the next pass publishes them again:
- * JetStream drops the copies it already has by `Nats-Msg-Id`.
+ * Moves committed outbox rows to JetStream.
+ *
+ * - Right after commit: `transaction()` knows the rows its work enqueued, publishes them as soon as the
+ *   commit returns, and marks them published with one UPDATE (batched across concurrent commits). No
+ *   read-back, and a transaction that enqueued nothing costs nothing.
+ * - The safety net: every `pollMs` it claims rows still unpublished after `graceMs` (the process died
+ *   between commit and publish, NATS refused, the mark was lost) with `FOR UPDATE SKIP LOCKED`, so
+ *   replicas share the work, and publishes them again. A relay killed mid-batch leaves its rows pending,
+ *   and JetStream drops the copies it already has by `Nats-Msg-Id` (= the row id).
  */
 export class OutboxRelay {
   readonly #options: Required<Omit<RelayOptions, 'metrics'>> & Pick<RelayOptions, 'metrics'>;
@@ -74,9 +94,18 @@ export class OutboxRelay {
   #again = false;
   #stopped = false;
   #lastCleanup = 0;
+  readonly #direct = new Set<Promise<void>>();
+  #unmarked: string[] = [];
+  #marking: Promise<void> | undefined;
 
   constructor(options: RelayOptions) {
-    this.#options = { batchSize: 100, pollMs: 1_000, retainMs: 24 * 60 * 60 * 1000, ...options };
+    this.#options = {
+      batchSize: 100,
+      pollMs: 1_000,
+      graceMs: 2_000,
+      retainMs: 24 * 60 * 60 * 1000,
+      ...options,
+    };
   }
 
   start(): void {
@@ -86,14 +115,53 @@ export class OutboxRelay {
     this.kick();
   }
 
-  /** Publish now (coalesced: a kick during a pass schedules one more pass). */
+  /**
+   * Runs `work` in one transaction on a fresh fork and, once it has committed, publishes the events it
+   * enqueued (`enqueueEvent` with the transaction's EntityManager).
+   */
+  async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    let committed: OutboxRow[] = [];
+    const result = await this.#options.orm.em.fork().transactional(async (em) => {
+      const value = await work(em);
+      committed = enqueuedBy.get(em) ?? [];
+      enqueuedBy.delete(em);
+      return value;
+    });
+    if (committed.length > 0) this.publishCommitted(committed);
+    return result;
+  }
+
+  /**
+   * Publishes rows whose transaction has committed, then marks them. Started synchronously, so events
+   * leave in commit order; a row that fails here stays pending for the safety net.
+   */
+  publishCommitted(rows: OutboxRow[]): void {
+    if (this.#stopped) return;
+    const { publish, metrics, log } = this.#options;
+    const work = Promise.allSettled(rows.map((row) => publish(row))).then(async (results) => {
+      const published = rows.filter((_, i) => results[i]?.status === 'fulfilled');
+      for (const row of published) metrics?.outboxPublished.inc({ subject: row.subject });
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) {
+        log.warn(
+          { err: failed.reason, rows: rows.length - published.length },
+          'outbox rows not published after commit; the relay will retry them',
+        );
+      }
+      if (published.length > 0) await this.#markPublished(published.map((r) => r.id));
+    });
+    this.#direct.add(work);
+    void work.finally(() => this.#direct.delete(work));
+  }
+
+  /** The safety net now (coalesced: a kick during a pass schedules one more pass). */
   kick(): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#drain().finally(() => {
+    this.#running = this.#drain(this.#options.graceMs).finally(() => {
       this.#running = undefined;
       if (this.#again && !this.#stopped) {
         this.#again = false;
@@ -102,21 +170,59 @@ export class OutboxRelay {
     });
   }
 
-  /** Publishes what is pending until nothing is, then returns (used at shutdown and by tests). */
+  /** Publishes everything pending, whatever its age, until nothing is (at shutdown and in tests). */
   async flush(): Promise<void> {
+    await this.#settleDirect();
     await this.#running;
-    await this.#drain();
+    await this.#drain(0);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    await this.#settleDirect();
     await this.#running;
   }
 
-  async #drain(): Promise<void> {
+  async #settleDirect(): Promise<void> {
+    await Promise.allSettled([...this.#direct]);
+    await this.#marking;
+  }
+
+  /** One UPDATE for every id that is waiting, however many commits they came from. */
+  #markPublished(ids: string[]): Promise<void> {
+    this.#unmarked.push(...ids);
+    this.#marking ??= this.#markWaiting();
+    return this.#marking;
+  }
+
+  async #markWaiting(): Promise<void> {
+    const { orm, schema, log } = this.#options;
     try {
-      while ((await this.relayOnce()) === this.#options.batchSize) {
+      while (this.#unmarked.length > 0) {
+        const ids = this.#unmarked.splice(0);
+        try {
+          await orm.em.fork().execute(
+            `update "${schema}".outbox set published_at = now(), attempts = attempts + 1
+               where id = any(?::uuid[]) and published_at is null`,
+            [`{${ids.join(',')}}`],
+          );
+        } catch (error) {
+          // They are in JetStream; the safety net sends them again and JetStream drops the copies.
+          log.warn(
+            { err: error, rows: ids.length },
+            'published outbox rows not marked; they will be re-sent',
+          );
+        }
+      }
+    } finally {
+      this.#marking = undefined;
+    }
+  }
+
+  async #drain(graceMs: number): Promise<void> {
+    try {
+      while ((await this.relayOnce(graceMs)) === this.#options.batchSize) {
         // a full batch: there may be more
       }
       await this.#cleanup();
@@ -129,17 +235,18 @@ export class OutboxRelay {
   }
 
   /**
-   * One claimed batch: publish every row, then mark the published ones, in one transaction. A row
-   * JetStream refuses keeps its place (attempts and last_error say why) without holding back the rest.
-   * Returns how many rows were published.
+   * One claimed batch of rows pending for at least `graceMs`: publish every row, then mark the published
+   * ones, in one transaction. A row JetStream refuses keeps its place (attempts and last_error say why)
+   * without holding back the rest. Returns how many rows were published.
    */
-  async relayOnce(): Promise<number> {
+  async relayOnce(graceMs = 0): Promise<number> {
     const { orm, schema, publish, batchSize, log } = this.#options;
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.execute<OutboxRow[]>(
         `select id, subject, payload, headers from "${schema}".outbox
-         where published_at is null order by created_at, id limit ? for update skip locked`,
-        [batchSize],
+         where published_at is null and created_at <= now() - make_interval(secs => ?)
+         order by created_at, id limit ? for update skip locked`,
+        [graceMs / 1000, batchSize],
       );
       if (rows.length === 0) return 0;
       const results = await Promise.allSettled(rows.map((row) => publish(row)));

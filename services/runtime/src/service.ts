@@ -153,11 +153,7 @@ export async function startService<P extends TProperties>(
     orm,
     metrics,
     schema: definition.schema,
-    async transaction(work) {
-      const result = await orm.em.fork().transactional(work);
-      relay.kick();
-      return result;
-    },
+    transaction: (work) => relay.transaction(work),
     publish: (em, contract, data) => enqueueEvent(em, definition.schema, contract, data),
     call: (contract, request, options) => call(nc, contract, request, options),
     every(name, intervalMs, task) {
@@ -205,11 +201,10 @@ export async function startService<P extends TProperties>(
     consumers.push(
       await startConsumer(binding, {
         js,
-        orm,
         schema: definition.schema,
         log,
         metrics,
-        afterCommit: () => relay.kick(),
+        transaction: (work) => relay.transaction(work),
       }),
     );
   }

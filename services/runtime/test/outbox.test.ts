@@ -121,6 +121,92 @@ describe('the outbox relay', () => {
     }
   });
 
+  describe('right after commit', () => {
+    let orm: MikroORM;
+    const published: string[] = [];
+    let relay: OutboxRelay;
+
+    beforeAll(async () => {
+      orm = await ormFor(probeService, databaseUrl());
+      const js = jetstream(nc);
+      // Never started: no poll runs, so whatever is published here came from the commit itself.
+      relay = new OutboxRelay({
+        orm,
+        schema: probeService.schema,
+        log: createLogger('relay-direct', 'warn'),
+        publish: async (row) => {
+          published.push(row.id);
+          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await relay.stop();
+      await orm.close();
+    });
+
+    beforeEach(() => {
+      published.length = 0;
+    });
+
+    it('publishes the rows a transaction enqueued, in order, and marks them published, without a poll', async () => {
+      const ids = await relay.transaction(async (em) => [
+        await enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 1 }),
+        await enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 2 }),
+      ]);
+      await waitFor(
+        async () =>
+          (await count('select count(*)::int as n from probe.outbox where published_at is not null')) === 2,
+      );
+      expect(published).toEqual(ids);
+      const stored = await storedMessages(nc, stream, subject);
+      expect(stored.map((m) => m.msgId)).toEqual(ids);
+      expect(await count('select count(*)::int as n from probe.outbox where attempts <> 1')).toBe(0);
+    });
+
+    it('publishes nothing for a transaction that rolls back or enqueued nothing', async () => {
+      await expect(
+        relay.transaction(async (em) => {
+          await enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 1 });
+          throw new Error('the state change failed');
+        }),
+      ).rejects.toThrow('the state change failed');
+      expect(await relay.transaction(async () => 'no events')).toBe('no events');
+      await relay.flush();
+      expect(published).toEqual([]);
+      expect(await count('select count(*)::int as n from probe.outbox')).toBe(0);
+    });
+
+    it('leaves a row whose publish failed to the safety net, which waits out the grace period', async () => {
+      const js = jetstream(nc);
+      let refuse = true;
+      const flaky = new OutboxRelay({
+        orm,
+        schema: probeService.schema,
+        log: createLogger('relay-flaky', 'fatal'),
+        graceMs: 60_000,
+        publish: async (row) => {
+          if (refuse) throw new Error('NATS is away');
+          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
+        },
+      });
+      const id = await flaky.transaction((em) =>
+        enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 7 }),
+      );
+      await flaky.stop();
+      expect(await count('select count(*)::int as n from probe.outbox where published_at is null')).toBe(1);
+
+      refuse = false;
+      // Younger than the grace period: the poll leaves it to the commit that wrote it.
+      expect(await flaky.relayOnce(60_000)).toBe(0);
+      expect(await flaky.relayOnce(0)).toBe(1);
+      const stored = await storedMessages(nc, stream, subject);
+      expect(stored.map((m) => m.msgId)).toEqual([id]);
+      expect(await count('select count(*)::int as n from probe.outbox where published_at is null')).toBe(0);
+    });
+  });
+
   describe('with two relays on the same table', () => {
     const orms: MikroORM[] = [];
 

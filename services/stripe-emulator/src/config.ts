@@ -30,7 +30,9 @@ export class ConfigError extends Error {
  *
  * STRIPE_EMULATOR_HOST (127.0.0.1), STRIPE_EMULATOR_PORT (12111), STRIPE_EMULATOR_PUBLIC_URL
  * (where browsers reach it; the listening address), STRIPE_WEBHOOK_URL (comma-separated, or
- * `none`; default ${BASE_URL}/api/webhooks/stripe), STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY,
+ * `none`; default ${BASE_URL}/api/webhooks/stripe), STRIPE_WEBHOOK_EVENTS (the event types those
+ * endpoints are subscribed to, comma-separated, as in Stripe's dashboard; default `*`, every type),
+ * STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY,
  * STRIPE_EMULATOR_WEBHOOK_RETRY_DELAYS_MS (comma-separated), LOG_LEVEL (info).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): StartOptions {
@@ -68,6 +70,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv): StartOptions {
       problems.push(`STRIPE_WEBHOOK_URL must list http(s) URLs (or be 'none'), not '${url}'.`);
     }
   }
+  const eventsSetting = read('STRIPE_WEBHOOK_EVENTS') ?? '*';
+  const enabledEvents = eventsSetting
+    .split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== '');
+  for (const type of enabledEvents) {
+    if (type !== '*' && !/^[a-z_]+(\.[a-z_]+)+$/.test(type)) {
+      problems.push(
+        `STRIPE_WEBHOOK_EVENTS must list event types like payment_intent.succeeded (or be *), not '${type}'.`,
+      );
+    }
+  }
+  if (enabledEvents.length === 0)
+    problems.push('STRIPE_WEBHOOK_EVENTS must name at least one event type, or *.');
   const secret = read('STRIPE_WEBHOOK_SECRET') ?? DEVELOPMENT_WEBHOOK_SECRET;
   if (!secret.startsWith('whsec_')) problems.push('STRIPE_WEBHOOK_SECRET must start with whsec_.');
 
@@ -94,7 +110,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): StartOptions {
     host,
     port,
     secretKey,
-    webhookEndpoints: webhookUrls.map((url) => ({ url, secret })),
+    webhookEndpoints: webhookUrls.map((url) => ({ url, secret, enabledEvents })),
     logger: { level: read('LOG_LEVEL') ?? 'info' },
   };
   if (publicUrl !== undefined) options.publicUrl = publicUrl.replace(/\/$/, '');

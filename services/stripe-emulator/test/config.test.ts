@@ -13,8 +13,25 @@ describe('the emulator’s configuration from the environment', () => {
 
     expect(options).toMatchObject({ host: '127.0.0.1', port: 12111, secretKey: DEVELOPMENT_SECRET_KEY });
     expect(options.webhookEndpoints).toEqual([
-      { url: 'http://localhost:8000/api/webhooks/stripe', secret: DEVELOPMENT_WEBHOOK_SECRET },
+      {
+        url: 'http://localhost:8000/api/webhooks/stripe',
+        secret: DEVELOPMENT_WEBHOOK_SECRET,
+        enabledEvents: ['*'],
+      },
     ]);
+  });
+
+  it('subscribes the endpoints to the event types STRIPE_WEBHOOK_EVENTS lists, as a dashboard endpoint is', () => {
+    const options = configFromEnv({
+      STRIPE_WEBHOOK_EVENTS: ' payment_intent.succeeded, charge.refunded ',
+    });
+    expect(options.webhookEndpoints?.[0]?.enabledEvents).toEqual([
+      'payment_intent.succeeded',
+      'charge.refunded',
+    ]);
+    expect(() => configFromEnv({ STRIPE_WEBHOOK_EVENTS: 'payment intent succeeded' })).toThrow(
+      /STRIPE_WEBHOOK_EVENTS must list event types/,
+    );
   });
 
   it('uses the same development key and webhook secret as the services', () => {
@@ -37,12 +54,13 @@ describe('the emulator’s configuration from the environment', () => {
         STRIPE_WEBHOOK_SECRET: 'nope',
         STRIPE_SECRET_KEY: 'sk_live_123',
         STRIPE_WEBHOOK_URL: 'ftp://x',
+        STRIPE_WEBHOOK_EVENTS: 'everything',
       });
     } catch (error) {
       if (error instanceof ConfigError) problems = error.problems;
     }
 
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems.join('\n')).toContain('live keys never go to an emulator');
   });
 });

@@ -1,6 +1,7 @@
 // The whole platform as separate processes, wired like `npm start` (scripts/start.ts) but on free ports,
 // the bench's own database and NATS: JetStream provisioning, migrations, the Stripe and Twilio emulators,
 // the five services, the gateway, and optionally the demo locksmiths.
+import { STRIPE_WEBHOOK_EVENTS } from '@trades/payments';
 import { DEVELOPMENT_DEFAULTS } from '@trades/runtime';
 import type { ScenarioContext } from '../scenario.ts';
 import { freePort, launch, runStep, waitForHttp, type Managed } from './processes.ts';
@@ -46,6 +47,8 @@ export async function startStack(ctx: ScenarioContext, options: StackOptions = {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
+    // e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=bench-results/profiles" to see where the time goes
+    ...(process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {}),
     ...Object.fromEntries(SECRET_NAMES.map((k) => [k, DEVELOPMENT_DEFAULTS[k] ?? ''])),
     APP_ENV: 'development',
     LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
@@ -80,6 +83,7 @@ export async function startStack(ctx: ScenarioContext, options: StackOptions = {
       ...env,
       STRIPE_EMULATOR_PORT: String(stripePort),
       STRIPE_WEBHOOK_URL: `${gatewayUrl}/api/webhooks/stripe`,
+      STRIPE_WEBHOOK_EVENTS: STRIPE_WEBHOOK_EVENTS.join(','),
     });
     processes.set('stripe-emulator', stripe);
     const twilio = launch('twilio-emulator', 'services/twilio-emulator/src/main.ts', [], {

@@ -1,9 +1,22 @@
 import { badRequest, payments } from '@trades/contracts';
 import { endpoint, type EndpointBinding, type ServiceContext } from '@trades/runtime';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { verifyStripeWebhook } from '../adapters/stripe-client.ts';
 import { findDepositByIntent } from '../store/deposits.ts';
 import { PURPOSE, type DepositOperations, type StripeSettings } from './deposits.ts';
+
+/**
+ * The Stripe events payments acts on: subscribe the webhook endpoint to these (Stripe's dashboard, or
+ * STRIPE_WEBHOOK_EVENTS for the emulator). Any other event is verified and recorded, nothing more.
+ */
+export const STRIPE_WEBHOOK_EVENTS = [
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'charge.refunded',
+] as const;
+const HANDLED = new Set<string>(STRIPE_WEBHOOK_EVENTS);
 
 /** The PaymentIntent an event is about, from a payment_intent or a charge object; null for anything else. */
 function paymentIntentOf(event: Stripe.Event): string | null {
@@ -17,6 +30,20 @@ function paymentIntentOf(event: Stripe.Event): string | null {
       return intent.id;
   }
   return null;
+}
+
+/** The PaymentIntent as Stripe has it now; null when Stripe has no such PaymentIntent (retrying won't help). */
+async function readIfExists(
+  deposits: DepositOperations,
+  paymentIntentId: string,
+): Promise<Stripe.PaymentIntent | null> {
+  try {
+    return await deposits.readIntent(paymentIntentId);
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing')
+      return null;
+    throw error;
+  }
 }
 
 /**
@@ -50,12 +77,18 @@ export function webhookEndpoints(
       const paymentIntentId = paymentIntentOf(event);
       let intent: Stripe.PaymentIntent | null = null;
       let bookingId: string | null = null;
-      if (paymentIntentId) {
+      // An event we do not act on (payment_intent.created, charge.succeeded…) costs no Stripe read.
+      if (paymentIntentId && HANDLED.has(event.type)) {
         const known = await findDepositByIntent(ctx.orm.em.fork(), paymentIntentId);
         bookingId = known?.booking_id ?? null;
         if (known || event.type.startsWith('payment_intent.')) {
-          intent = await deposits.readIntent(paymentIntentId);
-          if (!bookingId && intent.metadata['purpose'] === PURPOSE)
+          intent = await readIfExists(deposits, paymentIntentId);
+          if (!intent) {
+            ctx.log.warn(
+              { eventId: event.id, type: event.type, paymentIntentId },
+              'Stripe does not know the PaymentIntent this event is about; recorded only',
+            );
+          } else if (!bookingId && intent.metadata['purpose'] === PURPOSE)
             bookingId = intent.metadata['booking_id'] ?? null;
         }
       }
@@ -76,6 +109,8 @@ export function webhookEndpoints(
             [bookingId, intent.id, intent.status, intent.amount],
           );
           await deposits.applyIntent(em, bookingId, intent);
+        } else if (!HANDLED.has(event.type)) {
+          ctx.log.debug({ eventId: event.id, type: event.type }, 'Stripe event payments does not act on');
         } else {
           ctx.log.info(
             { eventId: event.id, type: event.type },
