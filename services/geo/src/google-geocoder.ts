@@ -1,8 +1,8 @@
 import { Client, Status } from '@googlemaps/google-maps-services-js';
 import type { AddressComponent, GeocodeResult } from '@googlemaps/google-maps-services-js';
-import zipcodes from 'zipcodes';
 import { distanceKm, isValidLatLng } from './geocoder.ts';
 import type { GeocodedAddress, Geocoder, LatLng } from './geocoder.ts';
+import { usZips } from './us-zips.ts';
 
 /** The geocoding backend failed (quota, key, network): not the address's fault. */
 export class GeocoderUnavailableError extends Error {
@@ -103,10 +103,10 @@ function component(components: AddressComponent[], type: string): AddressCompone
 /** A city-level result has no postal code; the city's ZIP nearest the point stands in. */
 function nearestCityZip(city: string, state: string, point: LatLng): string | null {
   if (!city) return null;
-  const records = zipcodes.lookupByName(city, state).filter((record) => record.country === 'US');
+  const records = usZips().inCity(city, state.toUpperCase());
   let best: { zip: string; distance: number } | null = null;
   for (const record of records) {
-    const distance = distanceKm(point, { lat: record.latitude, lng: record.longitude });
+    const distance = distanceKm(point, record);
     if (!best || distance < best.distance) best = { zip: record.zip, distance };
   }
   return best?.zip ?? null;

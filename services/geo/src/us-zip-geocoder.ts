@@ -1,6 +1,7 @@
-import zipcodes from 'zipcodes';
+import states from 'zipcodes/lib/states.js';
 import { distanceKm, isValidLatLng } from './geocoder.ts';
 import type { GeocodedAddress, Geocoder, LatLng } from './geocoder.ts';
+import { usZips, type ZipRecord } from './us-zips.ts';
 
 /** Longer than any real address; anything beyond is noise and not worth scanning. */
 const MAX_ADDRESS_LENGTH = 300;
@@ -10,16 +11,8 @@ const HINT_TRUST_RADIUS_KM = 15;
 const ZIP_PATTERN = /\b(\d{5})(?:-\d{4})?\b/g;
 const TRAILING_COUNTRY = /[,\s]*\b(?:U\.?S\.?A?\.?|United States(?: of America)?)\s*$/i;
 
-interface ZipRecord {
-  zip: string;
-  lat: number;
-  lng: number;
-  city: string;
-  state: string;
-}
-
 /**
- * Offline US geocoder on the `zipcodes` data set: no key, no network. It places an address
+ * Offline US geocoder on the `zipcodes` data set (data/us-zips.tsv): no key, no network. It places an address
  * by its 5-digit ZIP code, or by "City, ST" / "City, State" when there is no ZIP, at the
  * ZIP's centre. Street-level precision comes only from the caller's hint.
  */
@@ -77,30 +70,13 @@ function placeByCityAndState(address: string, hint: LatLng | undefined): Geocode
 }
 
 function lookupZip(zip: string): ZipRecord | null {
-  const record = zipcodes.lookup(zip);
-  if (!record || record.country !== 'US') return null;
-  return {
-    zip: record.zip,
-    lat: record.latitude,
-    lng: record.longitude,
-    city: record.city,
-    state: record.state,
-  };
+  return usZips().lookup(zip);
 }
 
 /** The city's ZIP nearest the hint, else the one nearest the city's centre. */
 function chooseCityZip(city: string, state: string, hint: LatLng | undefined): ZipRecord | null {
   if (city.length === 0 || /\d/.test(city)) return null;
-  const records = zipcodes
-    .lookupByName(city, state)
-    .filter((record) => record.country === 'US')
-    .map((record) => ({
-      zip: record.zip,
-      lat: record.latitude,
-      lng: record.longitude,
-      city: record.city,
-      state: record.state,
-    }));
+  const records = usZips().inCity(city, state);
   if (records.length === 0) return null;
   const centre = {
     lat: records.reduce((sum, record) => sum + record.lat, 0) / records.length,
@@ -129,7 +105,7 @@ function toAddress(streetPart: string, record: ZipRecord, hint: LatLng | undefin
 /** Drops a trailing state and city (as the customer typed them) so they are not repeated. */
 function stripPlaceNames(text: string, record: ZipRecord): string {
   let rest = text.replace(/^[\s,]+|[\s,]+$/g, '');
-  const stateName = zipcodes.states.abbr[record.state] ?? '';
+  const stateName = states.abbr[record.state] ?? '';
   for (const name of [record.state, stateName, record.city]) {
     if (!name) continue;
     const trailing = new RegExp(`(?:^|[\\s,])${escapeRegExp(name)}$`, 'i');
@@ -141,8 +117,8 @@ function stripPlaceNames(text: string, record: ZipRecord): string {
 /** "ca", "CA", "California" → "CA"; anything else → null. */
 function normaliseState(text: string): string | null {
   const upper = text.replace(/\./g, '').trim().toUpperCase();
-  if (upper.length === 2) return upper in zipcodes.states.abbr ? upper : null;
-  return zipcodes.states.full[upper] ?? null;
+  if (upper.length === 2) return upper in states.abbr ? upper : null;
+  return states.full[upper] ?? null;
 }
 
 function normaliseSpaces(text: string): string {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { UsZipGeocoder, createGeocoder, distanceKm } from '../src/index.ts';
+import { US_ZIPS_FILE, usZips } from '../src/us-zips.ts';
+import { usZipLines } from '../scripts/us-zip-lines.ts';
 
 describe('offline US geocoder', () => {
   const geocoder = new UsZipGeocoder();
@@ -67,5 +70,15 @@ describe('offline US geocoder', () => {
     expect(createGeocoder({}).name).toBe('us-zip');
     expect(createGeocoder({ GOOGLE_MAPS_API_KEY: '  ' }).name).toBe('us-zip');
     expect(createGeocoder({ GOOGLE_MAPS_API_KEY: 'key' }).name).toBe('google');
+  });
+
+  it('reads its ZIP codes from data/us-zips.tsv, which still matches the zipcodes package', () => {
+    const expected = usZipLines();
+    expect(readFileSync(US_ZIPS_FILE, 'utf8')).toBe(expected.join('\n') + '\n');
+    expect(usZips().size).toBe(expected.length - 1);
+    expect(usZips().lookup('94105')).toMatchObject({ zip: '94105', city: 'San Francisco', state: 'CA' });
+    // ZIP codes with leading zeros (Massachusetts, Puerto Rico) keep them.
+    expect(usZips().lookup('02108')).toMatchObject({ zip: '02108', state: 'MA' });
+    expect(usZips().lookup('00000')).toBeNull();
   });
 });
