@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { STRIPE_WEBHOOK_EVENTS } from '@trades/payments';
-import { DEVELOPMENT_DEFAULTS } from '@trades/runtime';
+import { DEVELOPMENT_DEFAULTS, NODE_FLAGS } from '@trades/runtime';
 import { ensureDatabase, ensureNats } from './lib/infra.ts';
 import { formatLogLine } from './lib/log-format.ts';
 import { SERVICES } from './lib/services.ts';
@@ -60,7 +60,11 @@ function pipeLines(name: string, stream: NodeJS.ReadableStream | null): void {
 function supervise(name: string, args: string[], env: NodeJS.ProcessEnv): Supervised {
   const entry: Supervised = { name, args, env, restarts: 0 };
   const launch = (): void => {
-    const child = spawn(NODE, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [...NODE_FLAGS, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     entry.child = child;
     pipeLines(name, child.stdout);
     pipeLines(name, child.stderr);

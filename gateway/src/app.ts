@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CORRELATION_HEADER } from '@trades/contracts';
-import { enterContext, type NatsConnection } from '@trades/runtime';
+import { enterContext, type NatsConnection } from '@trades/runtime/client';
 import type { GatewayConfig } from './config.ts';
 import errors from './plugins/errors.ts';
 import nats from './plugins/nats.ts';

@@ -1,4 +1,4 @@
-import { BaseConfig, loadConfig } from '@trades/runtime';
+import { BaseConfig, loadConfig } from '@trades/runtime/client';
 import Type, { type Static } from 'typebox';
 
 export const GatewayConfigSchema = {

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ConfigError, createLogger } from '@trades/runtime';
+import { ConfigError, createLogger } from '@trades/runtime/client';
 import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
 import app, { correlationIdFor } from './app.ts';

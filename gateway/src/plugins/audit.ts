@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, AUDIT_STREAM, AuditEntry, auditSubject, ErrorBody } from '@trades/contracts';
-import { maskPhone } from '@trades/runtime';
+import { maskPhone } from '@trades/runtime/client';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import Type from 'typebox';

@@ -1,6 +1,6 @@
 import { Svcm } from '@nats-io/services';
 import type { EndpointContract, ReplyOf, RequestOf } from '@trades/contracts';
-import { call, connectNats, type NatsConnection } from '@trades/runtime';
+import { call, connectNats, type NatsConnection } from '@trades/runtime/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 

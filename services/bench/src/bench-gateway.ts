@@ -2,7 +2,7 @@
 // /bench/local answered by the gateway itself, /bench/nats answered by the bench echo service over NATS
 // through the runtime's `call()`. The difference between the two is the cost of the hop.
 import { buildServer, loadGatewayConfig } from '@trades/gateway';
-import { call, connectNats, createLogger, enterContext } from '@trades/runtime';
+import { call, connectNats, createLogger, enterContext } from '@trades/runtime/client';
 import Type from 'typebox';
 import { BenchEcho, READY_LINE } from './contracts.ts';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { NODE_FLAGS } from '@trades/runtime/client';
 import { DEPLOYABLES, deployable, type Deployable } from '../src/deployables.ts';
 import { dockerignoreRules, isIgnored } from '../src/dockerignore.ts';
 import {
@@ -85,7 +86,7 @@ function imageFolders(dockerfile: ParsedDockerfile): string[] {
 /** The TypeScript files the image's command runs with node. */
 function entryFiles(stage: Stage): string[] {
   const cmd = stepsOf(stage, 'CMD').at(-1)?.execForm ?? [];
-  return [...cmd.join(' ').matchAll(/\bnode (\S+\.ts)\b/g)].map(([, file]) => file ?? '');
+  return [...cmd.join(' ').matchAll(/\bnode (?:--\S+ )*(\S+\.ts)\b/g)].map(([, file]) => file ?? '');
 }
 
 describe('Dockerfiles', () => {
@@ -164,14 +165,19 @@ describe('Node images: production dependencies and the sources they run', () => 
     },
   );
 
-  it.each(NODE_BUILT.map(({ name }) => name))('%s: its command runs node on files that exist', (name) => {
-    const target = deployable(name);
-    const stage = finalStage(dockerfileOf(target));
-    const entries = entryFiles(stage);
-    expect(entries.length).toBeGreaterThan(0);
-    if (target.main) expect(stepsOf(stage, 'CMD').at(-1)?.execForm).toEqual(['node', target.main]);
-    for (const entry of entries) expect(existsInRepo(entry)).toBe(true);
-  });
+  it.each(NODE_BUILT.map(({ name }) => name))(
+    "%s: its command runs node, with the platform's Node flags, on files that exist",
+    (name) => {
+      const target = deployable(name);
+      const stage = finalStage(dockerfileOf(target));
+      const entries = entryFiles(stage);
+      expect(entries.length).toBeGreaterThan(0);
+      if (target.main) {
+        expect(stepsOf(stage, 'CMD').at(-1)?.execForm).toEqual(['node', ...NODE_FLAGS, target.main]);
+      }
+      for (const entry of entries) expect(existsInRepo(entry)).toBe(true);
+    },
+  );
 
   it.each(NODE_BUILT.map(({ name }) => name))(
     '%s: copies every source file its command loads, none of them left out by .dockerignore',

@@ -11,3 +11,4 @@ export * from './health.ts';
 export * from './metrics.ts';
 export * from './service.ts';
 export * from './entities.ts';
+export * from './node-flags.ts';

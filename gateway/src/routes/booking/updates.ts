@@ -1,5 +1,5 @@
 import { EventEnvelope, intake } from '@trades/contracts';
-import type { NatsConnection } from '@trades/runtime';
+import type { NatsConnection } from '@trades/runtime/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '@trades/runtime/client';
 
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
 export const RESULTS_DIR = join(REPO_ROOT, 'bench-results');
@@ -39,11 +40,15 @@ export function freePort(): Promise<number> {
 export function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Managed {
   mkdirSync(LOG_DIR, { recursive: true });
   const isScript = command.endsWith('.ts');
-  const child = spawn(isScript ? process.execPath : command, isScript ? [command, ...args] : args, {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    isScript ? process.execPath : command,
+    isScript ? [...NODE_FLAGS, command, ...args] : args,
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (child.pid === undefined) throw new Error(`${name} did not start (${command})`);
   const log: WriteStream = createWriteStream(join(LOG_DIR, `${name}.log`));
   const lines: string[] = [];
