@@ -1,6 +1,7 @@
 // `npm start`: the whole system on one machine, as separate processes with prefixed logs.
 //
-//   PostgreSQL  DATABASE_URL, else the machine's (127.0.0.1:5432, database `trades`), else embedded
+//   PostgreSQL  DATABASE_URL, else the machine's (5432, over its Unix socket when it has one; database
+//               `trades`), else embedded
 //   NATS        NATS_URL, else the machine's (127.0.0.1:4222), else `nats-server -js` from PATH
 //   emulators   Stripe (12111) and Twilio (12112) unless EMULATORS=none (then real keys are required)
 //   then: JetStream provisioning, migrations, the five services, the gateway (8000), demo data,

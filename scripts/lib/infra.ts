@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { localPostgresUrl } from '@trades/runtime/client';
 
 export function reachable(url: string, defaultPort: number, timeoutMs = 1_500): Promise<boolean> {
   const { hostname, port } = new URL(url.split(',')[0] ?? url);
@@ -33,9 +34,10 @@ export async function ensureDatabase(repoRoot: string, say: (line: string) => vo
   const local = 'postgres://postgres@127.0.0.1:5432/postgres';
   if (await reachable(local, 5432)) {
     await createDatabaseIfMissing(local, 'trades');
+    const url = localPostgresUrl('trades');
     return {
-      url: 'postgres://postgres@127.0.0.1:5432/trades',
-      source: 'local PostgreSQL on 5432',
+      url,
+      source: url.includes('127.0.0.1') ? 'local PostgreSQL on 5432' : 'local PostgreSQL (Unix socket)',
       stop: async () => undefined,
     };
   }

@@ -203,12 +203,6 @@ export const BookingReady = defineEvent(
   }),
 );
 
-export const FunnelStepReached = defineEvent(
-  'evt.intake.funnel.step_reached.v1',
-  'A booking session reached a funnel step.',
-  Type.Object({ sessionId: SessionId, step: FunnelStep, at: Timestamp }),
-);
-
 export const BookingUpdated = defineEvent(
   'evt.intake.booking.updated.v1',
   "A booking's customer-visible status changed (drives the live status page).",

@@ -1,4 +1,4 @@
-import { defineService } from '@trades/runtime';
+import { defineService, type EntityManager } from '@trades/runtime';
 import Type from 'typebox';
 import { createTwilioClient } from './adapters/twilio-client.ts';
 import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
@@ -9,9 +9,10 @@ import { createSender } from './sender.ts';
 
 /**
  * The safety net for pending messages: a consumer that queues one kicks the sender right after its
- * commit; this poll picks up what a crash or another replica left.
+ * commit; this poll picks up what a crash or another replica left, and retries that are due (their
+ * backoff starts at 2 s). Every poll is a claim (a transaction) even when there is nothing to send.
  */
-const SEND_POLL_MS = 200;
+const SEND_POLL_MS = 1_000;
 
 /** Messaging: every SMS in and out with its delivery status, opt-outs and the email log. */
 export const messagingService = defineService({
@@ -46,7 +47,7 @@ export const messagingService = defineService({
       sender.kick();
       await sender.idle();
     });
-    const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER };
+    const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER, queuedIn: new WeakSet<EntityManager>() };
     return {
       endpoints: [
         ...webhookEndpoints(ctx, {
@@ -57,7 +58,9 @@ export const messagingService = defineService({
       ],
       consumers: [dispatchConsumer(out), providersConsumer(out)].map((consumer) => ({
         ...consumer,
-        afterCommit: () => sender.kick(),
+        afterCommit: (em: EntityManager) => {
+          if (out.queuedIn.has(em)) sender.kick();
+        },
       })),
       onStop: () => sender.idle(),
     };

@@ -7,3 +7,4 @@ export * from './logger.ts';
 export * from './nats.ts';
 export * from './endpoints.ts';
 export * from './node-flags.ts';
+export * from './local-postgres.ts';

@@ -52,10 +52,11 @@ export interface ConsumerBinding {
   /** How many messages this replica handles at once. Ordering across them is not kept. */
   concurrency?: number;
   /**
-   * Runs after each handled event's transaction commits: start work the handler left in rows (send
-   * the SMS it queued, say) now rather than at the next poll.
+   * Runs after each handled event's transaction commits, with that transaction's entity manager (the
+   * `em` the handler was given, so the binding can tell what it did): start work the handler left in
+   * rows (send the SMS it queued, say) now rather than at the next poll.
    */
-  afterCommit?: () => void;
+  afterCommit?: (em: EntityManager) => void;
 }
 
 export interface ConsumerDeps {
@@ -195,7 +196,9 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
       const eventLog = log.child({ eventId: event.id, subject: event.subject });
       try {
         let duplicate = false;
+        let committed: EntityManager | undefined;
         await deps.transaction(async (em) => {
+          committed = em;
           if ((binding.idempotency ?? 'inbox') === 'inbox') {
             const inserted = await em.execute<{ event_id: string }[]>(
               `insert into "${deps.schema}".inbox (consumer, event_id, subject) values (?, ?, ?)
@@ -209,7 +212,7 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
           }
           await handler.handle(envelope.data, { em, event, log: eventLog });
         });
-        binding.afterCommit?.();
+        if (committed) binding.afterCommit?.(committed);
         msg.ack();
         deps.metrics.consumed.inc({
           consumer: definition.durable,

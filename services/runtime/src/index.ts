@@ -12,3 +12,4 @@ export * from './metrics.ts';
 export * from './service.ts';
 export * from './entities.ts';
 export * from './node-flags.ts';
+export * from './local-postgres.ts';

@@ -1,13 +1,14 @@
 // What the bench runs against. NATS: NATS_URL when set; else its own nats-server on a free port when one
 // is on PATH (so a stack started by `npm start` on 4222 is left alone); else the machine's 127.0.0.1:4222.
-// PostgreSQL: a fresh database `trades_bench_<timestamp>` on DATABASE_URL's server (default the machine's
-// 127.0.0.1:5432), dropped at the end.
+// PostgreSQL: a fresh database `trades_bench_<timestamp>` on DATABASE_URL's server (default the machine's,
+// over its Unix socket when it has one, else 127.0.0.1:5432), dropped at the end.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { localPostgresUrl } from '@trades/runtime/client';
 import { freePort, launch, type Managed } from './processes.ts';
 
 export function reachable(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
@@ -80,7 +81,7 @@ function withDatabase(url: string, database: string): string {
 }
 
 export async function createBenchDatabase(): Promise<BenchDatabase> {
-  const server = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const server = process.env['DATABASE_URL'] ?? localPostgresUrl('postgres');
   const name = `trades_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

@@ -38,6 +38,8 @@ export interface ScenarioReport {
   rows: LatencyRow[];
   checks: Check[];
   processes: ProcessUsage[];
+  /** CPU time per unit of work inside the measured window, when the scenario measured it. */
+  cpuPerUnit?: { unit: string; postgresMs: number; totalMs: number };
   notes: string[];
   errorSamples: string[];
 }
@@ -149,19 +151,37 @@ export function render(report: ScenarioReport): string {
     );
   }
   if (report.processes.length > 0) {
+    const perUnit = report.cpuPerUnit?.unit;
     out.push('');
     out.push(
       table(
-        ['process', 'pid', 'RSS at start MB', 'peak RSS MB', 'VmHWM MB', 'CPU % (mean)'],
-        report.processes.map((p) => [
-          p.name,
-          String(p.pid),
-          fmt(p.startRssMb),
-          fmt(p.peakRssMb),
-          fmt(p.hwmRssMb),
-          fmt(p.meanCpuPercent),
-        ]),
-        new Set([1, 2, 3, 4, 5]),
+        [
+          'process',
+          'pid',
+          'RSS at start MB',
+          'peak RSS MB',
+          'VmHWM MB',
+          'CPU % (mean)',
+          ...(perUnit ? [`CPU ms / ${perUnit}`] : []),
+        ],
+        [
+          ...report.processes.map((p) => [
+            p.name,
+            String(p.pid),
+            fmt(p.startRssMb),
+            fmt(p.peakRssMb),
+            fmt(p.hwmRssMb),
+            fmt(p.meanCpuPercent),
+            ...(perUnit ? [p.cpuMsPerUnit === undefined ? '—' : fmt(p.cpuMsPerUnit)] : []),
+          ]),
+          ...(perUnit && report.cpuPerUnit
+            ? [
+                ['postgresql (all backends)', '', '', '', '', '', fmt(report.cpuPerUnit.postgresMs)],
+                ['all of the above', '', '', '', '', '', fmt(report.cpuPerUnit.totalMs)],
+              ]
+            : []),
+        ],
+        new Set([1, 2, 3, 4, 5, 6]),
       ),
     );
   }

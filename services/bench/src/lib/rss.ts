@@ -1,6 +1,6 @@
 // Memory and CPU of every process of a scenario, sampled with pidusage while the load runs. The peak
 // is the highest sample, checked against the kernel's own high-water mark (VmHWM) where /proc has it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pidusage from 'pidusage';
 
 export interface ProcessUsage {
@@ -12,6 +12,40 @@ export interface ProcessUsage {
   /** Highest RSS since the process started, from /proc (includes boot and warm-up). */
   hwmRssMb: number | null;
   meanCpuPercent: number;
+  /**
+   * CPU time (user + system) the process spent inside the measured window, in milliseconds per unit
+   * of work (a booking, a job), when the scenario marked the window; see {@link UsageSampler.markWindow}.
+   */
+  cpuMsPerUnit?: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used, in milliseconds, from /proc; null once it is gone. */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time of every PostgreSQL process on this machine (the server and all its backends), in ms. */
+export function postgresCpuTimeMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    total += cpuTimeMs(Number(entry)) ?? 0;
+  }
+  return total;
 }
 
 function highWaterMarkMb(pid: number): number | null {
@@ -33,6 +67,8 @@ export class UsageSampler {
     cpu: number[];
   }[];
   #timer: NodeJS.Timeout | undefined;
+  #window: { startedAt: Map<number, number>; postgresStartedAt: number } | undefined;
+  #windowResult: { perPid: Map<number, number>; postgres: number; units: number } | undefined;
 
   constructor(processes: { name: string; pid: number }[]) {
     this.#processes = processes.map((p) => ({ ...p, first: 0, peak: 0, hwm: 0, cpu: [] }));
@@ -63,6 +99,30 @@ export class UsageSampler {
     this.#timer = setInterval(() => void sample(), intervalMs);
   }
 
+  /** Marks the start of the measured window: CPU time used from here on is reported per unit. */
+  markWindow(): void {
+    const startedAt = new Map<number, number>();
+    for (const p of this.#processes) startedAt.set(p.pid, cpuTimeMs(p.pid) ?? 0);
+    this.#window = { startedAt, postgresStartedAt: postgresCpuTimeMs() };
+  }
+
+  /** Ends the measured window, `units` pieces of work done in it (bookings, jobs). */
+  endWindow(units: number): void {
+    if (!this.#window) throw new Error('endWindow() without markWindow()');
+    const perPid = new Map<number, number>();
+    for (const [pid, from] of this.#window.startedAt) {
+      const now = cpuTimeMs(pid);
+      if (now !== null) perPid.set(pid, now - from);
+    }
+    this.#windowResult = { perPid, postgres: postgresCpuTimeMs() - this.#window.postgresStartedAt, units };
+  }
+
+  /** PostgreSQL's CPU time per unit inside the window (every backend on the machine), if marked. */
+  postgresMsPerUnit(): number | undefined {
+    const w = this.#windowResult;
+    return w && w.units > 0 ? w.postgres / w.units : undefined;
+  }
+
   stop(): ProcessUsage[] {
     if (this.#timer) clearInterval(this.#timer);
     pidusage.clear();
@@ -73,6 +133,9 @@ export class UsageSampler {
       peakRssMb: p.peak / 1024 / 1024,
       hwmRssMb: Math.max(p.hwm, highWaterMarkMb(p.pid) ?? 0) || null,
       meanCpuPercent: p.cpu.length ? p.cpu.reduce((a, b) => a + b, 0) / p.cpu.length : 0,
+      ...(this.#windowResult?.perPid.has(p.pid) && this.#windowResult.units > 0
+        ? { cpuMsPerUnit: (this.#windowResult.perPid.get(p.pid) ?? 0) / this.#windowResult.units }
+        : {}),
     }));
   }
 }

@@ -82,6 +82,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const errorSamples: string[] = [];
   const rows: LatencyRow[] = [];
   let processes: ProcessUsage[];
+  let cpuPerUnit: ScenarioReport['cpuPerUnit'];
   try {
     const sampler = new UsageSampler([
       { name: 'bench (load generator)', pid: process.pid },
@@ -99,12 +100,20 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       fire: (_i, due) => book(stack.gatewayUrl, customers++, due, warm),
     });
     const stats = fresh();
+    sampler.markWindow();
     const measured = await openLoop({
       ratePerSecond: RATE,
       durationMs: MEASURE_MS * ctx.timeScale,
       fire: (_i, due) => book(stack.gatewayUrl, customers++, due, stats),
     });
+    sampler.endWindow(measured.ok);
+    const postgresMs = sampler.postgresMsPerUnit() ?? 0;
     processes = sampler.stop();
+    cpuPerUnit = {
+      unit: 'booking',
+      postgresMs,
+      totalMs: processes.reduce((sum, p) => sum + (p.cpuMsPerUnit ?? 0), postgresMs),
+    };
     errorSamples.push(...measured.errorSamples);
     for (const name of STEPS) {
       const s = stats.get(name) ?? { sent: 0, errors: 0, latencies: [] };
@@ -148,10 +157,13 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     rows,
     checks: [],
     processes,
+    ...(cpuPerUnit ? { cpuPerUnit } : {}),
     notes: [
       `${RATE} new customers per second (open loop); each step is sent when the previous one answered; ` +
         `a step's latency runs from its send (the first step's from the customer's due arrival)`,
       'each customer has its own X-Forwarded-For address, so the per-address rate limits apply per customer',
+      'CPU ms / booking: CPU time (user + system, from /proc) each process used during the measured window, ' +
+        'divided by the bookings completed in it; it includes the dispatch work each booking sets off',
     ],
     errorSamples,
   };

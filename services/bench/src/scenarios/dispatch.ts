@@ -270,6 +270,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const notes: string[] = [];
   const errorSamples: string[] = [];
   let processes: ProcessUsage[];
+  let cpuPerUnit: ScenarioReport['cpuPerUnit'];
   const sampler = new UsageSampler([
     { name: 'bench (load generator)', pid: process.pid },
     ...(ctx.nats.process ? [{ name: 'nats-server', pid: ctx.nats.process.pid }] : []),
@@ -333,6 +334,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       fire: (_i, dueAt) => publishBooking(bookingIndex++, dueAt, undefined),
     });
     const bookingDue = new Map<string, number>();
+    sampler.markWindow();
     const published = await openLoop({
       ratePerSecond: BOOKING_RATE,
       maxInFlight: MAX_IN_FLIGHT,
@@ -341,6 +343,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     });
     rows.push(rowFromRun('booking.ready publish (JetStream ack)', BOOKING_RATE, published, { errors: 0 }));
     await settle(observed, queued, 2_000, 30_000);
+    sampler.endWindow(bookingDue.size);
     let messages = await listMessages(stack.twilioUrl, queued);
     const firstOffer: number[] = [];
     let noOffer = 0;
@@ -520,7 +523,19 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         "YES's due time at a fixed rate (open loop)",
     );
   } finally {
+    const postgresMs = sampler.postgresMsPerUnit();
     processes = sampler.stop();
+    if (postgresMs !== undefined) {
+      cpuPerUnit = {
+        unit: 'job',
+        postgresMs,
+        totalMs: processes.reduce((sum, p) => sum + (p.cpuMsPerUnit ?? 0), postgresMs),
+      };
+      notes.push(
+        'CPU ms / job: CPU time (user + system, from /proc) each process used from the first booking event ' +
+          'of the latency run until its offers settled, divided by its bookings (offers, SMS and status callbacks included)',
+      );
+    }
     await nc.close();
     await pool.end();
     await stack.stop();
@@ -537,6 +552,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     rows,
     checks,
     processes,
+    ...(cpuPerUnit ? { cpuPerUnit } : {}),
     notes,
     errorSamples,
   };

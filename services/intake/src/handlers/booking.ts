@@ -29,11 +29,6 @@ export interface BookingDeps {
 export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps): EndpointBinding[] {
   const readOnly = (): EntityManager => ctx.orm.em.fork();
 
-  async function reachStep(em: EntityManager, sessionId: string, step: FunnelStep): Promise<void> {
-    const at = await recordFunnelStep(em, sessionId, step);
-    if (at) await ctx.publish(em, intake.FunnelStepReached, { sessionId, step, at });
-  }
-
   return [
     endpoint(intake.SessionStart, async ({ referrer, utm, userAgent }) => {
       const id = newSessionId();
@@ -43,7 +38,7 @@ export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps
            values (?, 'location', 'start', ?, ?, ?)`,
           [id, referrer ?? null, utm ? JSON.stringify(utm) : null, userAgentClass(userAgent)],
         );
-        await reachStep(em, id, 'start');
+        await recordFunnelStep(em, id, 'start');
       });
       return { id };
     }),
@@ -103,7 +98,7 @@ export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps
             id,
           ],
         );
-        await reachStep(em, id, 'location');
+        await recordFunnelStep(em, id, 'location');
       });
       const reply: { served: boolean; address: Address; message?: string } = {
         served,
@@ -153,7 +148,7 @@ export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps
             id,
           ],
         );
-        await reachStep(em, id, 'service');
+        await recordFunnelStep(em, id, 'service');
         return { depositCents: service.deposit_cents, phone: e164 };
       });
     }),
@@ -189,7 +184,7 @@ export function bookingEndpoints(ctx: ServiceContext<unknown>, deps: BookingDeps
             [intent.paymentIntentId, laterStep(current.furthest_step, 'payment'), id],
           );
         }
-        await reachStep(em, id, 'payment');
+        await recordFunnelStep(em, id, 'payment');
       });
       return intent;
     }),

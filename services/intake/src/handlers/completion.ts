@@ -54,13 +54,7 @@ export async function completeBooking(
     paymentIntentId,
     completedAt: new Date(row.completed_at ?? Date.now()).toISOString(),
   });
-  const at = await recordFunnelStep(em, row.id, 'complete');
-  if (at)
-    await publish(em, intake.FunnelStepReached, {
-      sessionId: row.id,
-      step: 'complete',
-      at,
-    });
+  await recordFunnelStep(em, row.id, 'complete');
   await publish(em, intake.BookingUpdated, { booking: view });
   return row;
 }

@@ -63,18 +63,21 @@ export async function findByTrackingToken(em: EntityManager, token: string): Pro
   return rows[0] ?? null;
 }
 
-/** Records the first time a session reached a step; returns whether this was the first time. */
+/**
+ * Records the first time a session reached a step (a later visit to the same step changes nothing).
+ * The funnel is this table, read by `GET /api/admin/sessions` and the funnel report; it is not
+ * published as an event: no service consumes it, and five per booking would each cost an outbox row,
+ * a JetStream write and a relay update.
+ */
 export async function recordFunnelStep(
   em: EntityManager,
   sessionId: string,
   step: FunnelStep,
-): Promise<string | null> {
-  const rows = await em.execute<{ at: Timestamp }[]>(
-    `insert into intake.funnel_event (session_id, step) values (?, ?) on conflict do nothing returning at`,
+): Promise<void> {
+  await em.execute(
+    `insert into intake.funnel_event (session_id, step) values (?, ?) on conflict do nothing`,
     [sessionId, step],
   );
-  const at = rows[0]?.at;
-  return at === undefined ? null : iso(at);
 }
 
 function iso(value: Timestamp): string {

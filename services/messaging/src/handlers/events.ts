@@ -10,6 +10,11 @@ export interface OutboundContext {
   ctx: ServiceContext<unknown>;
   /** The platform's sending number. */
   from: string;
+  /**
+   * The transactions (by entity manager) that queued an SMS for the sender: only their commits kick
+   * it, so an event that queues nothing costs the sender no claim.
+   */
+  queuedIn: WeakSet<EntityManager>;
 }
 
 /**
@@ -19,6 +24,7 @@ export interface OutboundContext {
  */
 async function text(out: OutboundContext, em: EntityManager, message: Outbound): Promise<void> {
   const queued = await queueOutbound(em, out.from, message);
+  if (queued?.status === 'pending') out.queuedIn.add(em);
   if (queued?.status === 'suppressed' && message.offerId) {
     await out.ctx.publish(em, messaging.SmsStatusChanged, {
       messageSid: `local:${queued.id}`,

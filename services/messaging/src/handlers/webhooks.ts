@@ -111,7 +111,10 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
       verify(options.authToken, form);
       const sid = form.params['MessageSid'] ?? form.params['SmsSid'];
       const status = fromTwilioStatus(form.params['MessageStatus'] ?? form.params['SmsStatus']);
-      if (!sid || !status) return { ok: true };
+      // "queued" (or "accepted") tells nothing the sender did not store from Twilio's own answer to the
+      // send, which is at least "queued": the first of the three callbacks each SMS gets costs no
+      // transaction.
+      if (!sid || !status || status === 'queued') return { ok: true };
       const errorCode = form.params['ErrorCode'] || null;
       await ctx.transaction(async (em) => {
         const applied = await advanceStatus(em, sid, status, errorCode);
