@@ -4,7 +4,8 @@ import { iso, toJob, toOffer, type JobRow, type OfferRow, type TimelineRow } fro
 
 /** A PostgreSQL array literal of uuids (the driver binds `?` placeholders one value at a time). */
 export const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
-const textArray = (values: readonly string[]): string =>
+/** A PostgreSQL array literal of text values (quotes and backslashes dropped). */
+export const textArray = (values: readonly string[]): string =>
   `{${values.map((v) => `"${v.replace(/["\\]/g, '')}"`).join(',')}}`;
 
 export async function findJob(em: EntityManager, id: string): Promise<JobRow | undefined> {
