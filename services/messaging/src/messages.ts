@@ -234,6 +234,20 @@ export async function advanceStatus(
   return null;
 }
 
+/**
+ * A status callback for a message whose sid is stored: one statement, no lock. Null when it moved
+ * nothing (the sid is not stored yet, or the message is already past `status`); then
+ * {@link advanceStatus} decides under the sid's lock, which settles the race with the sender.
+ */
+export async function advanceKnownStatus(
+  em: EntityManager,
+  sid: string,
+  status: MessageStatus,
+  errorCode: string | null,
+): Promise<StatusChange | null> {
+  return applyStatus(em, sid, status, errorCode);
+}
+
 async function applyStatus(
   em: EntityManager,
   sid: string,

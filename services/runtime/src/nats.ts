@@ -18,6 +18,11 @@ export async function connectNats(
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     pingInterval: 10_000,
+    // Without this the client builds two Error objects (stack traces included) for every request, in
+    // case it times out: ≈7 % of the gateway's CPU under load. A timeout still rejects with the
+    // client's TimeoutError, which `call()` turns into SERVICE_TIMEOUT with the subject; only the
+    // stack of the line that sent the request is lost.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {

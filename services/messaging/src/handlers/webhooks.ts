@@ -5,7 +5,14 @@ import { validateTwilioSignature } from '../adapters/twilio-client.ts';
 import { parseCommand } from '../domain/commands.ts';
 import { fromTwilioStatus, isDeliveryFailure } from '../domain/status.ts';
 import { templates } from '../domain/templates.ts';
-import { advanceStatus, logTwimlReply, optIn, optOut, recordInbound } from '../messages.ts';
+import {
+  advanceKnownStatus,
+  advanceStatus,
+  logTwimlReply,
+  optIn,
+  optOut,
+  recordInbound,
+} from '../messages.ts';
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
@@ -116,6 +123,10 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
       // transaction.
       if (!sid || !status || status === 'queued') return { ok: true };
       const errorCode = form.params['ErrorCode'] || null;
+      // The common case (a message we know moving on to sent or delivered) is one statement; a failure
+      // (an event to publish with it) or a callback that finds nothing to move takes the locked way.
+      if (!isDeliveryFailure(status) && (await advanceKnownStatus(ctx.orm.em.fork(), sid, status, errorCode)))
+        return { ok: true };
       await ctx.transaction(async (em) => {
         const applied = await advanceStatus(em, sid, status, errorCode);
         if (applied && isDeliveryFailure(applied.status)) {
