@@ -1,9 +1,8 @@
 // Signed form POSTs to the app, the way Twilio calls webhooks and status callbacks.
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
+import { postWebhook } from '@trades/webhook-client';
 import twilio from 'twilio';
 
 export interface WebhookResponse {
@@ -34,17 +33,18 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const timeoutMs = options.timeoutMs ?? 15_000;
 
   async function post(url: string, params: Record<string, string>): Promise<WebhookResponse> {
-    return postForm(
-      url,
-      {
+    return postWebhook(url, {
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
         accept: '*/*',
         'user-agent': 'TwilioProxy/1.1',
         'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, params),
         'i-twilio-idempotency-token': randomUUID(),
       },
-      new URLSearchParams(params).toString(),
-      { signal: options.signal, timeoutMs },
-    );
+      body: new URLSearchParams(params).toString(),
+      timeoutMs,
+      signal: options.signal,
+    });
   }
 
   async function postWithRetry(
@@ -81,53 +81,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   return { post, postWithRetry };
-}
-
-// node:http with keep-alive agents rather than fetch: three status callbacks per SMS made fetch's
-// per-request machinery (WHATWG streams, Request/Response objects, abort signals) the emulator's
-// largest cost, on a machine that also runs the platform it is calling.
-const AGENTS = {
-  'http:': new HttpAgent({ keepAlive: true }),
-  'https:': new HttpsAgent({ keepAlive: true }),
-};
-
-/** One form POST; resolves with the status and body, rejects on a network error or timeout. */
-function postForm(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  options: { signal: AbortSignal; timeoutMs: number },
-): Promise<WebhookResponse> {
-  const target = new URL(url);
-  const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
-  const send = protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(
-      target,
-      {
-        method: 'POST',
-        agent: AGENTS[protocol],
-        headers: {
-          ...headers,
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': String(Buffer.byteLength(body)),
-        },
-        signal: options.signal,
-        timeout: options.timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export function errorMessage(error: unknown): string {

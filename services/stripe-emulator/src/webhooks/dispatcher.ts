@@ -1,3 +1,4 @@
+import { postWebhook } from '@trades/webhook-client';
 import Stripe from 'stripe';
 import { newId, nowSeconds, randomToken } from '../domain/ids.ts';
 import type { EmulatorEvent, EventType } from '../domain/store.ts';
@@ -217,8 +218,7 @@ export class WebhookDispatcher {
       durationMs: 0,
     };
     try {
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
+      const response = await postWebhook(endpoint.url, {
         headers: {
           'content-type': 'application/json; charset=utf-8',
           'stripe-signature': signature,
@@ -226,11 +226,10 @@ export class WebhookDispatcher {
           'cache-control': 'no-cache',
         },
         body: payload,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        timeoutMs: this.#options.timeoutMs,
       });
       attempt.statusCode = response.status;
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) attempt.error = `HTTP ${response.status}`;
+      if (response.status < 200 || response.status >= 300) attempt.error = `HTTP ${response.status}`;
     } catch (error) {
       attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
