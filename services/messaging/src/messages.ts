@@ -138,6 +138,17 @@ export interface PendingMessage {
   job_id: string | null;
 }
 
+/** How many pending messages are due to be sent, counting at most `cap` (no locks taken). */
+export async function countDue(em: EntityManager, cap: number): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n from (
+       select 1 from messaging.message where status = 'pending' and next_attempt_at <= now() limit ?
+     ) due`,
+    [cap],
+  );
+  return row?.n ?? 0;
+}
+
 /** Claims pending messages for this replica; the caller sends them in the same transaction. */
 export async function claimPending(em: EntityManager, limit: number): Promise<PendingMessage[]> {
   return em.execute<PendingMessage[]>(

@@ -5,6 +5,7 @@ import type { TwilioClient } from './adapters/twilio-client.ts';
 import { fromTwilioStatus, isDeliveryFailure } from './domain/status.ts';
 import {
   claimPending,
+  countDue,
   markAttemptFailed,
   markHandedToTwilio,
   markRefused,
@@ -99,14 +100,23 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       return true;
     });
 
-  async function worker(): Promise<void> {
-    while (await sendNext()) {
-      // keep going while there is work
-    }
-  }
-
   let running: Promise<void> | undefined;
   let again = false;
+
+  /**
+   * Rounds of sends, as many at once as there are messages due (up to WORKERS), until none is due. The
+   * count is one statement without locks, so a kick or a poll that finds nothing costs just that, and
+   * a round never ends with claims that come back empty. A round that sent nothing means the due
+   * messages are being sent elsewhere (another replica holds them); that pass stops there.
+   */
+  const pass = async (): Promise<void> => {
+    for (;;) {
+      const due = await countDue(ctx.orm.em.fork(), WORKERS);
+      if (due === 0) return;
+      const sent = await Promise.all(Array.from({ length: due }, () => sendNext()));
+      if (!sent.some(Boolean)) return;
+    }
+  };
 
   /** Sends now (coalesced: a kick during a pass schedules one more pass). */
   function kick(): void {
@@ -114,12 +124,6 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       again = true;
       return;
     }
-    // One claim first: most kicks (a poll, an event that queued nothing) find nothing, and then the
-    // other workers would only repeat the empty claim.
-    const pass = async (): Promise<void> => {
-      if (!(await sendNext())) return;
-      await Promise.all(Array.from({ length: WORKERS }, () => worker()));
-    };
     running = ctx
       .track(pass())
       .catch((error: unknown) => ctx.log.error({ err: error }, 'sending pending SMS failed'))

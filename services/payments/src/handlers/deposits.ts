@@ -171,10 +171,13 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     }
     const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
     if (row.status !== 'pending') return sync(bookingId);
+    let confirmed: Stripe.PaymentIntent;
     try {
-      await stripe.paymentIntents.confirm(
+      // Stripe answers a confirm with the PaymentIntent as it now is; that answer is folded in directly
+      // instead of being read again.
+      confirmed = await stripe.paymentIntents.confirm(
         row.payment_intent_id,
-        { payment_method: paymentMethod },
+        { payment_method: paymentMethod, expand: ['latest_charge'] },
         { idempotencyKey: `deposit-confirm:${bookingId}:${paymentMethod}` },
       );
     } catch (error) {
@@ -190,7 +193,7 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
       }
       throw error;
     }
-    return sync(bookingId);
+    return ctx.transaction((em) => applyIntent(em, bookingId, confirmed));
   }
 
   /** Captures an authorized hold once: the row's status and Stripe's idempotency key both guard it. */
