@@ -100,48 +100,54 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       return true;
     });
 
-  let running: Promise<void> | undefined;
+  const workers = new Set<Promise<void>>();
   let again = false;
 
-  /**
-   * Rounds of sends, as many at once as there are messages due (up to WORKERS), until none is due. The
-   * count is one statement without locks, so a kick or a poll that finds nothing costs just that, and
-   * a round never ends with claims that come back empty. A round that sent nothing means the due
-   * messages are being sent elsewhere (another replica holds them); that pass stops there.
-   */
-  const pass = async (): Promise<void> => {
-    for (;;) {
-      const due = await countDue(ctx.orm.em.fork(), WORKERS);
-      if (due === 0) return;
-      const sent = await Promise.all(Array.from({ length: due }, () => sendNext()));
-      if (!sent.some(Boolean)) return;
+  /** Claims and sends until a claim comes back empty. */
+  async function worker(): Promise<void> {
+    while (await sendNext()) {
+      // keep going while there is work
     }
-  };
+  }
 
-  /** Sends now (coalesced: a kick during a pass schedules one more pass). */
+  /**
+   * A message was queued (or may be due): a worker starts at once unless WORKERS are already busy, in
+   * which case the next one to finish looks again. Workers do not wait for each other, so one slow
+   * send holds up only its own message.
+   */
   function kick(): void {
-    if (running) {
+    if (workers.size >= WORKERS) {
       again = true;
       return;
     }
-    running = ctx
-      .track(pass())
+    const running: Promise<void> = ctx
+      .track(worker())
       .catch((error: unknown) => ctx.log.error({ err: error }, 'sending pending SMS failed'))
       .finally(() => {
-        running = undefined;
+        workers.delete(running);
         if (again) {
           again = false;
           kick();
         }
       });
+    workers.add(running);
   }
 
-  /** Resolves when the pass in progress (if any) is over. */
-  const idle = async (): Promise<void> => {
-    await running;
-  };
+  /**
+   * The poll: a worker only when something is due (one statement without locks), so an idle poll
+   * costs no claim.
+   */
+  async function poll(): Promise<void> {
+    if ((await countDue(ctx.orm.em.fork(), 1)) > 0) kick();
+    await idle();
+  }
 
-  return { kick, idle };
+  /** Resolves when no worker is running. */
+  async function idle(): Promise<void> {
+    while (workers.size > 0) await Promise.allSettled([...workers]);
+  }
+
+  return { kick, poll, idle };
 }
 
 export type Sender = ReturnType<typeof createSender>;
