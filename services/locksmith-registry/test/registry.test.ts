@@ -10,7 +10,7 @@ import {
   type RequestOf,
 } from '@trades/contracts';
 import { distanceKm } from '@trades/geo';
-import { encodeJson, startService, type RunningService } from '@trades/runtime';
+import { encodeJson, startService, type EntityManager, type RunningService } from '@trades/runtime';
 import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import { createRegistryService } from '../src/app.ts';
 import { DEMO_LOCKSMITHS, seedDemoLocksmiths } from '../src/demo-data.ts';
@@ -396,6 +396,21 @@ describe('demo data', () => {
   });
 });
 
+/** The plan PostgreSQL picks for candidates.nearest around Mission BART, as text. */
+async function explainNearest(em: EntityManager): Promise<string> {
+  const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
+    `explain ${NEAREST_SQL}`,
+    nearestParams({
+      serviceCode: 'home_lockout',
+      ...MISSION_BART,
+      radiusKm: 10,
+      limit: 5,
+      excludeProviderIds: [],
+    }),
+  );
+  return plan.map((row) => row['QUERY PLAN']).join('\n');
+}
+
 describe('the nearest query', () => {
   it('uses the GiST index on the earth point when the table holds thousands of providers', async () => {
     const em = service.ctx.orm.em.fork();
@@ -406,18 +421,7 @@ describe('the nearest query', () => {
              25 + random() * 24, -124 + random() * 57, 10 + random() * 20
       from generate_series(1, 5000) as n`);
     await em.execute('analyze registry.provider');
-    const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
-      `explain ${NEAREST_SQL}`,
-      nearestParams({
-        serviceCode: 'home_lockout',
-        ...MISSION_BART,
-        radiusKm: 10,
-        limit: 5,
-        excludeProviderIds: [],
-      }),
-    );
-    const text = plan.map((row) => row['QUERY PLAN']).join('\n');
-    expect(text).toContain('provider_location_gist');
+    expect(await explainNearest(em)).toContain('provider_location_gist');
   });
 
   it('can take its order from the index, so a dense city stops the scan at k', async () => {
@@ -427,17 +431,7 @@ describe('the nearest query', () => {
     // first; a second sort key (`, p.id`) would force a sort of everything in the box.
     const text = await service.ctx.transaction(async (em) => {
       await em.execute('set local enable_bitmapscan = off');
-      const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
-        `explain ${NEAREST_SQL}`,
-        nearestParams({
-          serviceCode: 'home_lockout',
-          ...MISSION_BART,
-          radiusKm: 10,
-          limit: 5,
-          excludeProviderIds: [],
-        }),
-      );
-      return plan.map((row) => row['QUERY PLAN']).join('\n');
+      return explainNearest(em);
     });
     expect(text).toMatch(/Index Scan using provider_location_gist/);
     expect(text).toMatch(/Order By: /);

@@ -10,7 +10,7 @@ import { createSender } from './sender.ts';
 /**
  * The safety net for pending messages: a consumer that queues one kicks the sender right after its
  * commit; this poll picks up what a crash or another replica left, and retries that are due (their
- * backoff starts at 2 s). Every poll is a claim (a transaction) even when there is nothing to send.
+ * backoff starts at 2 s). A poll that finds nothing due costs one statement, no claim.
  */
 const SEND_POLL_MS = 1_000;
 
@@ -43,10 +43,7 @@ export const messagingService = defineService({
       client,
       statusCallback: `${ctx.config.BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`,
     });
-    ctx.every('send-pending-sms', SEND_POLL_MS, async () => {
-      sender.kick();
-      await sender.idle();
-    });
+    ctx.every('send-pending-sms', SEND_POLL_MS, () => sender.poll());
     const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER, queuedIn: new WeakSet<EntityManager>() };
     return {
       endpoints: [
