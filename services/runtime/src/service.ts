@@ -84,7 +84,7 @@ export function defineService<P extends TProperties>(definition: ServiceDefiniti
   return definition;
 }
 
-/** ORM for a definition, for the migrate step and tests. */
+/** ORM for a definition: the service's own, the migrate step's and tests'; its connections carry the service's name. */
 export function ormFor<P extends TProperties>(
   definition: ServiceDefinition<P>,
   url: string,
@@ -94,6 +94,7 @@ export function ormFor<P extends TProperties>(
     schema: definition.schema,
     entities: definition.entities,
     migrations: definition.migrations,
+    applicationName: definition.name,
   });
 }
 
@@ -115,12 +116,7 @@ export async function startService<P extends TProperties>(
   };
   let accepting = true;
 
-  const orm = await createOrm({
-    url: config.DATABASE_URL,
-    schema: definition.schema,
-    entities: definition.entities,
-    migrations: definition.migrations,
-  });
+  const orm = await ormFor(definition, config.DATABASE_URL);
   const pending = await pendingMigrations(orm);
   if (pending.length > 0) {
     await orm.close();
@@ -209,6 +205,10 @@ export async function startService<P extends TProperties>(
     );
   }
   relay.start();
+  // The server registers subscriptions in the order it reads them: once this round trip returns, every
+  // endpoint and consumer above is reachable, so a caller that starts right after us gets answers, not
+  // "no responders".
+  await nc.flush();
 
   const health = await startHealthServer(config.HTTP_PORT, {
     accepting: () => accepting,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { call, startService, type RunningService } from '@trades/runtime';
+import { call, defineService, startService, type RunningService } from '@trades/runtime';
 import { natsUrl, serviceEnv, waitFor } from '@trades/testkit';
 import { handlerCalls, ProbeEcho, ProbeNoted, probeService } from './fixtures/probe.ts';
 import { consumerSettled, count, envelopeOf, prepareProbe, publishEnvelope } from './fixtures/support.ts';
@@ -75,10 +75,41 @@ describe('the health server', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total\{service="intake"\}/m);
   });
 
+  it('names its PostgreSQL connections after the service, for pg_stat_activity and the server log', async () => {
+    await probe.ctx.transaction(async (em) => {
+      const [row] = await em.execute<{ application_name: string }[]>(
+        'select application_name from pg_stat_activity where pid = pg_backend_pid()',
+      );
+      expect(row?.application_name).toBe(probeService.name);
+    });
+  });
+
   it('answers 404 with the error shape for an unknown path', async () => {
     const { status, text } = await get(probe.httpPort, '/nope');
     expect(status).toBe(404);
     expect(JSON.parse(text)).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('readiness at start', () => {
+  it('answers requests from another connection as soon as startService returns', async () => {
+    // Each round starts the service and asks at once from the test's own connection: without the
+    // start's round trip to the server the request can arrive before the subscription (503).
+    // The probe without its consumer: creating a consumer is itself a round trip that would hide a miss.
+    const endpointsOnly = defineService({
+      ...probeService,
+      setup: async (ctx) => ({ ...(await probeService.setup(ctx)), consumers: [] }),
+    });
+    for (let round = 0; round < 10; round += 1) {
+      const probe = await startService(endpointsOnly, serviceEnv({ LOG_LEVEL: 'fatal' }));
+      try {
+        await expect(call(nc, ProbeEcho, { word: `round-${round}` })).resolves.toEqual({
+          echo: `round-${round}`,
+        });
+      } finally {
+        await probe.stop();
+      }
+    }
   });
 });
 
