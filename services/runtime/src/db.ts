@@ -15,6 +15,8 @@ export interface OrmOptions {
   migrations: MigrationObject[];
   poolMax?: number;
   debug?: boolean;
+  /** Shown as `application_name` in pg_stat_activity and the server's logs (`%a`): which service a connection is. */
+  applicationName?: string;
 }
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -36,6 +38,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       silent: true,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
+    ...(options.applicationName ? { driverOptions: { application_name: options.applicationName } } : {}),
     debug: options.debug ?? false,
     allowGlobalContext: false,
     ensureDatabase: false,

@@ -74,6 +74,11 @@ export interface RelayOptions {
   graceMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retainMs?: number;
+  /**
+   * How long the marks of rows published right after commit gather before one UPDATE marks them all
+   * (far below `graceMs`, so the safety net never sees them as pending).
+   */
+  markDelayMs?: number;
 }
 
 /**
@@ -97,6 +102,7 @@ export class OutboxRelay {
   readonly #direct = new Set<Promise<void>>();
   #unmarked: string[] = [];
   #marking: Promise<void> | undefined;
+  #markTimer: { timer: NodeJS.Timeout; fire: () => void } | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = {
@@ -104,8 +110,12 @@ export class OutboxRelay {
       pollMs: 1_000,
       graceMs: 2_000,
       retainMs: 24 * 60 * 60 * 1000,
+      markDelayMs: 50,
       ...options,
     };
+    if (this.#options.markDelayMs >= this.#options.graceMs) {
+      throw new Error('the outbox relay must mark published rows well within graceMs');
+    }
   }
 
   start(): void {
@@ -185,14 +195,33 @@ export class OutboxRelay {
   }
 
   async #settleDirect(): Promise<void> {
+    const waiting = this.#markTimer;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      waiting.fire();
+    }
     await Promise.allSettled([...this.#direct]);
     await this.#marking;
   }
 
-  /** One UPDATE for every id that is waiting, however many commits they came from. */
+  /**
+   * One UPDATE for every id that is waiting, however many commits they came from: marks gather for
+   * `markDelayMs` (a busy service commits many publishing transactions in that time), and while one
+   * UPDATE runs the next ids wait for it.
+   */
   #markPublished(ids: string[]): Promise<void> {
     this.#unmarked.push(...ids);
-    this.#marking ??= this.#markWaiting();
+    if (this.#marking) return this.#marking;
+    this.#marking = new Promise<void>((resolve) => {
+      const fire = (): void => {
+        this.#markTimer = undefined;
+        void this.#markWaiting().finally(resolve);
+      };
+      // A stopping relay marks at once: nothing should wait out the delay at shutdown.
+      const timer = setTimeout(fire, this.#stopped ? 0 : this.#options.markDelayMs);
+      timer.unref();
+      this.#markTimer = { timer, fire };
+    });
     return this.#marking;
   }
 

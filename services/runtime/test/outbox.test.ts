@@ -12,11 +12,40 @@ import {
   startService,
   withContext,
   type MikroORM,
+  type OutboxRow,
+  type RelayOptions,
   type RunningService,
 } from '@trades/runtime';
 import { databaseUrl, natsUrl, serviceEnv, spawnNode, waitFor } from '@trades/testkit';
 import { ProbeRelayed, probeService } from './fixtures/probe.ts';
 import { count, prepareProbe, sql, storedMessages } from './fixtures/support.ts';
+
+/**
+ * A relay on the probe's outbox that publishes to JetStream with `Nats-Msg-Id` = the row id; `before`
+ * runs ahead of each publish (to record the row, or to refuse it by throwing).
+ */
+function jetStreamRelay(
+  nc: NatsConnection,
+  orm: MikroORM,
+  name: string,
+  options: Partial<Pick<RelayOptions, 'batchSize' | 'graceMs' | 'markDelayMs'>> & {
+    logLevel?: 'warn' | 'fatal';
+    before?: (row: OutboxRow) => void;
+  } = {},
+): OutboxRelay {
+  const js = jetstream(nc);
+  const { logLevel = 'fatal', before, ...relayOptions } = options;
+  return new OutboxRelay({
+    orm,
+    schema: probeService.schema,
+    log: createLogger(name, logLevel),
+    ...relayOptions,
+    publish: async (row) => {
+      before?.(row);
+      await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
+    },
+  });
+}
 
 const RELAY_MAIN = 'services/runtime/test/fixtures/outbox-relay-main.ts';
 const { stream, subject } = ProbeRelayed;
@@ -96,15 +125,7 @@ describe('the outbox relay', () => {
       await orm.em.fork().transactional(async (em) => {
         for (let n = 0; n < 3; n++) await enqueueEvent(em, probeService.schema, ProbeRelayed, { n });
       });
-      const js = jetstream(nc);
-      const relay = new OutboxRelay({
-        orm,
-        schema: probeService.schema,
-        log: createLogger('relay', 'fatal'),
-        publish: async (row) => {
-          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
-        },
-      });
+      const relay = jetStreamRelay(nc, orm, 'relay');
       await relay.flush();
 
       expect(await storedMessages(nc, stream, subject)).toHaveLength(3);
@@ -128,16 +149,10 @@ describe('the outbox relay', () => {
 
     beforeAll(async () => {
       orm = await ormFor(probeService, databaseUrl());
-      const js = jetstream(nc);
       // Never started: no poll runs, so whatever is published here came from the commit itself.
-      relay = new OutboxRelay({
-        orm,
-        schema: probeService.schema,
-        log: createLogger('relay-direct', 'warn'),
-        publish: async (row) => {
-          published.push(row.id);
-          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
-        },
+      relay = jetStreamRelay(nc, orm, 'relay-direct', {
+        logLevel: 'warn',
+        before: (row) => published.push(row.id),
       });
     });
 
@@ -165,6 +180,42 @@ describe('the outbox relay', () => {
       expect(await count('select count(*)::int as n from probe.outbox where attempts <> 1')).toBe(0);
     });
 
+    it('marks the rows of concurrent commits with one UPDATE, and marks what is gathering when stopped', async () => {
+      const gathering = jetStreamRelay(nc, orm, 'relay-gathering', { logLevel: 'warn', markDelayMs: 1_000 });
+      const ids = await Promise.all(
+        [1, 2, 3, 4, 5].map((n) =>
+          gathering.transaction((em) => enqueueEvent(em, probeService.schema, ProbeRelayed, { n })),
+        ),
+      );
+      await waitFor(
+        async () =>
+          (await count(
+            'select count(*)::int as n from probe.outbox where id = any($1) and published_at is not null',
+            [ids],
+          )) === 5,
+      );
+      // now() is the statement's transaction time: one UPDATE, one instant.
+      expect(
+        await count('select count(distinct published_at)::int as n from probe.outbox where id = any($1)', [
+          ids,
+        ]),
+      ).toBe(1);
+
+      const last = await gathering.transaction((em) =>
+        enqueueEvent(em, probeService.schema, ProbeRelayed, { n: 6 }),
+      );
+      await gathering.stop();
+      expect(
+        await count(
+          'select count(*)::int as n from probe.outbox where id = $1 and published_at is not null',
+          [last],
+        ),
+      ).toBe(1);
+      expect(() => jetStreamRelay(nc, orm, 'relay-late-marks', { graceMs: 100, markDelayMs: 100 })).toThrow(
+        'well within graceMs',
+      );
+    });
+
     it('publishes nothing for a transaction that rolls back or enqueued nothing', async () => {
       await expect(
         relay.transaction(async (em) => {
@@ -179,16 +230,11 @@ describe('the outbox relay', () => {
     });
 
     it('leaves a row whose publish failed to the safety net, which waits out the grace period', async () => {
-      const js = jetstream(nc);
       let refuse = true;
-      const flaky = new OutboxRelay({
-        orm,
-        schema: probeService.schema,
-        log: createLogger('relay-flaky', 'fatal'),
+      const flaky = jetStreamRelay(nc, orm, 'relay-flaky', {
         graceMs: 60_000,
-        publish: async (row) => {
+        before: () => {
           if (refuse) throw new Error('NATS is away');
-          await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
         },
       });
       const id = await flaky.transaction((em) =>
@@ -226,20 +272,13 @@ describe('the outbox relay', () => {
         for (let n = 0; n < total; n++) await enqueueEvent(em, probeService.schema, ProbeRelayed, { n });
       });
 
-      const js = jetstream(nc);
       const publishedBy: string[][] = [[], []];
-      const relays = [first, second].map(
-        (orm, index) =>
-          new OutboxRelay({
-            orm,
-            schema: probeService.schema,
-            log: createLogger(`relay-${index}`, 'warn'),
-            batchSize: 10,
-            publish: async (row) => {
-              publishedBy[index]?.push(row.id);
-              await js.publish(row.subject, encodeJson(row.payload), { msgID: row.id });
-            },
-          }),
+      const relays = [first, second].map((orm, index) =>
+        jetStreamRelay(nc, orm, `relay-${index}`, {
+          logLevel: 'warn',
+          batchSize: 10,
+          before: (row) => publishedBy[index]?.push(row.id),
+        }),
       );
       await Promise.all(relays.map((r) => r.flush()));
 
