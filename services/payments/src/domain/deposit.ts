@@ -100,3 +100,20 @@ export function reconcile(
   }
   return { next, changes };
 }
+
+/**
+ * True when `facts` add nothing to `current`: no change to announce and no field to write. A deposit
+ * only moves forward (ranks, captured and refunded amounts only grow), so facts that add nothing to a
+ * row as it was read add nothing to any later version of it either: such a read needs no row lock.
+ */
+export function addsNothing(current: DepositState, facts: StripeFacts): boolean {
+  const { next, changes } = reconcile(current, facts);
+  return (
+    changes.length === 0 &&
+    next.status === current.status &&
+    next.stripeStatus === current.stripeStatus &&
+    next.capturedCents === current.capturedCents &&
+    next.refundedCents === current.refundedCents &&
+    next.lastError === current.lastError
+  );
+}

@@ -1,7 +1,13 @@
 import { AppError, conflict, badRequest, notFound, payments } from '@trades/contracts';
 import type { EntityManager, ServiceContext } from '@trades/runtime';
 import Stripe from 'stripe';
-import { CAPTURED_STATUSES, reconcile, type DepositChange, type StripeFacts } from '../domain/deposit.ts';
+import {
+  addsNothing,
+  CAPTURED_STATUSES,
+  reconcile,
+  type DepositChange,
+  type StripeFacts,
+} from '../domain/deposit.ts';
 import {
   findDeposit,
   requireDeposit,
@@ -82,6 +88,11 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     }
   }
 
+  /** True when a read of the PaymentIntent tells nothing the deposit row (as read, unlocked) does not already say. */
+  function confirms(row: DepositRow, intent: Stripe.PaymentIntent): boolean {
+    return addsNothing(toState(row), factsOf(intent));
+  }
+
   /** Folds a fresh read of the PaymentIntent into the deposit row, inside `em`'s transaction. */
   async function applyIntent(
     em: EntityManager,
@@ -90,6 +101,7 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     releaseReason?: string,
   ): Promise<DepositRow> {
     const row = await requireDeposit(em, bookingId, true);
+    if (confirms(row, intent)) return row;
     const { next, changes } = reconcile(toState(row), factsOf(intent));
     await saveDepositState(em, bookingId, next);
     const reason =
@@ -100,10 +112,23 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     return { ...row, ...rowOf(next) };
   }
 
+  /**
+   * Folds a read of the PaymentIntent into the deposit `seen` (read before that read). Most reads only
+   * confirm what the row says (the webhook for a confirm already folded in, a sync after nothing
+   * happened): those need no transaction, since a deposit only moves forward (see `addsNothing`).
+   */
+  async function fold(
+    seen: DepositRow,
+    intent: Stripe.PaymentIntent,
+    releaseReason?: string,
+  ): Promise<DepositRow> {
+    if (confirms(seen, intent)) return seen;
+    return ctx.transaction((em) => applyIntent(em, seen.booking_id, intent, releaseReason));
+  }
+
   async function sync(bookingId: string, releaseReason?: string): Promise<DepositRow> {
     const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
-    const intent = await readIntent(row.payment_intent_id);
-    return ctx.transaction((em) => applyIntent(em, bookingId, intent, releaseReason));
+    return fold(row, await readIntent(row.payment_intent_id), releaseReason);
   }
 
   async function createIntent(request: {
@@ -144,12 +169,10 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
         },
         { idempotencyKey: `deposit-intent:${request.bookingId}:${request.amountCents}` },
       );
-      await ctx.transaction((em) =>
-        em.execute(
-          `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
+      await ctx.orm.em.fork().execute(
+        `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
            values (?, ?, 'pending', ?, ?) on conflict (booking_id) do nothing`,
-          [request.bookingId, intent.id, intent.status, request.amountCents],
-        ),
+        [request.bookingId, intent.id, intent.status, request.amountCents],
       );
     }
     if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} has no client secret`);
@@ -193,12 +216,12 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
       }
       throw error;
     }
-    return ctx.transaction((em) => applyIntent(em, bookingId, confirmed));
+    return fold(row, confirmed);
   }
 
   /** Captures an authorized hold once: the row's status and Stripe's idempotency key both guard it. */
-  async function capture(bookingId: string): Promise<DepositRow> {
-    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+  async function capture(bookingId: string, known?: DepositRow): Promise<DepositRow> {
+    const row = known ?? (await requireDeposit(ctx.orm.em.fork(), bookingId));
     if (CAPTURED_STATUSES.includes(row.status)) return row;
     if (row.status !== 'authorized') {
       throw conflict(
@@ -228,8 +251,8 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
   }
 
   /** Releases a hold that was never captured (nothing is charged). */
-  async function release(bookingId: string, reason: string): Promise<DepositRow> {
-    const row = await requireDeposit(ctx.orm.em.fork(), bookingId);
+  async function release(bookingId: string, reason: string, known?: DepositRow): Promise<DepositRow> {
+    const row = known ?? (await requireDeposit(ctx.orm.em.fork(), bookingId));
     if (row.status === 'released') return row;
     if (row.status !== 'pending' && row.status !== 'authorized' && row.status !== 'failed') {
       throw conflict(
@@ -237,12 +260,14 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
         `The deposit is ${row.status}; refund it instead of releasing it.`,
       );
     }
-    await ctx.transaction((em) =>
-      em.execute(
+    // Kept first, so whichever of this call and Stripe's canceled webhook folds the cancellation in
+    // announces the release with this reason.
+    await ctx.orm.em
+      .fork()
+      .execute(
         `update payments.deposit set release_reason = coalesce(release_reason, ?) where booking_id = ?`,
         [reason, bookingId],
-      ),
-    );
+      );
     try {
       await stripe.paymentIntents.cancel(
         row.payment_intent_id,
@@ -313,7 +338,18 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     });
   }
 
-  return { readIntent, applyIntent, sync, createIntent, testConfirm, capture, release, refund, toDeposit };
+  return {
+    readIntent,
+    confirms,
+    applyIntent,
+    sync,
+    createIntent,
+    testConfirm,
+    capture,
+    release,
+    refund,
+    toDeposit,
+  };
 }
 
 export type DepositOperations = ReturnType<typeof depositOperations>;

@@ -28,7 +28,7 @@ export function jobConsumers(deposits: DepositOperations): ConsumerBinding[] {
       }
       return;
     }
-    await deposits.capture(data.bookingId);
+    await deposits.capture(data.bookingId, deposit);
   }
 
   async function onEnded(data: dispatch.JobStateChangedData, { em, log }: EventContext): Promise<void> {
@@ -36,7 +36,7 @@ export function jobConsumers(deposits: DepositOperations): ConsumerBinding[] {
     if (!deposit) return;
     const why = `job ${data.jobCode} ${data.state === 'FAILED' ? 'failed: no locksmith took it' : 'was canceled'}`;
     if (deposit.status === 'pending' || deposit.status === 'authorized' || deposit.status === 'failed') {
-      await deposits.release(data.bookingId, why);
+      await deposits.release(data.bookingId, why, deposit);
     } else if (
       CAPTURED_STATUSES.includes(deposit.status) &&
       deposit.refunded_cents < deposit.captured_cents

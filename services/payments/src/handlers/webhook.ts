@@ -1,8 +1,8 @@
 import { badRequest, payments } from '@trades/contracts';
-import { endpoint, type EndpointBinding, type ServiceContext } from '@trades/runtime';
+import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import Stripe from 'stripe';
 import { verifyStripeWebhook } from '../adapters/stripe-client.ts';
-import { findDepositByIntent } from '../store/deposits.ts';
+import { findDepositByIntent, type DepositRow } from '../store/deposits.ts';
 import { PURPOSE, type DepositOperations, type StripeSettings } from './deposits.ts';
 
 /**
@@ -77,9 +77,10 @@ export function webhookEndpoints(
       const paymentIntentId = paymentIntentOf(event);
       let intent: Stripe.PaymentIntent | null = null;
       let bookingId: string | null = null;
+      let known: DepositRow | null = null;
       // An event we do not act on (payment_intent.created, charge.succeeded…) costs no Stripe read.
       if (paymentIntentId && HANDLED.has(event.type)) {
-        const known = await findDepositByIntent(ctx.orm.em.fork(), paymentIntentId);
+        known = await findDepositByIntent(ctx.orm.em.fork(), paymentIntentId);
         bookingId = known?.booking_id ?? null;
         if (known || event.type.startsWith('payment_intent.')) {
           intent = await readIfExists(deposits, paymentIntentId);
@@ -93,21 +94,32 @@ export function webhookEndpoints(
         }
       }
 
-      const duplicate = await ctx.transaction(async (em) => {
+      const recordEvent = async (em: EntityManager): Promise<boolean> => {
         const inserted = await em.execute<{ event_id: string }[]>(
           `insert into payments.stripe_webhook_event (event_id, type, payment_intent_id) values (?, ?, ?)
            on conflict do nothing returning event_id`,
           [event.id, event.type, paymentIntentId],
         );
-        if (inserted.length === 0) return true;
+        return inserted.length === 0;
+      };
+      // Most events only confirm what the deposit already says (the confirm or the capture that caused
+      // them was folded in when it answered): recording the event is then all there is to do.
+      if (intent && known && deposits.confirms(known, intent)) {
+        return { received: true, duplicate: await recordEvent(ctx.orm.em.fork()) };
+      }
+
+      const duplicate = await ctx.transaction(async (em) => {
+        if (await recordEvent(em)) return true;
         if (intent && bookingId) {
           // The intent was created by us but our row is not there yet (a crash between Stripe and the
           // insert): the metadata says which booking it is for.
-          await em.execute(
-            `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
-             values (?, ?, 'pending', ?, ?) on conflict do nothing`,
-            [bookingId, intent.id, intent.status, intent.amount],
-          );
+          if (!known) {
+            await em.execute(
+              `insert into payments.deposit (booking_id, payment_intent_id, status, stripe_status, amount_cents)
+               values (?, ?, 'pending', ?, ?) on conflict do nothing`,
+              [bookingId, intent.id, intent.status, intent.amount],
+            );
+          }
           await deposits.applyIntent(em, bookingId, intent);
         } else if (!HANDLED.has(event.type)) {
           ctx.log.debug({ eventId: event.id, type: event.type }, 'Stripe event payments does not act on');
