@@ -102,6 +102,19 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
     ]);
   });
 
+  it('widens at once when the first wave finds nobody, and counts that empty wave', async () => {
+    const area = newArea();
+    const far = await harness.locksmith(east(area, 8));
+    const job = await harness.book(area);
+
+    const offered = await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'a wider wave');
+    expect(offered.wave).toBe(2);
+    expect(offersOfWave(offered, 1)).toEqual([]);
+    expect(offersOfWave(offered, 2).map((o) => o.locksmithId)).toEqual([far.id]);
+    expect(offered.timeline.map((t) => t.state)).toEqual(['CREATED', 'DISPATCHING', 'OFFERED']);
+    expect(offered.timeline.at(-1)?.cause).toMatch(/^wave 2: offered to 1 locksmith within \d+ km$/);
+  });
+
   it('fails the job when the last locksmith declines and nobody is left within the widest radius', async () => {
     const area = newArea();
     const only = await harness.locksmith(east(area, 1));

@@ -222,9 +222,26 @@ const REGISTRY_RETRY_SECONDS = 5;
 export async function sendNextWave(ctx: DispatchContext, em: EntityManager, locked: JobRow): Promise<JobRow> {
   const policy = wavePolicy(ctx);
   let job = locked;
+  // A wave that finds nobody inserts no offer, so who was offered this job is read once.
+  const alreadyOffered = await em.execute<{ provider_id: string }[]>(
+    'select provider_id from dispatch.offer where job_id = ?',
+    [job.id],
+  );
+  const exclude = [...new Set([...alreadyOffered.map((o) => o.provider_id), ...job.excluded_provider_ids])];
+  /** Writes the wave counter, which empty waves only advanced in memory. */
+  const saveWave = async (): Promise<JobRow> => {
+    if (job.wave === locked.wave) return job;
+    const [updated] = await em.execute<JobRow[]>(
+      'update dispatch.job set wave = ? where id = ? returning *',
+      [job.wave, job.id],
+    );
+    if (!updated) throw new Error(`job ${job.id} vanished while sending a wave`);
+    return updated;
+  };
   for (;;) {
     const plan = planNextWave(policy, { wave: job.wave, roundStartWave: job.round_start_wave });
     if (plan.kind === 'exhausted') {
+      job = await saveWave();
       const offered = await em.execute<{ n: number }[]>(
         'select count(*)::int as n from dispatch.offer where job_id = ? and wave > ?',
         [job.id, job.round_start_wave],
@@ -233,11 +250,6 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
       const cause = (offered[0]?.n ?? 0) === 0 ? `no available locksmith within ${widest} km` : plan.reason;
       return transition(ctx, em, job, 'FAILED', { cause, actor: SYSTEM_ACTOR });
     }
-    const alreadyOffered = await em.execute<{ provider_id: string }[]>(
-      'select provider_id from dispatch.offer where job_id = ?',
-      [job.id],
-    );
-    const exclude = [...new Set([...alreadyOffered.map((o) => o.provider_id), ...job.excluded_provider_ids])];
     let candidates: registry.Candidate[];
     try {
       const found = await ctx.call(registry.CandidatesNearest, {
@@ -256,48 +268,47 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
         { jobId: job.id, err: error },
         'registry unavailable; the wave will be tried again shortly',
       );
+      job = await saveWave();
       await em.execute(
         'update dispatch.job set next_action_at = now() + make_interval(secs => ?) where id = ?',
         [REGISTRY_RETRY_SECONDS, job.id],
       );
       return job;
     }
-    // The registry learns who is busy from our events, a moment later; this database knows now.
-    const busy = await em.execute<{ locksmith_id: string }[]>(
-      `select locksmith_id from dispatch.job where locksmith_id = any(?::uuid[]) and state in ('ASSIGNED', 'EN_ROUTE')`,
-      [uuidArray(candidates.map((c) => c.providerId))],
-    );
-    const busyIds = new Set(busy.map((b) => b.locksmith_id));
     const offers: OfferRow[] = [];
-    for (const candidate of candidates) {
-      if (offers.length >= plan.size) break;
-      if (busyIds.has(candidate.providerId)) continue;
-      // ON CONFLICT DO NOTHING skips a locksmith who meanwhile holds another pending offer (the partial
-      // unique index) or was already offered this job.
-      const inserted = await em.execute<OfferRow[]>(
-        `insert into dispatch.offer (id, job_id, provider_id, provider_name, provider_phone, wave, distance_km, expires_at)
-         values (?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
-         on conflict do nothing returning *`,
-        [
-          randomUUID(),
-          job.id,
-          candidate.providerId,
-          candidate.name,
-          candidate.phone,
-          plan.wave,
-          candidate.distanceKm,
-          ctx.config.DISPATCH_OFFER_TTL_SECONDS,
-        ],
+    if (candidates.length > 0) {
+      // The registry learns who is busy from our events, a moment later; this database knows now.
+      const busy = await em.execute<{ locksmith_id: string }[]>(
+        `select locksmith_id from dispatch.job where locksmith_id = any(?::uuid[]) and state in ('ASSIGNED', 'EN_ROUTE')`,
+        [uuidArray(candidates.map((c) => c.providerId))],
       );
-      if (inserted[0]) offers.push(inserted[0]);
+      const busyIds = new Set(busy.map((b) => b.locksmith_id));
+      for (const candidate of candidates) {
+        if (offers.length >= plan.size) break;
+        if (busyIds.has(candidate.providerId)) continue;
+        // ON CONFLICT DO NOTHING skips a locksmith who meanwhile holds another pending offer (the partial
+        // unique index) or was already offered this job.
+        const inserted = await em.execute<OfferRow[]>(
+          `insert into dispatch.offer (id, job_id, provider_id, provider_name, provider_phone, wave, distance_km, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
+           on conflict do nothing returning *`,
+          [
+            randomUUID(),
+            job.id,
+            candidate.providerId,
+            candidate.name,
+            candidate.phone,
+            plan.wave,
+            candidate.distanceKm,
+            ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+          ],
+        );
+        if (inserted[0]) offers.push(inserted[0]);
+      }
     }
-    const [updated] = await em.execute<JobRow[]>(
-      'update dispatch.job set wave = ? where id = ? returning *',
-      [plan.wave, job.id],
-    );
-    if (!updated) throw new Error(`job ${job.id} vanished while sending a wave`);
-    job = updated;
+    job = { ...job, wave: plan.wave };
     if (offers.length === 0) continue;
+    job = await saveWave();
 
     const offered = await transition(ctx, em, job, 'OFFERED', {
       cause: `wave ${plan.wave}: offered to ${offers.length} locksmith${offers.length === 1 ? '' : 's'} within ${plan.radiusKm} km`,
