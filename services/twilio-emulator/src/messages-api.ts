@@ -197,24 +197,44 @@ function listMessages(ctx: EmulatorContext, query: unknown) {
   }
 
   const matches = ctx.store.list(ctx.accountSid, filter);
-  const start = page * pageSize;
-  const messages = matches.slice(start, start + pageSize);
+  // Like Twilio, the next and previous pages are found by a PageToken naming the message they follow
+  // (`PA<sid>`) or precede (`PB<sid>`), not by an offset: messages that arrive while a client pages
+  // through the newest-first list neither repeat an item on the next page nor push one off it.
+  const token = field(query, 'PageToken');
+  let start = page * pageSize;
+  let end = start + pageSize;
+  if (token !== undefined) {
+    const anchor = /^P[AB](SM[0-9a-f]{32})$/.exec(token)?.[1];
+    const at = anchor === undefined ? -1 : matches.findIndex((m) => m.sid === anchor);
+    if (at < 0) throw new TwilioApiError(400, 20001, 'PageToken is not valid for this list.');
+    if (token.startsWith('PA')) {
+      start = at + 1;
+      end = start + pageSize;
+    } else {
+      end = at;
+      start = Math.max(0, end - pageSize);
+    }
+  }
+  const messages = matches.slice(start, end);
   const base = messagesUri(ctx.accountSid);
-  const pageUri = (n: number): string => {
+  const pageUri = (n: number, pageToken?: string): string => {
     const params = new URLSearchParams(filterParams);
     params.set('PageSize', String(pageSize));
     params.set('Page', String(n));
+    if (pageToken) params.set('PageToken', pageToken);
     return `${base}?${params.toString()}`;
   };
+  const first = messages[0];
+  const last = messages.at(-1);
   return {
     first_page_uri: pageUri(0),
     end: messages.length > 0 ? start + messages.length - 1 : start,
-    previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+    previous_page_uri: page > 0 && first ? pageUri(page - 1, `PB${first.sid}`) : null,
     messages: messages.map(toResource),
-    uri: pageUri(page),
+    uri: token === undefined ? pageUri(page) : pageUri(page, token),
     page_size: pageSize,
     start,
-    next_page_uri: start + pageSize < matches.length ? pageUri(page + 1) : null,
+    next_page_uri: end < matches.length && last ? pageUri(page + 1, `PA${last.sid}`) : null,
     page,
   };
 }

@@ -219,9 +219,35 @@ describe('reading messages back', () => {
     expect(secondPage?.nextPageUrl).toBeUndefined();
   });
 
+  it('pages by PageToken, so messages that arrive meanwhile neither repeat nor drop an item', async () => {
+    const to = freshNumber();
+    for (const body of ['first', 'second', 'third']) {
+      await client.messages.create({ to, from: platformNumber, body });
+    }
+    const firstPage = await client.messages.page({ to, pageSize: 2 });
+    // Two newer messages arrive before the next page is read: by offset it would repeat 'second'.
+    for (const body of ['fourth', 'fifth']) {
+      await client.messages.create({ to, from: platformNumber, body });
+    }
+    const secondPage = await firstPage.nextPage();
+    expect(firstPage.instances.map((m) => m.body)).toEqual(['third', 'second']);
+    expect(secondPage?.instances.map((m) => m.body)).toEqual(['first']);
+    expect(secondPage?.nextPageUrl).toBeUndefined();
+    // And back: the page before 'first' is the one the client saw, not the newest two.
+    const back = await secondPage?.previousPage();
+    expect(back?.instances.map((m) => m.body)).toEqual(['third', 'second']);
+
+    const base = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+    const bogus = await fetch(`${emulator.url}${base}?PageSize=2&Page=1&PageToken=PAnot-a-sid`, {
+      headers: { authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}` },
+    });
+    expect(bogus.status).toBe(400);
+    expect(await bogus.json()).toMatchObject({ code: 20001, message: expect.stringContaining('PageToken') });
+  });
+
   it("uses Twilio's list shape and paging URIs", async () => {
     const to = freshNumber();
-    await client.messages.create({ to, from: platformNumber, body: 'one' });
+    const first = await client.messages.create({ to, from: platformNumber, body: 'one' });
     await client.messages.create({ to, from: platformNumber, body: 'two' });
     const base = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
     const query = new URLSearchParams({ To: to, PageSize: '1', Page: '1' });
@@ -238,7 +264,7 @@ describe('reading messages back', () => {
       start: 1,
       end: 1,
       first_page_uri: `${base}?To=${encodedTo}&PageSize=1&Page=0`,
-      previous_page_uri: `${base}?To=${encodedTo}&PageSize=1&Page=0`,
+      previous_page_uri: `${base}?To=${encodedTo}&PageSize=1&Page=0&PageToken=PB${first.sid}`,
       next_page_uri: null,
       uri: `${base}?To=${encodedTo}&PageSize=1&Page=1`,
     });

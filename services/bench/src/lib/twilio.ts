@@ -44,6 +44,7 @@ export async function listMessages(twilioUrl: string, queued: Map<string, number
   const token = DEVELOPMENT_DEFAULTS['TWILIO_AUTH_TOKEN'] ?? '';
   const authorization = `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}`;
   const messages: SentSms[] = [];
+  const seen = new Set<string>();
   let next: string | null = `/2010-04-01/Accounts/${sid}/Messages.json?PageSize=1000`;
   while (next) {
     const response = await fetch(new URL(next, twilioUrl), { headers: { authorization } });
@@ -52,6 +53,8 @@ export async function listMessages(twilioUrl: string, queued: Map<string, number
     const items = typeof page === 'object' && page !== null && 'messages' in page ? page.messages : [];
     for (const item of Array.isArray(items) ? (items as unknown[]) : []) {
       const messageSid = text(item, 'sid');
+      if (seen.has(messageSid)) throw new Error(`Twilio emulator list: ${messageSid} on two pages`);
+      seen.add(messageSid);
       messages.push({
         sid: messageSid,
         to: text(item, 'to'),
