@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { dispatch, messaging, registry as registryContract } from '@trades/contracts';
 import type { RunningService } from '@trades/runtime';
@@ -10,6 +11,7 @@ import {
   type ChildService,
 } from '@trades/testkit';
 import { dispatchService } from '../src/app.ts';
+import { insertPendingOffer } from '../src/store/offers.ts';
 import {
   east,
   Harness,
@@ -277,6 +279,55 @@ describe('one pending offer per locksmith', () => {
       [only.id],
     );
     expect(pending.rows[0]?.n).toBe(1);
+  });
+
+  it('lets two waves that reach two shared locksmiths in opposite orders both finish, without a deadlock', async () => {
+    // Two jobs' waves, each in its own open transaction, have offered one of two locksmiths; each now
+    // reaches the locksmith the other holds. Waiting on each other's insert would deadlock; instead each
+    // skips the locksmith the other is offering, and both commit.
+    const area = newArea();
+    const [first, second] = await Promise.all([harness.book(area), harness.book(area)]);
+    if (!first || !second) throw new Error('no jobs');
+    const [p1, p2] = [randomUUID(), randomUUID()];
+    const offer = (jobId: string, providerId: string) => ({
+      jobId,
+      providerId,
+      providerName: 'Shared Locksmith',
+      providerPhone: '+15550000000',
+      wave: 1,
+      distanceKm: 1,
+      ttlSeconds: 120,
+    });
+    let release!: () => void;
+    const bothHoldOne = new Promise<void>((resolve) => {
+      let held = 0;
+      release = () => {
+        held += 1;
+        if (held === 2) resolve();
+      };
+    });
+    const wave = (jobId: string, mine: string, theirs: string) =>
+      service.ctx.orm.em.fork().transactional(async (em) => {
+        const own = await insertPendingOffer(em, offer(jobId, mine));
+        release();
+        await bothHoldOne;
+        const other = await insertPendingOffer(em, offer(jobId, theirs));
+        return { own: own?.provider_id, other: other?.provider_id };
+      });
+    const results = await Promise.all([wave(first.id, p1, p2), wave(second.id, p2, p1)]);
+    expect(results).toEqual([
+      { own: p1, other: undefined },
+      { own: p2, other: undefined },
+    ]);
+    const pending = await harness.db.query<{ provider_id: string; job_id: string }>(
+      `select provider_id, job_id from dispatch.offer where provider_id = any($1::uuid[]) and status = 'PENDING'
+       order by provider_id = $2 desc`,
+      [[p1, p2], p1],
+    );
+    expect(pending.rows).toEqual([
+      { provider_id: p1, job_id: first.id },
+      { provider_id: p2, job_id: second.id },
+    ]);
   });
 });
 

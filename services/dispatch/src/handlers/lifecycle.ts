@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AppError, conflict, dispatch, registry } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
@@ -7,6 +6,7 @@ import { CLOSE_REASON } from '../domain/replies.ts';
 import { transitionProblem } from '../domain/state-machine.ts';
 import { planNextWave, radiusForRoundWave, type WavePolicy } from '../domain/waves.ts';
 import { insertTimeline, uuidArray } from '../store/jobs.ts';
+import { insertPendingOffer } from '../store/offers.ts';
 import { iso, secondsBetween, type JobRow, type OfferRow } from '../store/rows.ts';
 
 type JobState = dispatch.JobState;
@@ -286,24 +286,16 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
       for (const candidate of candidates) {
         if (offers.length >= plan.size) break;
         if (busyIds.has(candidate.providerId)) continue;
-        // ON CONFLICT DO NOTHING skips a locksmith who meanwhile holds another pending offer (the partial
-        // unique index) or was already offered this job.
-        const inserted = await em.execute<OfferRow[]>(
-          `insert into dispatch.offer (id, job_id, provider_id, provider_name, provider_phone, wave, distance_km, expires_at)
-           values (?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
-           on conflict do nothing returning *`,
-          [
-            randomUUID(),
-            job.id,
-            candidate.providerId,
-            candidate.name,
-            candidate.phone,
-            plan.wave,
-            candidate.distanceKm,
-            ctx.config.DISPATCH_OFFER_TTL_SECONDS,
-          ],
-        );
-        if (inserted[0]) offers.push(inserted[0]);
+        const offer = await insertPendingOffer(em, {
+          jobId: job.id,
+          providerId: candidate.providerId,
+          providerName: candidate.name,
+          providerPhone: candidate.phone,
+          wave: plan.wave,
+          distanceKm: candidate.distanceKm,
+          ttlSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+        });
+        if (offer) offers.push(offer);
       }
     }
     job = { ...job, wave: plan.wave };
