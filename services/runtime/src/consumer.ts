@@ -10,6 +10,7 @@ import {
   type EventContract,
   type EventData,
 } from '@trades/contracts';
+import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { withContext } from './context.ts';
 import type { EntityManager } from './db.ts';
@@ -49,8 +50,14 @@ export interface ConsumerBinding {
    * and skips an event it has handled. `handler`: the handler is idempotent by a natural key of its own.
    */
   idempotency?: 'inbox' | 'handler';
-  /** How many messages this replica handles at once. Ordering across them is not kept. */
+  /** How many messages this replica handles at once. Ordering across them is not kept, except by `orderKey`. */
   concurrency?: number;
+  /**
+   * With `concurrency` above 1: events with the same key (a job id, say) are handled one after another
+   * in stream order, while events with other keys or none run alongside. Given the event's subject and
+   * payload (already checked to be an event envelope, not yet against its contract).
+   */
+  orderKey?: (subject: string, data: unknown) => string | undefined;
   /**
    * Runs after each handled event's transaction commits, with that transaction's entity manager (the
    * `em` the handler was given, so the binding can tell what it did): start work the handler left in
@@ -73,6 +80,18 @@ export const retryDelayMs = (deliveryCount: number): number =>
   Math.min(30_000, 1_000 * 2 ** (deliveryCount - 1));
 
 const envelopeValidator = Compile(EventEnvelope);
+type Envelope = Static<typeof EventEnvelope>;
+
+/** The message as an event envelope; undefined when it is not JSON or not an envelope. */
+function parseEnvelope(msg: JsMsg): Envelope | undefined {
+  let value: unknown;
+  try {
+    value = msg.json();
+  } catch {
+    return undefined;
+  }
+  return envelopeValidator.Check(value) ? value : undefined;
+}
 
 export interface RunningConsumer {
   readonly durable: string;
@@ -109,9 +128,22 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
   const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency * 2 });
   const inFlight = new Set<Promise<void>>();
 
+  /** The last event taken for each order key that is still in flight. */
+  const lanes = new Map<string, Promise<void>>();
+
   const loop = (async () => {
     for await (const msg of messages) {
-      const work = handleSafely(msg).finally(() => inFlight.delete(work));
+      const envelope = parseEnvelope(msg);
+      const key = binding.orderKey && envelope ? binding.orderKey(msg.subject, envelope.data) : undefined;
+      const ahead = key === undefined ? undefined : lanes.get(key);
+      // handleSafely never rejects, so a lane never stalls on a failed event.
+      const work: Promise<void> = (
+        ahead ? ahead.then(() => handleSafely(msg, envelope)) : handleSafely(msg, envelope)
+      ).finally(() => {
+        inFlight.delete(work);
+        if (key !== undefined && lanes.get(key) === work) lanes.delete(key);
+      });
+      if (key !== undefined) lanes.set(key, work);
       inFlight.add(work);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
@@ -146,9 +178,9 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
    * Never rejects: a failure outside the handler's transaction (the dead-letter publish, an unreachable
    * database) keeps the message for a later delivery instead of ending the consume loop.
    */
-  async function handleSafely(msg: JsMsg): Promise<void> {
+  async function handleSafely(msg: JsMsg, envelope: Envelope | undefined): Promise<void> {
     try {
-      await handleMessage(msg);
+      await handleMessage(msg, envelope);
     } catch (error) {
       const delay = retryDelayMs(msg.info.deliveryCount);
       log.error(
@@ -160,14 +192,8 @@ export async function startConsumer(binding: ConsumerBinding, deps: ConsumerDeps
     }
   }
 
-  async function handleMessage(msg: JsMsg): Promise<void> {
-    let envelope: unknown;
-    try {
-      envelope = msg.json();
-    } catch {
-      envelope = undefined;
-    }
-    if (!envelopeValidator.Check(envelope)) {
+  async function handleMessage(msg: JsMsg, envelope: Envelope | undefined): Promise<void> {
+    if (!envelope) {
       await giveUp(msg, 'not an event envelope', 'poison');
       return;
     }

@@ -4,7 +4,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_STREAM, deadLetterSubject } from '@trades/contracts';
-import { createLogger, provisionJetStream, startService, type RunningService } from '@trades/runtime';
+import {
+  createLogger,
+  on,
+  provisionJetStream,
+  startConsumer,
+  startService,
+  type RunningService,
+} from '@trades/runtime';
 import { natsUrl, serviceEnv, waitFor } from '@trades/testkit';
 import { handlerCalls, probeConsumer, ProbeNoted, probeService } from './fixtures/probe.ts';
 import {
@@ -105,6 +112,65 @@ describe('an idempotent consumer', () => {
     expect(handlerCalls(noteId)).toBe(3);
     expect(await noteCount(noteId)).toBe(1);
     expect(await hasDeadLetter(sequence)).toBe(false);
+  });
+});
+
+describe('order keys', () => {
+  it('handles events with one key in stream order and lets other keys pass a slow one', async () => {
+    // A durable of its own on the probe's stream, bound with concurrency 4 and the note's lane as key.
+    const definition = { ...probeConsumer, durable: `intake-probe-ordered-${randomUUID().slice(0, 8)}` };
+    await provisionJetStream(nc, {
+      replicas: 1,
+      log: createLogger('test', 'fatal'),
+      streams: [],
+      consumers: [definition],
+    });
+    const run = randomUUID();
+    const handled: string[] = [];
+    let releaseFirst!: () => void;
+    const firstReleased = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const consumer = await startConsumer(
+      {
+        definition,
+        idempotency: 'handler',
+        concurrency: 4,
+        orderKey: (_subject, data) => {
+          const body = (data as { body?: unknown }).body;
+          return typeof body === 'string' ? body.split('#')[0] : undefined;
+        },
+        handlers: [
+          on(ProbeNoted, async ({ body }) => {
+            if (!body.startsWith(run)) return;
+            if (body === `${run}:a#1`) await firstReleased;
+            handled.push(body.slice(run.length + 1));
+          }),
+        ],
+      },
+      {
+        js: probe.ctx.js,
+        schema: probe.ctx.schema,
+        log: createLogger('test', 'fatal'),
+        metrics: probe.ctx.metrics,
+        transaction: probe.ctx.transaction,
+      },
+    );
+    try {
+      for (const note of ['a#1', 'a#2', 'a#3', 'b#1', 'b#2']) {
+        await publishEnvelope(nc, subject, envelopeOf({ noteId: randomUUID(), body: `${run}:${note}` }));
+      }
+      // Lane b runs while a#1 is held; a#2 and a#3 wait behind it.
+      await waitFor(() => handled.length === 2, { what: 'lane b handled while lane a is held' });
+      expect(handled).toEqual(['b#1', 'b#2']);
+      releaseFirst();
+      await waitFor(() => handled.length === 5, { what: 'lane a handled' });
+      expect(handled).toEqual(['b#1', 'b#2', 'a#1', 'a#2', 'a#3']);
+    } finally {
+      releaseFirst();
+      await consumer.stop();
+      await (await jetstreamManager(nc)).consumers.delete(definition.stream, definition.durable);
+    }
   });
 });
 
