@@ -169,25 +169,43 @@ async function lockSid(em: EntityManager, sid: string): Promise<void> {
   await em.execute(`select pg_advisory_xact_lock(hashtext('messaging.sid:' || ?))`, [sid]);
 }
 
-/** Stores Twilio's MessageSid and applies any status that arrived first; returns the changes applied. */
+/** A message Twilio took: its row, the MessageSid Twilio gave it and the status Twilio answered with. */
+export interface Handed {
+  id: string;
+  sid: string;
+  status: MessageStatus;
+}
+
+/**
+ * Stores the MessageSids of messages Twilio took (one batch, three statements) and applies any status
+ * that arrived first; returns the changes applied.
+ */
 export async function markHandedToTwilio(
   em: EntityManager,
-  id: string,
-  sid: string,
-  status: MessageStatus,
+  handed: readonly Handed[],
 ): Promise<StatusChange[]> {
-  await lockSid(em, sid);
+  if (handed.length === 0) return [];
+  // MessageSids are Twilio's `SM` + 32 hex digits and statuses are words: safe in array literals.
+  const list = (values: readonly string[]): string => `{${values.join(',')}}`;
+  const sids = handed.map((h) => h.sid);
   await em.execute(
-    `update messaging.message set sid = ?, status = ?, attempts = attempts + 1, updated_at = now() where id = ?`,
-    [sid, status, id],
+    `select pg_advisory_xact_lock(hashtext('messaging.sid:' || sid)) from unnest(?::text[]) as sid`,
+    [list([...sids].sort())],
   );
-  const early = await em.execute<{ status: MessageStatus; error_code: string | null }[]>(
-    `delete from messaging.early_status where sid = ? returning status, error_code`,
-    [sid],
+  await em.execute(
+    `update messaging.message m
+     set sid = h.sid, status = h.status, attempts = m.attempts + 1, updated_at = now()
+     from unnest(?::uuid[], ?::text[], ?::text[]) as h(id, sid, status)
+     where m.id = h.id`,
+    [list(handed.map((h) => h.id)), list(sids), list(handed.map((h) => h.status))],
+  );
+  const early = await em.execute<{ sid: string; status: MessageStatus; error_code: string | null }[]>(
+    `delete from messaging.early_status where sid = any(?::text[]) returning sid, status, error_code`,
+    [list(sids)],
   );
   const applied: StatusChange[] = [];
   for (const callback of early) {
-    const change = await applyStatus(em, sid, callback.status, callback.error_code);
+    const change = await applyStatus(em, callback.sid, callback.status, callback.error_code);
     if (change) applied.push(change);
   }
   return applied;

@@ -9,12 +9,15 @@ import {
   markAttemptFailed,
   markHandedToTwilio,
   markRefused,
+  type Handed,
   type PendingMessage,
   type StatusChange,
 } from './messages.ts';
 
-/** Messages sent at once by one replica, each in its own short transaction. */
+/** Workers of one replica; each claims a batch, hands it to Twilio at once and marks it in one transaction. */
 const WORKERS = 4;
+/** Messages one worker claims at a time. */
+const BATCH = 10;
 /** A message Twilio could not take after this many tries (network, 5xx, 429) is given up as failed. */
 const MAX_ATTEMPTS = 6;
 
@@ -24,11 +27,13 @@ export interface SenderOptions {
 }
 
 /**
- * Sends the pending messages: each claimed with SKIP LOCKED (replicas and workers share the work), handed
- * to Twilio, and marked with Twilio's MessageSid in the same short transaction. Twilio refusing a message
- * (an invalid or opted-out number) fails it at once; a network error, a 5xx or a 429 is retried with
- * backoff. A crash between Twilio's answer and the commit can send one message twice: Twilio's API has
- * no idempotency key, so at-least-once is the best on offer; the window is one statement wide.
+ * Sends the pending messages. A worker claims up to {@link BATCH} due messages with SKIP LOCKED
+ * (replicas and workers share the work), hands them to Twilio concurrently, and stores their
+ * MessageSids in the same short transaction: under load the per-message cost is one API call, not a
+ * transaction of its own, and a slow API call delays only its own batch. Twilio refusing a message (an
+ * invalid or opted-out number) fails it at once; a network error, a 5xx or a 429 is retried with
+ * backoff. A crash between Twilio's answer and the commit can send a message twice: Twilio's API has no
+ * idempotency key, so at-least-once is the best on offer; the window is a few statements wide.
  */
 export function createSender(ctx: ServiceContext<unknown>, options: SenderOptions) {
   async function reportFailure(em: EntityManager, change: StatusChange): Promise<void> {
@@ -43,60 +48,68 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
     });
   }
 
-  async function sendOne(em: EntityManager, message: PendingMessage): Promise<void> {
-    try {
-      const sent = await options.client.messages.create({
-        to: message.to_phone,
-        from: message.from_phone,
-        body: message.body,
-        statusCallback: options.statusCallback,
-      });
-      const early = await markHandedToTwilio(
-        em,
-        message.id,
-        sent.sid,
-        fromTwilioStatus(sent.status) ?? 'queued',
+  /** Twilio did not take the message: retry it later, or fail it when Twilio refused it or tries ran out. */
+  async function notTaken(em: EntityManager, message: PendingMessage, error: unknown): Promise<void> {
+    // 429 is Twilio asking us to slow down, not refusing the message.
+    const refused =
+      error instanceof twilio.RestException &&
+      error.status >= 400 &&
+      error.status < 500 &&
+      error.status !== 429;
+    const attempts = refused ? MAX_ATTEMPTS : await markAttemptFailed(em, message.id);
+    if (attempts < MAX_ATTEMPTS) {
+      ctx.log.warn(
+        { err: error, messageId: message.id, attempts },
+        'Twilio did not take the message; will retry',
       );
-      for (const change of early) if (isDeliveryFailure(change.status)) await reportFailure(em, change);
-    } catch (error) {
-      // 429 is Twilio asking us to slow down, not refusing the message.
-      const refused =
-        error instanceof twilio.RestException &&
-        error.status >= 400 &&
-        error.status < 500 &&
-        error.status !== 429;
-      const attempts = refused ? MAX_ATTEMPTS : await markAttemptFailed(em, message.id);
-      if (attempts < MAX_ATTEMPTS) {
-        ctx.log.warn(
-          { err: error, messageId: message.id, attempts },
-          'Twilio did not take the message; will retry',
-        );
-        return;
-      }
-      const code =
-        error instanceof twilio.RestException && error.code !== undefined
-          ? String(error.code)
-          : 'SEND_FAILED';
-      await markRefused(em, message.id, code);
-      ctx.log.warn({ messageId: message.id, code }, `SMS to ${maskPhone(message.to_phone)} failed`);
-      await reportFailure(em, {
-        sid: `local:${message.id}`,
-        to: message.to_phone,
-        status: 'failed',
-        errorCode: code,
-        purpose: message.purpose,
-        offerId: message.offer_id,
-        jobId: message.job_id,
-      });
+      return;
     }
+    const code =
+      error instanceof twilio.RestException && error.code !== undefined ? String(error.code) : 'SEND_FAILED';
+    await markRefused(em, message.id, code);
+    ctx.log.warn({ messageId: message.id, code }, `SMS to ${maskPhone(message.to_phone)} failed`);
+    await reportFailure(em, {
+      sid: `local:${message.id}`,
+      to: message.to_phone,
+      status: 'failed',
+      errorCode: code,
+      purpose: message.purpose,
+      offerId: message.offer_id,
+      jobId: message.job_id,
+    });
   }
 
-  /** Sends one pending message; false when there was none to claim. */
-  const sendNext = (): Promise<boolean> =>
+  /** Sends one batch of pending messages; false when there was none to claim. */
+  const sendBatch = (): Promise<boolean> =>
     ctx.transaction(async (em) => {
-      const [message] = await claimPending(em, 1);
-      if (!message) return false;
-      await sendOne(em, message);
+      const claimed = await claimPending(em, BATCH);
+      if (claimed.length === 0) return false;
+      const answers = await Promise.allSettled(
+        claimed.map((message) =>
+          options.client.messages.create({
+            to: message.to_phone,
+            from: message.from_phone,
+            body: message.body,
+            statusCallback: options.statusCallback,
+          }),
+        ),
+      );
+      const handed: Handed[] = [];
+      for (const [i, answer] of answers.entries()) {
+        const message = claimed[i];
+        if (!message) continue;
+        if (answer.status === 'fulfilled') {
+          handed.push({
+            id: message.id,
+            sid: answer.value.sid,
+            status: fromTwilioStatus(answer.value.status) ?? 'queued',
+          });
+        } else {
+          await notTaken(em, message, answer.reason);
+        }
+      }
+      const early = await markHandedToTwilio(em, handed);
+      for (const change of early) if (isDeliveryFailure(change.status)) await reportFailure(em, change);
       return true;
     });
 
@@ -105,7 +118,7 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
 
   /** Claims and sends until a claim comes back empty. */
   async function worker(): Promise<void> {
-    while (await sendNext()) {
+    while (await sendBatch()) {
       // keep going while there is work
     }
   }

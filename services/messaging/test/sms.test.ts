@@ -232,7 +232,7 @@ describe('offer SMS', () => {
       MessageStatus: 'delivered',
     });
     expect(callback.status).toBe(204);
-    await messagingRunning.ctx.transaction((em) => markHandedToTwilio(em, id, sid, 'queued'));
+    await messagingRunning.ctx.transaction((em) => markHandedToTwilio(em, [{ id, sid, status: 'queued' }]));
     const message = (await log({ phone: '+14155550145' })).items.find((m) => m.sid === sid);
     expect(message?.status).toBe('delivered');
   });
@@ -338,6 +338,47 @@ describe('dispatch outcomes by SMS', () => {
         [offerId],
       ),
     ).toBe(1);
+  });
+});
+
+describe('a burst of SMS', () => {
+  it('sends every message once, with its MessageSid, in batches where one refused message fails alone', async () => {
+    // Due all at once, so the sender claims them in batches; the refused number sits among the others.
+    const burst = Array.from({ length: 25 }, (_, i) => ({
+      id: randomUUID(),
+      to: i === 12 ? '+15005550001' : `+1415555${String(3000 + i)}`,
+    }));
+    await messagingRunning.ctx.transaction(async (em) => {
+      for (const message of burst) {
+        await em.execute(
+          `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose)
+           values (?, 'outbound', ?, ?, 'burst', 'pending', ?)`,
+          [message.id, secrets.TWILIO_PHONE_NUMBER, message.to, `test:${message.id}`],
+        );
+      }
+    });
+    const rows = await waitFor(
+      async () => {
+        const found = await messagingRunning.ctx.orm.em
+          .fork()
+          .execute<
+            { id: string; to_phone: string; sid: string | null; status: string; error_code: string | null }[]
+          >(`select id, to_phone, sid, status, error_code from messaging.message where id = any(?::uuid[])`, [
+            `{${burst.map((m) => m.id).join(',')}}`,
+          ]);
+        return found.every((m) => m.status !== 'pending') ? found : undefined;
+      },
+      { what: 'every message of the burst sent or failed' },
+    );
+    const refused = rows.filter((m) => m.to_phone === '+15005550001');
+    const taken = rows.filter((m) => m.to_phone !== '+15005550001');
+    expect(refused).toMatchObject([{ status: 'failed', error_code: '21211', sid: null }]);
+    expect(taken).toHaveLength(24);
+    for (const message of taken) expect(message.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(new Set(taken.map((m) => m.sid)).size).toBe(24);
+    // Twilio got each message exactly once.
+    const received = await Promise.all(taken.map((m) => sentTo(m.to_phone)));
+    expect(received.map((list) => list.map((m) => m.sid))).toEqual(taken.map((m) => [m.sid]));
   });
 });
 

@@ -38,6 +38,11 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
   }
 }
 
+const jobIdOf = (data: unknown): string | undefined =>
+  typeof data === 'object' && data !== null && 'jobId' in data && typeof data.jobId === 'string'
+    ? data.jobId
+    : undefined;
+
 /**
  * Dispatch's facts, told to the people concerned. Idempotent by the message's purpose key (unique in the
  * log), not by the inbox: a redelivered event finds its message and sends nothing more.
@@ -45,6 +50,10 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
 export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
   return {
     definition: CONSUMERS.messagingOffers,
+    // Eight events at once (a wave's offers would queue behind each other otherwise), but one job's
+    // events in order: its offer before the "job taken" that closes it, the customer's texts in turn.
+    concurrency: 8,
+    orderKey: (_subject, data) => jobIdOf(data),
     idempotency: 'handler',
     handlers: [
       on(dispatch.OfferSent, async (offer, { em }) => {
