@@ -250,6 +250,30 @@ async function explainNearest(pool: pg.Pool, nearestSql: string): Promise<string
   );
 }
 
+/** When messaging wrote each sent SMS's row (epoch ms), by MessageSid: the queue between consumer and sender. */
+async function messageRowsCreatedAt(pool: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ sid: string; created_ms: number }>(
+    `select sid, extract(epoch from created_at) * 1000 as created_ms
+     from messaging.message where direction = 'outbound' and sid is not null`,
+  );
+  return new Map(rows.map((row) => [row.sid, Number(row.created_ms)]));
+}
+
+/** Rows that split a measured latency into its parts (no targets of their own). */
+function splitRows(rate: number, parts: [name: string, samples: number[]][]): LatencyRow[] {
+  return parts.map(([name, samples]) => ({
+    name,
+    rate,
+    sent: samples.length,
+    errors: 0,
+    throughput: null,
+    latency: summarize(samples),
+    lagP99: null,
+    fromSend: null,
+    checks: [],
+  }));
+}
+
 async function inbound(stack: BenchStack, from: string, body: string): Promise<void> {
   const response = await fetch(`${stack.twilioUrl}/__emulator/inbound`, {
     method: 'POST',
@@ -358,31 +382,41 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     const firstOffer: number[] = [];
     const toOfferEvent: number[] = [];
     const offerEventToSms: number[] = [];
+    const offerEventToRow: number[] = [];
+    const rowToSms: number[] = [];
+    const rowCreatedAt = await messageRowsCreatedAt(pool);
     let noOffer = 0;
     const offered: { jobId: string; code: string; phone: string }[] = [];
     for (const [bookingId, dueEpoch] of bookingDue) {
       const job = observed.jobByBooking.get(bookingId);
       const offers = job ? (observed.offersByJob.get(job.jobId) ?? []) : [];
       const phones = new Set(offers.map((o) => o.providerPhone));
-      const times = job
-        ? messages
-            .filter(
-              (m) => phones.has(m.to) && m.body.startsWith(`Job ${job.code}:`) && m.queuedAt !== undefined,
-            )
-            .map((m) => m.queuedAt ?? Number.NaN)
+      const sent = job
+        ? messages.filter(
+            (m) => phones.has(m.to) && m.body.startsWith(`Job ${job.code}:`) && m.queuedAt !== undefined,
+          )
         : [];
-      if (!job || times.length === 0) {
+      const firstSent = sent.reduce<SentSms | undefined>(
+        (first, m) => (first && (first.queuedAt ?? 0) <= (m.queuedAt ?? 0) ? first : m),
+        undefined,
+      );
+      if (!job || !firstSent?.queuedAt) {
         noOffer++;
         if (errorSamples.length < 10)
           errorSamples.push(`booking ${bookingId}: ${job ? 'no offer SMS' : 'no job created'}`);
         continue;
       }
-      const firstSms = Math.min(...times);
+      const firstSms = firstSent.queuedAt;
       firstOffer.push(firstSms - dueEpoch);
       const offerEventAt = observed.firstOfferEventAt.get(job.jobId);
       if (offerEventAt !== undefined) {
         toOfferEvent.push(offerEventAt - dueEpoch);
         offerEventToSms.push(firstSms - offerEventAt);
+        const rowAt = rowCreatedAt.get(firstSent.sid);
+        if (rowAt !== undefined) {
+          offerEventToRow.push(rowAt - offerEventAt);
+          rowToSms.push(firstSms - rowAt);
+        }
       }
       const first = offers[0];
       if (first) offered.push({ jobId: job.jobId, code: job.code, phone: first.providerPhone });
@@ -406,22 +440,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
 
     // Where the time goes: dispatch (event → job, search, offers committed and published) and messaging
     // (offer.sent event → SMS queued, claimed and handed to Twilio).
-    for (const [name, samples] of [
-      ['  of which: booking event → first offer.sent event (dispatch)', toOfferEvent],
-      ['  of which: offer.sent event → SMS at Twilio (messaging)', offerEventToSms],
-    ] as const) {
-      rows.push({
-        name,
-        rate: BOOKING_RATE,
-        sent: samples.length,
-        errors: 0,
-        throughput: null,
-        latency: summarize(samples),
-        lagP99: null,
-        fromSend: null,
-        checks: [],
-      });
-    }
+    rows.push(
+      ...splitRows(BOOKING_RATE, [
+        ['  of which: booking event → first offer.sent event (dispatch)', toOfferEvent],
+        ['  of which: offer.sent event → SMS at Twilio (messaging)', offerEventToSms],
+        ['    of which: offer.sent event → SMS row (messaging consumer)', offerEventToRow],
+        ['    of which: SMS row → SMS at Twilio (messaging sender)', rowToSms],
+      ]),
+    );
 
     // 3. YES to an offer → "You got job" SMS accepted by the Twilio emulator.
     const yesTargets = offered.slice(0, Math.max(1, Math.round((YES_RATE * YES_MS * ctx.timeScale) / 1000)));
@@ -440,6 +466,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     await settle(observed, queued, 2_000, 30_000);
     messages = await listMessages(stack.twilioUrl, queued);
     const gotJob: number[] = [];
+    const toAssignedEvent: number[] = [];
+    const assignedEventToSms: number[] = [];
+    const assignedEventToRow: number[] = [];
+    const confirmationRowToSms: number[] = [];
+    const confirmationRowAt = await messageRowsCreatedAt(pool);
     let noConfirmation = 0;
     for (const target of yesTargets) {
       const dueEpoch = yesDue.get(target.jobId);
@@ -454,6 +485,16 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         continue;
       }
       gotJob.push(sms.queuedAt - dueEpoch);
+      const assignedAt = observed.assignedAt.get(target.jobId);
+      if (assignedAt !== undefined) {
+        toAssignedEvent.push(assignedAt - dueEpoch);
+        assignedEventToSms.push(sms.queuedAt - assignedAt);
+        const rowAt = confirmationRowAt.get(sms.sid);
+        if (rowAt !== undefined) {
+          assignedEventToRow.push(rowAt - assignedAt);
+          confirmationRowToSms.push(sms.queuedAt - rowAt);
+        }
+      }
     }
     const yesLatency = summarize(gotJob);
     rows.push({
@@ -470,6 +511,16 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         exactly('YES without confirmation', noConfirmation, 0),
       ],
     });
+    // Where the time goes: the reply (gateway, messaging's webhook, dispatch's decision) and messaging
+    // (job.assigned event → SMS queued, claimed and handed to Twilio).
+    rows.push(
+      ...splitRows(YES_RATE, [
+        ['  of which: YES → job.assigned event (gateway, messaging, dispatch)', toAssignedEvent],
+        ['  of which: job.assigned event → SMS at Twilio (messaging)', assignedEventToSms],
+        ['    of which: job.assigned event → SMS row (messaging consumer)', assignedEventToRow],
+        ['    of which: SMS row → SMS at Twilio (messaging sender)', confirmationRowToSms],
+      ]),
+    );
 
     // 4. The 20-way YES race.
     const dispatchProcess = await stack.restart('dispatch', { DISPATCH_WAVE_SIZE: String(RACE_WAVE) });
