@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { createTwilioClient } from './adapters/twilio-client.ts';
 import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
 import { queryEndpoints } from './handlers/queries.ts';
-import { webhookEndpoints } from './handlers/webhooks.ts';
+import { handOnAwaitingInbound, webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
 import { createSender } from './sender.ts';
 
@@ -13,6 +13,9 @@ import { createSender } from './sender.ts';
  * backoff starts at 2 s). A poll that finds nothing due costs one statement, no claim.
  */
 const SEND_POLL_MS = 1_000;
+
+/** How often inbound SMS kept while the registry was unavailable are tried again (one statement when none). */
+const AWAITING_REGISTRY_POLL_MS = 2_000;
 
 /** Messaging: every SMS in and out with its delivery status, opt-outs and the email log. */
 export const messagingService = defineService({
@@ -44,6 +47,9 @@ export const messagingService = defineService({
       statusCallback: `${ctx.config.BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`,
     });
     ctx.every('send-pending-sms', SEND_POLL_MS, () => sender.poll());
+    ctx.every('inbound-awaiting-registry', AWAITING_REGISTRY_POLL_MS, async () => {
+      if (await handOnAwaitingInbound(ctx, ctx.config.TWILIO_PHONE_NUMBER)) sender.kick();
+    });
     const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER, queuedIn: new WeakSet<EntityManager>() };
     return {
       endpoints: [

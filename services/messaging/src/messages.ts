@@ -105,16 +105,60 @@ export async function recordInbound(
     body: string;
     providerId: string | null;
     command: messaging.SmsCommand;
+    /** The registry could not say who sent it: the webhooks' `handOnAwaitingInbound` hands it on later. */
+    awaitingRegistry?: boolean;
   },
 ): Promise<boolean> {
   const inserted = await em.execute<{ id: string }[]>(
-    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command)
-     values (?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb)
+    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command, awaiting_registry)
+     values (?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb, ?)
      on conflict (sid) do nothing
      returning id`,
-    [randomUUID(), sms.sid, sms.from, sms.to, sms.body, sms.providerId, JSON.stringify(sms.command)],
+    [
+      randomUUID(),
+      sms.sid,
+      sms.from,
+      sms.to,
+      sms.body,
+      sms.providerId,
+      JSON.stringify(sms.command),
+      sms.awaitingRegistry ?? false,
+    ],
   );
   return inserted.length === 1;
+}
+
+export interface AwaitingInbound {
+  id: string;
+  sid: string;
+  from_phone: string;
+  to_phone: string;
+  body: string;
+  command: messaging.SmsCommand;
+  created_at: Date | string;
+}
+
+/** Inbound SMS still waiting for the registry, oldest first (no locks: {@link settleAwaitingInbound} claims). */
+export async function listAwaitingInbound(em: EntityManager, limit: number): Promise<AwaitingInbound[]> {
+  return em.execute<AwaitingInbound[]>(
+    `select id, sid, from_phone, to_phone, body, command, created_at from messaging.message
+     where awaiting_registry order by created_at limit ?`,
+    [limit],
+  );
+}
+
+/** Stores who sent a waiting inbound SMS; false when another replica settled it first. */
+export async function settleAwaitingInbound(
+  em: EntityManager,
+  id: string,
+  providerId: string | null,
+): Promise<boolean> {
+  const settled = await em.execute<{ id: string }[]>(
+    `update messaging.message set awaiting_registry = false, provider_id = ?, updated_at = now()
+     where id = ? and awaiting_registry returning id`,
+    [providerId, id],
+  );
+  return settled.length === 1;
 }
 
 export async function optOut(em: EntityManager, phone: string, messageSid: string): Promise<void> {

@@ -31,6 +31,7 @@ let twilioApi: TwilioClient;
 let registryService: RunningService<unknown>;
 let messagingRunning: RunningService<unknown>;
 let locksmith: registry.Provider;
+let env: Record<string, string>;
 
 const LOCKSMITH_PHONE = '+14155550142';
 const STRANGER_PHONE = '+14155550199';
@@ -61,7 +62,7 @@ beforeAll(async () => {
     authToken: secrets.TWILIO_AUTH_TOKEN,
     apiBase: twilio.url,
   });
-  const env = serviceEnv({ ...secrets, BASE_URL: gatewayUrl, TWILIO_API_BASE: twilio.url });
+  env = serviceEnv({ ...secrets, BASE_URL: gatewayUrl, TWILIO_API_BASE: twilio.url });
   registryService = await startService(registryDefinition, env);
   messagingRunning = await startService(messagingService, env);
   locksmith = await registryService.ctx.call(registry.ProviderCreate, {
@@ -451,6 +452,87 @@ describe('inbound SMS webhook', () => {
         what: 'available confirmation',
       },
     );
+  });
+});
+
+describe('while the registry is down', () => {
+  it('keeps a reply it cannot place, and hands it on once the registry answers again', async () => {
+    const strangerPhone = '+14155550177';
+    await registryService.stop();
+    let yes: InboundResult;
+    let stranger: InboundResult;
+    try {
+      yes = await textFrom(LOCKSMITH_PHONE, 'YES 4821');
+      stranger = await textFrom(strangerPhone, 'yes');
+      // Answered, not an error Twilio would drop the SMS on; nothing to say yet.
+      expect(yes).toMatchObject({ webhookStatus: 200, replies: [] });
+      expect(stranger).toMatchObject({ webhookStatus: 200, replies: [] });
+      const kept = (await log({ phone: LOCKSMITH_PHONE, direction: 'inbound' })).items.find(
+        (m) => m.sid === yes.sid,
+      );
+      expect(kept).toMatchObject({ body: 'YES 4821', status: 'received' });
+      expect(
+        await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [yes.sid]),
+      ).toBe(0);
+    } finally {
+      registryService = await startService(registryDefinition, env);
+    }
+    // Handed on: the YES to dispatch as the locksmith's, and the stranger told by SMS, once each.
+    await waitFor(
+      async () =>
+        (await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [
+          yes.sid,
+        ])) === 1,
+      { what: 'the kept YES published' },
+    );
+    expect(
+      await countOutbox(
+        messaging.SmsReceived.subject,
+        "payload #>> '{data,messageSid}' = ? and payload #>> '{data,providerId}' = ? and payload #>> '{data,command,kind}' = 'YES'",
+        [yes.sid, locksmith.id],
+      ),
+    ).toBe(1);
+    const told = await waitFor(
+      async () => {
+        const sent = await sentTo(strangerPhone);
+        return sent.length > 0 ? sent : undefined;
+      },
+      { what: 'the stranger told' },
+    );
+    expect(told.map((m) => m.body)).toEqual([expect.stringContaining("isn't registered")]);
+    expect(
+      await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [stranger.sid]),
+    ).toBe(0);
+  });
+
+  it('still confirms STOP at once, and tells the registry once it answers', async () => {
+    const phone = '+14155550178';
+    const provider = await registryService.ctx.call(registry.ProviderCreate, {
+      name: 'Stop While Down',
+      phone,
+      services: ['home_lockout'],
+      address: '2128 Mission St, San Francisco, CA 94110',
+      actor: 'test',
+    });
+    await registryService.stop();
+    let stop: InboundResult;
+    try {
+      stop = await textFrom(phone, 'STOP');
+      expect(stop.webhookStatus).toBe(200);
+      // Confirmed in the webhook's TwiML (Twilio itself delivers nothing more to a number that texted STOP).
+      expect(stop.webhookResponse).toContain('You are unsubscribed');
+    } finally {
+      registryService = await startService(registryDefinition, env);
+    }
+    await waitFor(
+      async () =>
+        (await registryService.ctx.call(registry.ProviderByPhone, { phone })).provider?.status ===
+        'deactivated',
+      { what: 'the locksmith deactivated' },
+    );
+    await registryService.ctx.orm.em
+      .fork()
+      .execute('delete from registry.provider where id = ?', [provider.id]);
   });
 });
 

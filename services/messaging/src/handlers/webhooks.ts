@@ -8,10 +8,13 @@ import { templates } from '../domain/templates.ts';
 import {
   advanceKnownStatus,
   advanceStatus,
+  listAwaitingInbound,
   logTwimlReply,
   optIn,
   optOut,
+  queueOutbound,
   recordInbound,
+  settleAwaitingInbound,
 } from '../messages.ts';
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -58,6 +61,78 @@ function replyTo(kind: messaging.SmsCommandKind, provider: Provider | null): str
   return null;
 }
 
+/**
+ * The answer while the registry cannot say who is texting: STOP is confirmed (the opt-out needs only the
+ * number) and HELP gets the commands; the rest waits for {@link handOnAwaitingInbound}, which answers by
+ * SMS what {@link replyTo} would have.
+ */
+function replyWhileRegistryDown(kind: messaging.SmsCommandKind): string | null {
+  if (kind === 'STOP') return templates.stopConfirmation();
+  if (kind === 'HELP' || kind === 'UNKNOWN') return templates.help();
+  return null;
+}
+
+/** Commands dispatch or the registry act on: published as `sms.received` once the sender is known. */
+const actedOn = (kind: messaging.SmsCommandKind): boolean => kind !== 'HELP' && kind !== 'UNKNOWN';
+
+/** Who sent an SMS; `unavailable` when the registry did not answer (down, or overloaded). */
+async function lookUpSender(
+  ctx: ServiceContext<unknown>,
+  phone: string,
+): Promise<{ provider: Provider | null; unavailable: boolean }> {
+  if (!E164.test(phone)) return { provider: null, unavailable: false };
+  try {
+    return { provider: (await ctx.call(registry.ProviderByPhone, { phone })).provider, unavailable: false };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status < 500) throw error;
+    return { provider: null, unavailable: true };
+  }
+}
+
+/**
+ * Inbound SMS that arrived while the registry was unavailable, handed on now that it may answer: the
+ * command is published for dispatch and the registry, and the reply the webhook held back is sent as an
+ * SMS. Stops at the first lookup the registry still cannot answer. Claimed by a conditional update, so
+ * replicas never hand one message on twice. Returns whether it queued an SMS (the sender's cue).
+ */
+export async function handOnAwaitingInbound(ctx: ServiceContext<unknown>, from: string): Promise<boolean> {
+  let queued = false;
+  for (const sms of await listAwaitingInbound(ctx.orm.em.fork(), 20)) {
+    const { provider, unavailable } = await lookUpSender(ctx, sms.from_phone);
+    if (unavailable) break;
+    await ctx.transaction(async (em) => {
+      if (!(await settleAwaitingInbound(em, sms.id, provider?.id ?? null))) return;
+      const kind = sms.command.kind;
+      if (provider && actedOn(kind)) {
+        await ctx.publish(em, messaging.SmsReceived, {
+          messageSid: sms.sid,
+          from: provider.phone,
+          providerId: provider.id,
+          body: sms.body,
+          command: sms.command,
+          receivedAt: new Date(sms.created_at).toISOString(),
+        });
+      }
+      // The webhook already answered STOP, HELP and anything it could not read.
+      const reply = replyWhileRegistryDown(kind) === null ? replyTo(kind, provider) : null;
+      if (reply) {
+        const message = await queueOutbound(em, from, {
+          to: sms.from_phone,
+          body: reply,
+          purpose: `reply:${sms.sid}`,
+          providerId: provider?.id ?? null,
+        });
+        if (message?.status === 'pending') queued = true;
+      }
+      ctx.log.info(
+        { sid: sms.sid, command: kind, known: provider !== null },
+        `SMS from ${maskPhone(sms.from_phone)} handed on once the registry answered`,
+      );
+    });
+  }
+  return queued;
+}
+
 export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookOptions): EndpointBinding[] {
   return [
     endpoint(messaging.TwilioInbound, async (form) => {
@@ -70,10 +145,10 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
       const to = params['To'] ?? options.phoneNumber;
       const body = params['Body'] ?? '';
       const command = parseCommand(body);
-      const provider = E164.test(from)
-        ? (await ctx.call(registry.ProviderByPhone, { phone: from })).provider
-        : null;
-      const reply = replyTo(command.kind, provider);
+      // Twilio does not retry an inbound webhook: when the registry cannot say who is texting, the SMS
+      // is kept and handed on later (handOnAwaitingInbound) rather than answered with an error and lost.
+      const { provider, unavailable } = await lookUpSender(ctx, from);
+      const reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
 
       return ctx.transaction(async (em) => {
         const fresh = await recordInbound(em, {
@@ -83,6 +158,7 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
           body,
           providerId: provider?.id ?? null,
           command,
+          awaitingRegistry: unavailable,
         });
         if (!fresh) {
           ctx.log.info({ sid }, 'inbound SMS already handled; replaying nothing');
@@ -90,7 +166,9 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
         }
         if (command.kind === 'STOP') await optOut(em, from, sid);
         if (command.kind === 'START') await optIn(em, from);
-        if (provider && command.kind !== 'HELP' && command.kind !== 'UNKNOWN') {
+        if (unavailable)
+          ctx.log.warn({ sid }, 'registry unavailable; the SMS is kept and handed on when it answers');
+        if (provider && actedOn(command.kind)) {
           await ctx.publish(em, messaging.SmsReceived, {
             messageSid: sid,
             from: provider.phone,
