@@ -579,6 +579,32 @@ describe('operator control', () => {
     expect(again.offers.some((o) => o.locksmithId === chosen.id)).toBe(false);
   });
 
+  it('assigns a paused job with no offers out by hand, through OFFERED, and publishes the assignment', async () => {
+    const area = newArea();
+    const first = await harness.locksmith(east(area, 1));
+    const chosen = await harness.locksmith(east(area, 2), 'Night Shift');
+    const job = await harness.book(area);
+    await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
+    await control(job.id, 'pause');
+    await harness.sms(first, 'NO', { kind: 'NO' });
+    await harness.jobWhen(job.id, (j) => j.state === 'DISPATCHING', 'the wave to end, paused');
+
+    const assigned = await harness.call(dispatch.JobAssign, {
+      id: job.id,
+      locksmithId: chosen.id,
+      actor: 'ops@example.com',
+    });
+    expect(assigned).toMatchObject({ state: 'ASSIGNED', locksmithId: chosen.id, paused: false });
+    expect(assigned.timeline.slice(-2)).toMatchObject([
+      { state: 'OFFERED', cause: 'offered to Night Shift by an operator', actor: 'ops@example.com' },
+      { state: 'ASSIGNED', cause: 'assigned to Night Shift by an operator', actor: 'ops@example.com' },
+    ]);
+    // The assignment goes out like any other: payments captures, messaging texts both parties.
+    await waitFor(() => harness.outboxCount(dispatch.JobAssigned.subject, job.id).then((n) => n === 1), {
+      what: 'job.assigned published',
+    });
+  });
+
   it('refuses to assign a locksmith who is already on another job', async () => {
     const area = newArea();
     const busy = await harness.locksmith(east(area, 1));

@@ -135,7 +135,22 @@ async function assign(
         `${locksmith.name} is already on job ${busy.code}; finish or re-dispatch it first.`,
       );
     }
-    const assigned = await tryTransition(ctx, em, job, 'ASSIGNED', {
+    // A job with no offers out (paused, between waves, waiting for the registry) reaches ASSIGNED the
+    // only way the state machine allows, through OFFERED, both steps on the timeline as the operator's.
+    let offered = job;
+    if (offered.state === 'CREATED') {
+      offered = await transition(ctx, em, offered, 'DISPATCHING', {
+        cause: 'taken over by an operator',
+        actor: request.actor,
+      });
+    }
+    if (offered.state === 'DISPATCHING') {
+      offered = await transition(ctx, em, offered, 'OFFERED', {
+        cause: `offered to ${locksmith.name} by an operator`,
+        actor: request.actor,
+      });
+    }
+    const assigned = await tryTransition(ctx, em, offered, 'ASSIGNED', {
       cause: `assigned to ${locksmith.name} by an operator`,
       actor: request.actor,
       set: {
@@ -143,6 +158,7 @@ async function assign(
         locksmith_name: locksmith.name,
         locksmith_phone: locksmith.phone,
         eta_minutes: null,
+        paused: false,
       },
     });
     if (!assigned) {
