@@ -38,10 +38,11 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
   }
 }
 
-const jobIdOf = (data: unknown): string | undefined =>
-  typeof data === 'object' && data !== null && 'jobId' in data && typeof data.jobId === 'string'
-    ? data.jobId
-    : undefined;
+const idOf = (data: unknown, field: 'offerId' | 'jobId'): string | undefined => {
+  const value =
+    typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
 
 /**
  * Dispatch's facts, told to the people concerned. Idempotent by the message's purpose key (unique in the
@@ -50,10 +51,11 @@ const jobIdOf = (data: unknown): string | undefined =>
 export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
   return {
     definition: CONSUMERS.messagingOffers,
-    // Eight events at once (a wave's offers would queue behind each other otherwise), but one job's
-    // events in order: its offer before the "job taken" that closes it, the customer's texts in turn.
+    // Eight events at once (a wave's offers would queue behind each other otherwise), but an offer's
+    // events in order (its text before the "job taken" that closes it), and a job's (the customer's
+    // texts in turn). Keyed by the offer where there is one, so one wave's offers still run alongside.
     concurrency: 8,
-    orderKey: (_subject, data) => jobIdOf(data),
+    orderKey: (_subject, data) => idOf(data, 'offerId') ?? idOf(data, 'jobId'),
     idempotency: 'handler',
     handlers: [
       on(dispatch.OfferSent, async (offer, { em }) => {
