@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -6,6 +7,17 @@ import { migrate, ormFor } from '@trades/runtime';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../scripts/lib/infra.ts';
 import { SERVICES } from '../scripts/lib/services.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 // `npm start` on a machine without PostgreSQL falls back to the embedded server from the npm registry.
 describe('npm start without a PostgreSQL on the machine', () => {
@@ -18,7 +30,8 @@ describe('npm start without a PostgreSQL on the machine', () => {
   });
 
   it('starts an embedded PostgreSQL that takes every service schema and its migrations', async () => {
-    const database = await startEmbeddedPostgres(dir, 54000 + Math.floor(Math.random() * 900));
+    // A port the OS says is free: a fixed or random one can be taken by another test's connection.
+    const database = await startEmbeddedPostgres(dir, await freePort());
     stop = database.stop;
     for (const { definition } of SERVICES) {
       const orm = await ormFor(definition, database.url);

@@ -57,10 +57,23 @@ export async function startEmbeddedPostgres(databaseDir: string, port: number): 
     persistent: true,
     // Postgres refuses to run as root; the package then creates and uses a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
+    // Kept (the last lines) for the error below: the package rejects with nothing when postgres exits.
+    onLog: (message: unknown) => {
+      recent.push(...String(message).trim().split('\n'));
+      recent.splice(0, Math.max(0, recent.length - 10));
+    },
   });
+  const recent: string[] = [];
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await embedded.initialise();
-  await embedded.start();
+  try {
+    await embedded.start();
+  } catch (error) {
+    throw new Error(
+      `the embedded PostgreSQL in ${databaseDir} did not start on port ${port}` +
+        (recent.length > 0 ? `; it said:\n${recent.join('\n')}` : ''),
+      { cause: error },
+    );
+  }
   const admin = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   await createDatabaseIfMissing(admin, 'trades');
   return {
