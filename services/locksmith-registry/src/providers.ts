@@ -1,7 +1,7 @@
 // Every SQL statement about providers. Raw SQL on purpose: the geographic queries need
 // earthdistance's operators and the GiST index, and the flags are conditional updates.
 import type { registry } from '@trades/contracts';
-import type { EntityManager } from '@trades/runtime';
+import { pgArray, type EntityManager } from '@trades/runtime';
 import type { Static } from 'typebox';
 import { encodeCursor, type ListPosition } from './domain/cursor.ts';
 import { providerStats } from './domain/stats.ts';
@@ -84,9 +84,6 @@ function toProvider(row: ProviderRow): Provider {
     updatedAt: iso(row.updated_at),
   };
 }
-
-/** A PostgreSQL array literal for values that never contain quotes, commas or braces (codes, uuids). */
-export const pgArray = (values: readonly string[]): string => `{${values.join(',')}}`;
 
 export async function findProvider(
   em: EntityManager,

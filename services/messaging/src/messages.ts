@@ -1,7 +1,7 @@
 // Every SQL statement about the SMS log and the opt-out list.
 import { randomUUID } from 'node:crypto';
 import type { messaging } from '@trades/contracts';
-import type { EntityManager } from '@trades/runtime';
+import { pgArray, type EntityManager } from '@trades/runtime';
 import { encodeCursor, type ListPosition } from './domain/cursor.ts';
 import { statusesBefore, type MessageStatus } from './domain/status.ts';
 
@@ -230,22 +230,21 @@ export async function markHandedToTwilio(
 ): Promise<StatusChange[]> {
   if (handed.length === 0) return [];
   // MessageSids are Twilio's `SM` + 32 hex digits and statuses are words: safe in array literals.
-  const list = (values: readonly string[]): string => `{${values.join(',')}}`;
   const sids = handed.map((h) => h.sid);
   await em.execute(
     `select pg_advisory_xact_lock(hashtext('messaging.sid:' || sid)) from unnest(?::text[]) as sid`,
-    [list([...sids].sort())],
+    [pgArray([...sids].sort())],
   );
   await em.execute(
     `update messaging.message m
      set sid = h.sid, status = h.status, attempts = m.attempts + 1, updated_at = now()
      from unnest(?::uuid[], ?::text[], ?::text[]) as h(id, sid, status)
      where m.id = h.id`,
-    [list(handed.map((h) => h.id)), list(sids), list(handed.map((h) => h.status))],
+    [pgArray(handed.map((h) => h.id)), pgArray(sids), pgArray(handed.map((h) => h.status))],
   );
   const early = await em.execute<{ sid: string; status: MessageStatus; error_code: string | null }[]>(
     `delete from messaging.early_status where sid = any(?::text[]) returning sid, status, error_code`,
-    [list(sids)],
+    [pgArray(sids)],
   );
   const applied: StatusChange[] = [];
   for (const callback of early) {
@@ -336,7 +335,7 @@ async function applyStatus(
      set status = ?, error_code = coalesce(?, error_code), updated_at = now()
      where sid = ? and direction = 'outbound' and status = any(?::text[])
      returning to_phone, purpose, offer_id, job_id`,
-    [status, errorCode, sid, `{${earlier.join(',')}}`],
+    [status, errorCode, sid, pgArray(earlier)],
   );
   if (!row) return null;
   return {

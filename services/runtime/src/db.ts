@@ -21,6 +21,12 @@ export interface OrmOptions {
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
+/**
+ * A PostgreSQL array literal for a `?::uuid[]` / `?::text[]` placeholder (the driver binds `?` one value
+ * at a time). For values without commas, quotes, braces or spaces: ids, sids, status words.
+ */
+export const pgArray = (values: readonly string[]): string => `{${values.join(',')}}`;
+
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   if (!SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
   return MikroORM.init({

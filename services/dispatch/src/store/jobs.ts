@@ -1,9 +1,9 @@
 import { badRequest, notFound, type dispatch } from '@trades/contracts';
-import type { EntityManager } from '@trades/runtime';
+import { pgArray, type EntityManager } from '@trades/runtime';
 import { iso, toJob, toOffer, type JobRow, type OfferRow, type TimelineRow } from './rows.ts';
 
 /** A PostgreSQL array literal of uuids (the driver binds `?` placeholders one value at a time). */
-export const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
+export const uuidArray = pgArray;
 /** A PostgreSQL array literal of text values (quotes and backslashes dropped). */
 export const textArray = (values: readonly string[]): string =>
   `{${values.map((v) => `"${v.replace(/["\\]/g, '')}"`).join(',')}}`;
