@@ -8,7 +8,6 @@ import { dispatchService } from '../services/dispatch/src/app.ts';
 import {
   east,
   Harness,
-  newArea,
   startDispatch,
   startRegistry,
   testRegistry,
@@ -65,7 +64,7 @@ const post = (url: string, payload: object) =>
 
 describe('operations API', () => {
   it('lists and shows a job with its offers, and warns instead of failing when messaging and payments are down', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const first = await harness.locksmith(east(area, 1));
     const job = await harness.book(area);
     await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
@@ -93,7 +92,7 @@ describe('operations API', () => {
   });
 
   it('assigns by hand, refuses a second assignment with 409, then cancels', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     await harness.locksmith(east(area, 1));
     const chosen = await harness.locksmith(east(area, 40), 'Hand Picked');
     const job = await harness.book(area);

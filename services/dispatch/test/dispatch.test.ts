@@ -12,15 +12,7 @@ import {
 } from '@trades/testkit';
 import { dispatchService } from '../src/app.ts';
 import { insertPendingOffer } from '../src/store/offers.ts';
-import {
-  east,
-  Harness,
-  newArea,
-  offersOfWave,
-  startDispatch,
-  startRegistry,
-  testRegistry,
-} from './support.ts';
+import { east, Harness, offersOfWave, startDispatch, startRegistry, testRegistry } from './support.ts';
 
 // Real services, databases and timers: give each test and hook room on a slow machine.
 jest.setTimeout(30_000);
@@ -49,7 +41,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   afterAll(async () => service?.stop());
 
   it('turns a paid booking into one job with a 4-digit code and offers it to the nearest locksmiths', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const near = [
       await harness.locksmith(east(area, 1)),
       await harness.locksmith(east(area, 2)),
@@ -79,7 +71,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('moves to the next, wider wave at once when everyone in the wave says NO', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const near = [await harness.locksmith(east(area, 1)), await harness.locksmith(east(area, 2))];
     const far = await harness.locksmith(east(area, 8));
     const job = await harness.book(area);
@@ -105,7 +97,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('widens at once when the first wave finds nobody, and counts that empty wave', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const far = await harness.locksmith(east(area, 8));
     const job = await harness.book(area);
 
@@ -118,7 +110,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('fails the job when the last locksmith declines and nobody is left within the widest radius', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const only = await harness.locksmith(east(area, 1));
     const job = await harness.book(area);
     await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
@@ -132,14 +124,14 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('fails a job at once when no locksmith is available within the widest radius', async () => {
-    const job = await harness.book(newArea());
+    const job = await harness.book(await harness.newArea());
     const failed = await harness.jobWhen(job.id, (j) => j.state === 'FAILED', 'the job to fail');
     expect(failed.offers).toEqual([]);
     expect(failed.timeline.at(-1)?.cause).toBe('no available locksmith within 15 km');
   });
 
   it('gives the job to the first YES, tells the customer who is coming, and runs it to COMPLETED', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const [first, second, third] = [
       await harness.locksmith(east(area, 1), 'Avery Keys'),
       await harness.locksmith(east(area, 2)),
@@ -203,7 +195,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('rejects a YES with the wrong code or with nothing pending', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const offered = await harness.locksmith(east(area, 1));
     const idle = await harness.locksmith(east(area, 30));
     const job = await harness.book(area);
@@ -232,7 +224,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   });
 
   it('counts an offer whose SMS could not be delivered as no reply and moves on', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     await harness.locksmith(east(area, 1));
     const backup = await harness.locksmith(east(area, 7));
     const job = await harness.book(area);
@@ -263,7 +255,7 @@ describe('one pending offer per locksmith', () => {
   afterAll(async () => service?.stop());
 
   it('never offers one locksmith two jobs at once, even when the jobs arrive together', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const only = await harness.locksmith(east(area, 1));
     const jobs = await Promise.all([harness.book(area), harness.book(area), harness.book(area)]);
     const settled = await Promise.all(
@@ -285,7 +277,7 @@ describe('one pending offer per locksmith', () => {
     // Two jobs' waves, each in its own open transaction, have offered one of two locksmiths; each now
     // reaches the locksmith the other holds. Waiting on each other's insert would deadlock; instead each
     // skips the locksmith the other is offering, and both commit.
-    const area = newArea();
+    const area = await harness.newArea();
     const [first, second] = await Promise.all([harness.book(area), harness.book(area)]);
     if (!first || !second) throw new Error('no jobs');
     const [p1, p2] = [randomUUID(), randomUUID()];
@@ -339,7 +331,7 @@ describe('when the registry is down', () => {
   afterAll(async () => service?.stop());
 
   it('keeps the job dispatching and sends the wave once the registry answers again', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const locksmith = await harness.locksmith(east(area, 1));
     await registryService.stop('outage in a test');
     let job: dispatch.Job;
@@ -365,7 +357,7 @@ describe('dispatch on timers (offers live 1 second)', () => {
   afterAll(async () => service?.stop());
 
   it('expires a silent wave, sends the next one, and fails the job when the last wave expires too', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     await harness.locksmith(east(area, 1));
     await harness.locksmith(east(area, 2));
     const far = await harness.locksmith(east(area, 8));
@@ -391,7 +383,7 @@ describe('dispatch on timers (offers live 1 second)', () => {
   });
 
   it('still expires offers and advances waves after dispatch restarts mid-wave', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const first = await harness.locksmith(east(area, 1));
     const second = await harness.locksmith(east(area, 7));
     const job = await harness.book(area);
@@ -415,7 +407,7 @@ describe('dispatch on timers (offers live 1 second)', () => {
 
 /** 20 locksmiths offered one job all reply YES at once: one assignment, 19 told it is taken. */
 async function twentySimultaneousYes(): Promise<void> {
-  const area = newArea();
+  const area = await harness.newArea();
   const locksmiths = [];
   for (let i = 0; i < 20; i++) locksmiths.push(await harness.locksmith(east(area, 0.1 * (i + 1))));
   const job = await harness.book(area);
@@ -507,7 +499,7 @@ describe('operator control', () => {
     harness.call(dispatch.JobControl, { id, action, actor: 'ops@example.com' });
 
   it('pauses new waves while offers out still count, and resumes them', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const first = await harness.locksmith(east(area, 1));
     const second = await harness.locksmith(east(area, 2));
     const job = await harness.book(area);
@@ -533,7 +525,7 @@ describe('operator control', () => {
   });
 
   it('cancels a job, closes its offers, and refuses to cancel it twice', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     await harness.locksmith(east(area, 1));
     const job = await harness.book(area);
     await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
@@ -550,7 +542,7 @@ describe('operator control', () => {
   });
 
   it('assigns a named locksmith by hand, and re-dispatches without them when they drop out', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const offered = await harness.locksmith(east(area, 1));
     const chosen = await harness.locksmith(east(area, 2), 'Chosen One');
     const backup = await harness.locksmith(east(area, 3));
@@ -580,7 +572,7 @@ describe('operator control', () => {
   });
 
   it('assigns a paused job with no offers out by hand, through OFFERED, and publishes the assignment', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const first = await harness.locksmith(east(area, 1));
     const chosen = await harness.locksmith(east(area, 2), 'Night Shift');
     const job = await harness.book(area);
@@ -606,7 +598,7 @@ describe('operator control', () => {
   });
 
   it('refuses to assign a locksmith who is already on another job', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const busy = await harness.locksmith(east(area, 1));
     const first = await harness.book(area);
     await harness.jobWhen(first.id, (j) => j.state === 'OFFERED', 'the first job offered');
@@ -622,7 +614,7 @@ describe('operator control', () => {
   });
 
   it('withdraws the offer a hand-assigned locksmith held for another job, and that job moves on', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const wanted = await harness.locksmith(east(area, 1));
     const backup = await harness.locksmith(east(area, 8));
     const elsewhere = await harness.book(area);
@@ -644,7 +636,7 @@ describe('operator control', () => {
   });
 
   it('refuses to assign a locksmith who is not active', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     await harness.locksmith(east(area, 1));
     const resting = await harness.locksmith(east(area, 50));
     await harness.call(registryContract.ProviderUpdate, { id: resting.id, status: 'paused', actor: 'test' });
@@ -656,7 +648,7 @@ describe('operator control', () => {
   });
 
   it('lists jobs by state and text with a keyset cursor in either order', async () => {
-    const area = newArea();
+    const area = await harness.newArea();
     const jobs = [await harness.book(area), await harness.book(area), await harness.book(area)];
     await Promise.all(
       jobs.map((j) => harness.jobWhen(j.id, (x) => x.state === 'FAILED', 'no locksmith here')),

@@ -24,11 +24,14 @@ export interface Point {
   lng: number;
 }
 
-/** A place per test, far enough from the others (≈170 km) that their locksmiths never meet. */
-let nextArea = 0;
-export function newArea(): Point {
-  nextArea += 1;
-  return { lat: 39, lng: -120 + nextArea * 2 };
+/**
+ * The n-th place of a test run, far enough from the others (≥ 3° apart, over 190 km) that their locksmiths
+ * never meet. Places are numbered by a sequence in the run's database, not per test file: every file
+ * shares one database, and a job a finished file left OFFERED is picked up by the next file's dispatch,
+ * whose wider waves would take the next file's locksmiths in the same place.
+ */
+function area(n: number): Point {
+  return { lat: 30 + Math.floor(n / 15) * 3, lng: -120 + (n % 15) * 3 };
 }
 
 /** A point `km` kilometres east of `from`. */
@@ -77,6 +80,7 @@ export class Harness {
   static async open(): Promise<Harness> {
     const nc = await connect({ servers: natsUrl() });
     const db = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4 });
+    await db.query('create sequence if not exists public.test_dispatch_area');
     const harness = new Harness(nc, db);
     const subscription = nc.subscribe('evt.dispatch.>');
     void (async () => {
@@ -94,6 +98,12 @@ export class Harness {
   async close(): Promise<void> {
     await this.nc.drain();
     await this.db.end();
+  }
+
+  /** A place of its own for a test: see `area`. */
+  async newArea(): Promise<Point> {
+    const { rows } = await this.db.query<{ n: string }>(`select nextval('public.test_dispatch_area') as n`);
+    return area(Number(rows[0]?.n));
   }
 
   call<E extends EndpointContract>(contract: E, request: RequestOf<E>): Promise<ReplyOf<E>> {
@@ -160,19 +170,26 @@ export class Harness {
     return this.call(dispatch.JobGet, { id });
   }
 
-  /** Waits until the job satisfies `ready`, then returns it. */
-  jobWhen(
+  /** Waits until the job satisfies `ready`, then returns it; on timeout, says where the job stood. */
+  async jobWhen(
     id: string,
     ready: (job: dispatch.JobDetail) => boolean,
     what: string,
   ): Promise<dispatch.JobDetail> {
-    return waitFor(
-      async () => {
-        const job = await this.job(id);
-        return ready(job) ? job : undefined;
-      },
-      { what, timeoutMs: 20_000 },
-    );
+    let last: dispatch.JobDetail | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          last = await this.job(id);
+          return ready(last) ? last : undefined;
+        },
+        { what, timeoutMs: 20_000 },
+      );
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${describeJob(last)}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Rows the dispatch outbox holds for a job and subject: what dispatch said, counted exactly. */
@@ -198,6 +215,19 @@ export function bookingData(at: Point, bookingId: string): EventData<typeof inta
     paymentIntentId: 'pi_test_123',
     completedAt: new Date().toISOString(),
   };
+}
+
+/** A job's state, timeline and offers in a few lines, for a test that timed out waiting on it. */
+export function describeJob(job: dispatch.JobDetail | undefined): string {
+  if (!job) return 'the job was never read';
+  return [
+    `the job was last ${job.state} at wave ${job.wave}${job.paused ? ' (paused)' : ''}; timeline:`,
+    ...job.timeline.map((t) => `  ${t.at} ${t.state} (${t.actor}): ${t.cause}`),
+    'offers:',
+    ...job.offers.map(
+      (o) => `  wave ${o.wave} ${o.locksmithId} ${o.status} ${o.distanceKm} km sent ${o.sentAt}`,
+    ),
+  ].join('\n');
 }
 
 export const offersOfWave = (job: dispatch.JobDetail, wave: number): dispatch.Offer[] =>
