@@ -96,7 +96,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(bookingRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
-  await fastify.register(twilioWebhooks, { baseUrl: config.BASE_URL });
+  await fastify.register(twilioWebhooks, { baseUrl: config.BASE_URL, authToken: config.TWILIO_AUTH_TOKEN });
 };
 
 export default app;

@@ -23,6 +23,11 @@ export const GatewayConfigSchema = {
     default: '',
     description: 'HMAC key for local operator session cookies (32+ chars)',
   }),
+  TWILIO_AUTH_TOKEN: Type.String({
+    default: '',
+    description:
+      'Twilio auth token: lets the gateway check and park an inbound SMS for messaging when messaging does not answer (empty: 503)',
+  }),
   CF_ACCESS_TEAM_DOMAIN: Type.String({
     default: '',
     description: 'Cloudflare Access team domain, e.g. acme.cloudflareaccess.com',

@@ -112,6 +112,20 @@ export const MessagingStats = defineEndpoint(
   Type.Object({ smsLastHour: Type.Integer({ minimum: 0 }) }),
 );
 
+/**
+ * An inbound SMS webhook the gateway accepted while messaging did not answer (down, restarting, or too
+ * slow): Twilio never retries an inbound webhook, so instead of a 503 that loses the SMS the gateway checks
+ * the signature itself, parks the form here and answers Twilio with an empty TwiML. Messaging consumes it
+ * when it is back, checks the signature again and handles it like the webhook, but answers by SMS.
+ * Published by the gateway (on messaging's subject: messaging owns what it means), `Nats-Msg-Id`
+ * `twilio-inbound:<MessageSid>`; a MessageSid is still handled once.
+ */
+export const InboundSmsParked = defineEvent(
+  'evt.messaging.inbound_sms.parked.v1',
+  'An inbound SMS webhook the gateway kept while messaging did not answer; messaging handles it when back.',
+  TwilioForm,
+);
+
 export const SmsReceived = defineEvent(
   'evt.messaging.sms.received.v1',
   'A verified inbound SMS, with the command parsed from it.',

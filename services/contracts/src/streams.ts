@@ -128,6 +128,7 @@ export const CONSUMERS = {
     ],
     'evt.registry.provider.>',
   ),
+  messagingParkedInbound: consumer('messaging', 'parked-inbound', [messaging.InboundSmsParked]),
   registrySms: consumer('registry', 'sms', [messaging.SmsReceived], messaging.SmsReceived.subject),
   registryDispatch: consumer(
     'registry',

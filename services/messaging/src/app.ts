@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { createTwilioClient } from './adapters/twilio-client.ts';
 import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
 import { queryEndpoints } from './handlers/queries.ts';
-import { handOnAwaitingInbound, webhookEndpoints } from './handlers/webhooks.ts';
+import { handOnAwaitingInbound, parkedInboundConsumer, webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
 import { createSender } from './sender.ts';
 
@@ -51,15 +51,14 @@ export const messagingService = defineService({
       if (await handOnAwaitingInbound(ctx, ctx.config.TWILIO_PHONE_NUMBER)) sender.kick();
     });
     const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER, queuedIn: new WeakSet<EntityManager>() };
+    const webhooks = { authToken: ctx.config.TWILIO_AUTH_TOKEN, phoneNumber: ctx.config.TWILIO_PHONE_NUMBER };
     return {
-      endpoints: [
-        ...webhookEndpoints(ctx, {
-          authToken: ctx.config.TWILIO_AUTH_TOKEN,
-          phoneNumber: ctx.config.TWILIO_PHONE_NUMBER,
-        }),
-        ...queryEndpoints(ctx),
-      ],
-      consumers: [dispatchConsumer(out), providersConsumer(out)].map((consumer) => ({
+      endpoints: [...webhookEndpoints(ctx, webhooks), ...queryEndpoints(ctx)],
+      consumers: [
+        dispatchConsumer(out),
+        providersConsumer(out),
+        parkedInboundConsumer(ctx, webhooks, out.queuedIn),
+      ].map((consumer) => ({
         ...consumer,
         afterCommit: (em: EntityManager) => {
           if (out.queuedIn.has(em)) sender.kick();

@@ -536,6 +536,71 @@ describe('while the registry is down', () => {
   });
 });
 
+describe('while messaging itself is down', () => {
+  it('has the gateway park an inbound SMS in JetStream, handled once when messaging is back', async () => {
+    const strangerPhone = '+14155550176';
+    const replayedSid = `SM${randomUUID().replace(/-/g, '')}`;
+    const forgedSid = `SM${randomUUID().replace(/-/g, '')}`;
+    await messagingRunning.stop();
+    let yes: InboundResult;
+    try {
+      yes = await textFrom(LOCKSMITH_PHONE, 'YES 4821');
+      const stranger = await textFrom(strangerPhone, 'hello?');
+      // Answered with an empty TwiML, not a 503 Twilio would drop the SMS on.
+      expect(yes).toMatchObject({ webhookStatus: 200, replies: [] });
+      expect(stranger).toMatchObject({ webhookStatus: 200, replies: [] });
+      // Twilio delivering the same webhook twice is still one SMS.
+      const form = inboundForm(replayedSid, LOCKSMITH_PHONE, 'no');
+      const replays = [
+        await signedForm('/api/webhooks/twilio/sms', form),
+        await signedForm('/api/webhooks/twilio/sms', form),
+      ];
+      expect(replays.map((r) => r.status)).toEqual([200, 200]);
+      expect(await replays[0]?.text()).toContain('<Response/>');
+      // The gateway checks the signature itself: a forgery is refused, not parked.
+      const forged = await signedForm(
+        '/api/webhooks/twilio/sms',
+        inboundForm(forgedSid, LOCKSMITH_PHONE, 'YES'),
+        'not-the-token',
+      );
+      expect(forged.status).toBe(403);
+      expect(await forged.json()).toMatchObject({ code: 'INVALID_SIGNATURE' });
+    } finally {
+      messagingRunning = await startService(messagingService, env);
+    }
+    const sidIs = "payload #>> '{data,messageSid}' = ?";
+    await waitFor(async () => (await countOutbox(messaging.SmsReceived.subject, sidIs, [yes.sid])) === 1, {
+      what: 'the parked YES handled',
+    });
+    expect(
+      await countOutbox(
+        messaging.SmsReceived.subject,
+        `${sidIs} and payload #>> '{data,providerId}' = ? and payload #>> '{data,command,kind}' = 'YES'`,
+        [yes.sid, locksmith.id],
+      ),
+    ).toBe(1);
+    await waitFor(
+      async () => (await countOutbox(messaging.SmsReceived.subject, sidIs, [replayedSid])) === 1,
+      {
+        what: 'the parked NO handled',
+      },
+    );
+    // The stranger's answer, which TwiML could no longer carry, goes out as an SMS.
+    const told = await waitFor(
+      async () => {
+        const sent = await sentTo(strangerPhone);
+        return sent.length > 0 ? sent : undefined;
+      },
+      { what: 'the stranger told by SMS' },
+    );
+    expect(told.map((m) => m.body)).toEqual([expect.stringContaining("isn't registered")]);
+    const inbound = (await log({ direction: 'inbound' })).items.map((m) => m.sid);
+    expect(inbound.filter((sid) => sid === yes.sid || sid === replayedSid)).toHaveLength(2);
+    expect(inbound).not.toContain(forgedSid);
+    expect(await countOutbox(messaging.SmsReceived.subject, sidIs, [replayedSid])).toBe(1);
+  });
+});
+
 describe('opt-out', () => {
   it('sends nothing to a number that texted STOP until it texts START', async () => {
     await textFrom(LOCKSMITH_PHONE, 'STOP');

@@ -1,6 +1,14 @@
 import twilio from 'twilio';
-import { AppError, badRequest, messaging, registry } from '@trades/contracts';
-import { endpoint, maskPhone, type EndpointBinding, type ServiceContext } from '@trades/runtime';
+import { AppError, badRequest, CONSUMERS, messaging, registry, type EventData } from '@trades/contracts';
+import {
+  endpoint,
+  maskPhone,
+  on,
+  type ConsumerBinding,
+  type EndpointBinding,
+  type EntityManager,
+  type ServiceContext,
+} from '@trades/runtime';
 import { validateTwilioSignature } from '../adapters/twilio-client.ts';
 import { parseCommand } from '../domain/commands.ts';
 import { fromTwilioStatus, isDeliveryFailure } from '../domain/status.ts';
@@ -133,63 +141,146 @@ export async function handOnAwaitingInbound(ctx: ServiceContext<unknown>, from: 
   return queued;
 }
 
+type TwilioForm = EventData<typeof messaging.InboundSmsParked>;
+
+/** An inbound SMS, verified, read and its sender looked up: what both ways in need before they write. */
+interface InboundSms {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+  command: messaging.SmsCommand;
+  provider: Provider | null;
+  /** The registry did not answer: the SMS waits for {@link handOnAwaitingInbound}. */
+  unavailable: boolean;
+}
+
+async function readInbound(
+  ctx: ServiceContext<unknown>,
+  options: WebhookOptions,
+  form: TwilioForm,
+): Promise<InboundSms> {
+  verify(options.authToken, form);
+  const { params } = form;
+  const sid = params['MessageSid'] ?? params['SmsSid'];
+  const from = params['From'];
+  if (!sid || !from)
+    throw badRequest('INCOMPLETE_WEBHOOK', 'An inbound SMS webhook needs MessageSid and From.');
+  const body = params['Body'] ?? '';
+  // Twilio does not retry an inbound webhook: when the registry cannot say who is texting, the SMS is
+  // kept and handed on later (handOnAwaitingInbound) rather than answered with an error and lost.
+  const { provider, unavailable } = await lookUpSender(ctx, from);
+  return {
+    sid,
+    from,
+    to: params['To'] ?? options.phoneNumber,
+    body,
+    command: parseCommand(body),
+    provider,
+    unavailable,
+  };
+}
+
+/**
+ * Records an inbound SMS and acts on it, in the caller's transaction: the opt-out for STOP / START,
+ * `sms.received` for a known locksmith's command. Returns the immediate reply, or null (none, or the
+ * MessageSid was handled before); `log` says whether that reply is logged as TwiML the caller returns.
+ */
+async function recordInboundSms(
+  ctx: ServiceContext<unknown>,
+  em: EntityManager,
+  sms: InboundSms,
+  replyAs: 'twiml' | 'sms',
+): Promise<{ fresh: boolean; reply: string | null }> {
+  const { sid, from, to, body, command, provider, unavailable } = sms;
+  const fresh = await recordInbound(em, {
+    sid,
+    from,
+    to,
+    body,
+    providerId: provider?.id ?? null,
+    command,
+    awaitingRegistry: unavailable,
+  });
+  if (!fresh) {
+    ctx.log.info({ sid }, 'inbound SMS already handled; replaying nothing');
+    return { fresh, reply: null };
+  }
+  if (command.kind === 'STOP') await optOut(em, from, sid);
+  if (command.kind === 'START') await optIn(em, from);
+  if (unavailable)
+    ctx.log.warn({ sid }, 'registry unavailable; the SMS is kept and handed on when it answers');
+  if (provider && actedOn(command.kind)) {
+    await ctx.publish(em, messaging.SmsReceived, {
+      messageSid: sid,
+      from: provider.phone,
+      providerId: provider.id,
+      body,
+      command,
+      receivedAt: new Date().toISOString(),
+    });
+  }
+  let reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
+  if (reply && replyAs === 'twiml') {
+    await logTwimlReply(em, {
+      from: to,
+      to: from,
+      body: reply,
+      purpose: `reply:${sid}`,
+      providerId: provider?.id ?? null,
+    });
+  } else if (reply && command.kind === 'STOP') {
+    // Too late for TwiML, and Twilio refuses to text a number that just sent STOP (it confirms the
+    // opt-out itself): there is nothing to send.
+    reply = null;
+  } else if (reply) {
+    await queueOutbound(em, to, {
+      to: from,
+      body: reply,
+      purpose: `reply:${sid}`,
+      providerId: provider?.id ?? null,
+    });
+  }
+  ctx.log.info({ sid, command: command.kind, known: provider !== null }, `SMS from ${maskPhone(from)}`);
+  return { fresh, reply };
+}
+
+/**
+ * Inbound SMS the gateway parked while messaging did not answer (`inbound_sms.parked`): handled like the
+ * webhook, the signature checked again, but any reply goes out as an SMS since Twilio's request is long
+ * answered. A forged one is refused (a 403, so the consumer dead-letters it at once, for an operator).
+ * Idempotent by MessageSid, like the webhook: a park of an SMS messaging did handle after all is a no-op.
+ */
+export function parkedInboundConsumer(
+  ctx: ServiceContext<unknown>,
+  options: WebhookOptions,
+  queuedIn: WeakSet<EntityManager>,
+): ConsumerBinding {
+  return {
+    definition: CONSUMERS.messagingParkedInbound,
+    idempotency: 'handler',
+    handlers: [
+      on(messaging.InboundSmsParked, async (form, { em, event }) => {
+        const sms = await readInbound(ctx, options, form);
+        const { fresh, reply } = await recordInboundSms(ctx, em, sms, 'sms');
+        if (reply) queuedIn.add(em);
+        if (fresh)
+          ctx.log.info(
+            { sid: sms.sid, parkedAt: event.occurredAt },
+            'inbound SMS the gateway parked while messaging was away, handled now',
+          );
+      }),
+    ],
+  };
+}
+
 export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookOptions): EndpointBinding[] {
   return [
     endpoint(messaging.TwilioInbound, async (form) => {
-      verify(options.authToken, form);
-      const { params } = form;
-      const sid = params['MessageSid'] ?? params['SmsSid'];
-      const from = params['From'];
-      if (!sid || !from)
-        throw badRequest('INCOMPLETE_WEBHOOK', 'An inbound SMS webhook needs MessageSid and From.');
-      const to = params['To'] ?? options.phoneNumber;
-      const body = params['Body'] ?? '';
-      const command = parseCommand(body);
-      // Twilio does not retry an inbound webhook: when the registry cannot say who is texting, the SMS
-      // is kept and handed on later (handOnAwaitingInbound) rather than answered with an error and lost.
-      const { provider, unavailable } = await lookUpSender(ctx, from);
-      const reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
-
-      return ctx.transaction(async (em) => {
-        const fresh = await recordInbound(em, {
-          sid,
-          from,
-          to,
-          body,
-          providerId: provider?.id ?? null,
-          command,
-          awaitingRegistry: unavailable,
-        });
-        if (!fresh) {
-          ctx.log.info({ sid }, 'inbound SMS already handled; replaying nothing');
-          return { twiml: twiml(null) };
-        }
-        if (command.kind === 'STOP') await optOut(em, from, sid);
-        if (command.kind === 'START') await optIn(em, from);
-        if (unavailable)
-          ctx.log.warn({ sid }, 'registry unavailable; the SMS is kept and handed on when it answers');
-        if (provider && actedOn(command.kind)) {
-          await ctx.publish(em, messaging.SmsReceived, {
-            messageSid: sid,
-            from: provider.phone,
-            providerId: provider.id,
-            body,
-            command,
-            receivedAt: new Date().toISOString(),
-          });
-        }
-        if (reply) {
-          await logTwimlReply(em, {
-            from: to,
-            to: from,
-            body: reply,
-            purpose: `reply:${sid}`,
-            providerId: provider?.id ?? null,
-          });
-        }
-        ctx.log.info({ sid, command: command.kind, known: provider !== null }, `SMS from ${maskPhone(from)}`);
-        return { twiml: twiml(reply) };
-      });
+      const sms = await readInbound(ctx, options, form);
+      return ctx.transaction(async (em) => ({
+        twiml: twiml((await recordInboundSms(ctx, em, sms, 'twiml')).reply),
+      }));
     }),
 
     endpoint(messaging.TwilioStatus, async (form) => {
