@@ -46,6 +46,8 @@ export const MessageStatus = Type.Union([
   Type.Literal('undelivered'),
   Type.Literal('failed'),
   Type.Literal('suppressed'),
+  // An offer SMS withdrawn before it left: the offer closed while the message still waited to be sent.
+  Type.Literal('canceled'),
 ]);
 
 export const Message = Type.Object({

@@ -254,6 +254,20 @@ export async function markHandedToTwilio(
   return applied;
 }
 
+/**
+ * Withdraws a message that has not left yet (still `pending`: the sender is behind, or backing off after
+ * Twilio failed); true when it was. A message the sender holds right now is locked, so this waits for
+ * that send to commit and then finds it no longer pending: it went out.
+ */
+export async function withdrawPending(em: EntityManager, purpose: string): Promise<boolean> {
+  const withdrawn = await em.execute<{ id: string }[]>(
+    `update messaging.message set status = 'canceled', updated_at = now()
+     where purpose = ? and status = 'pending' returning id`,
+    [purpose],
+  );
+  return withdrawn.length > 0;
+}
+
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
   await em.execute(
     `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, updated_at = now() where id = ?`,

@@ -285,6 +285,57 @@ describe('dispatch outcomes by SMS', () => {
     expect(taken).toHaveLength(1);
   });
 
+  it('withdraws an offer SMS that has not left when its offer closes, and tells that locksmith nothing', async () => {
+    // A Twilio nobody answers at: the offer SMS stays pending, backing off, as when the sender runs behind.
+    await messagingRunning.stop();
+    messagingRunning = await startService(messagingService, {
+      ...env,
+      TWILIO_API_BASE: 'http://127.0.0.1:1',
+    });
+    const offerId = randomUUID();
+    const rowOf = async (purpose: string) =>
+      (
+        await messagingRunning.ctx.orm.em
+          .fork()
+          .execute<{ status: string; attempts: number }[]>(
+            'select status, attempts from messaging.message where purpose = ?',
+            [purpose],
+          )
+      )[0];
+    try {
+      await publishEvent(dispatch.OfferSent, offer(offerId));
+      await waitFor(async () => ((await rowOf(`offer:${offerId}`))?.attempts ?? 0) >= 1, {
+        what: 'a failed first try of the offer SMS',
+      });
+      expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending' });
+      await publishEvent(dispatch.OfferClosed, {
+        offerId,
+        jobId: randomUUID(),
+        jobCode: '4821',
+        providerId: locksmith.id,
+        providerPhone: LOCKSMITH_PHONE,
+        status: 'CANCELED',
+        reason: 'job taken',
+        responseSeconds: null,
+      });
+      // Withdrawn in the same transaction that decides not to say "taken": once it shows, that is final.
+      await waitFor(async () => (await rowOf(`offer:${offerId}`))?.status === 'canceled', {
+        what: 'the offer SMS withdrawn',
+      });
+      expect(await rowOf(`offer-closed:${offerId}`)).toBeUndefined();
+    } finally {
+      await messagingRunning.stop();
+      messagingRunning = await startService(messagingService, env);
+    }
+    // Back with a Twilio that answers: the sender sends the next offer but never claims the withdrawn one.
+    const later = randomUUID();
+    await publishEvent(dispatch.OfferSent, offer(later));
+    await waitFor(async () => (await rowOf(`offer:${later}`))?.status === 'delivered', {
+      what: 'the next offer delivered',
+    });
+    expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'canceled' });
+  });
+
   it('tells the customer when no locksmith could be found, and that the card hold is released', async () => {
     const customer = '+14155550144';
     const jobId = randomUUID();

@@ -1,7 +1,7 @@
 import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
-import { queueOutbound, type Outbound } from '../messages.ts';
+import { queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
 
 /** Twilio's error for a message to a number that texted STOP. */
 const TWILIO_UNSUBSCRIBED = '21610';
@@ -74,7 +74,16 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           providerId: offer.providerId,
         });
       }),
-      on(dispatch.OfferClosed, async (offer, { em }) => {
+      on(dispatch.OfferClosed, async (offer, { em, log }) => {
+        // The offer closed before its SMS left (the sender ran behind): the locksmith never saw it, so
+        // it is withdrawn and they are told nothing.
+        if (await withdrawPending(em, `offer:${offer.offerId}`)) {
+          log.info(
+            { offerId: offer.offerId, status: offer.status },
+            'offer closed before its SMS was sent; SMS withdrawn',
+          );
+          return;
+        }
         const body =
           offer.status === 'CANCELED' && offer.reason === 'job taken'
             ? templates.jobTaken(offer.jobCode)

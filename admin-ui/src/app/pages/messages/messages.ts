@@ -20,8 +20,18 @@ import { StatePanel } from '../../shared/state-panel';
 
 type TextFilter = 'phone' | 'jobId';
 
-/** Delivery statuses Twilio reports, plus what inbound messages carry. */
-const STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'received'] as const;
+/** Every status a message can be in: ours before Twilio (pending, suppressed, canceled), Twilio's, and inbound. */
+const STATUSES = [
+  'pending',
+  'queued',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'suppressed',
+  'canceled',
+  'received',
+] as const;
 
 @Component({
   selector: 'app-messages',
