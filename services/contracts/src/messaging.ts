@@ -115,16 +115,22 @@ export const MessagingStats = defineEndpoint(
 );
 
 /**
- * An inbound SMS webhook the gateway accepted while messaging did not answer (down, restarting, or too
- * slow): Twilio never retries an inbound webhook, so instead of a 503 that loses the SMS the gateway checks
- * the signature itself, parks the form here and answers Twilio with an empty TwiML. Messaging consumes it
- * when it is back, checks the signature again and handles it like the webhook, but answers by SMS.
- * Published by the gateway (on messaging's subject: messaging owns what it means), `Nats-Msg-Id`
- * `twilio-inbound:<MessageSid>`; a MessageSid is still handled once.
+ * A Twilio webhook the gateway accepted while messaging did not answer (down, restarting, or too slow):
+ * Twilio retries neither an inbound SMS nor a status callback, so instead of a 503 that loses it the
+ * gateway checks the signature itself, parks the form here and answers Twilio (an empty TwiML / 204).
+ * Messaging consumes it when it is back (durable `messaging-parked-webhooks`), checks the signature
+ * again and handles it like the webhook; an inbound SMS's reply then goes out as an SMS. Published by
+ * the gateway, on messaging's subjects since messaging owns what they mean.
  */
-export const InboundSmsParked = defineEvent(
-  'evt.messaging.inbound_sms.parked.v1',
-  'An inbound SMS webhook the gateway kept while messaging did not answer; messaging handles it when back.',
+export const ParkedInboundSms = defineEvent(
+  'evt.messaging.webhook.sms_parked.v1',
+  'An inbound SMS webhook the gateway kept while messaging did not answer (Nats-Msg-Id twilio-sms:<MessageSid>).',
+  TwilioForm,
+);
+
+export const ParkedStatusCallback = defineEvent(
+  'evt.messaging.webhook.status_parked.v1',
+  'A status callback the gateway kept while messaging did not answer (Nats-Msg-Id twilio-status:<MessageSid>:<status>).',
   TwilioForm,
 );
 

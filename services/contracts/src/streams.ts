@@ -128,7 +128,12 @@ export const CONSUMERS = {
     ],
     'evt.registry.provider.>',
   ),
-  messagingParkedInbound: consumer('messaging', 'parked-inbound', [messaging.InboundSmsParked]),
+  messagingParkedWebhooks: consumer(
+    'messaging',
+    'parked-webhooks',
+    [messaging.ParkedInboundSms, messaging.ParkedStatusCallback],
+    'evt.messaging.webhook.>',
+  ),
   registrySms: consumer('registry', 'sms', [messaging.SmsReceived], messaging.SmsReceived.subject),
   registryDispatch: consumer(
     'registry',

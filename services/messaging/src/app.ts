@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { createTwilioClient } from './adapters/twilio-client.ts';
 import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
 import { queryEndpoints } from './handlers/queries.ts';
-import { handOnAwaitingInbound, parkedInboundConsumer, webhookEndpoints } from './handlers/webhooks.ts';
+import { handOnAwaitingInbound, parkedWebhooksConsumer, webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
 import { createSender } from './sender.ts';
 
@@ -57,7 +57,7 @@ export const messagingService = defineService({
       consumers: [
         dispatchConsumer(out),
         providersConsumer(out),
-        parkedInboundConsumer(ctx, webhooks, out.queuedIn),
+        parkedWebhooksConsumer(ctx, webhooks, out.queuedIn),
       ].map((consumer) => ({
         ...consumer,
         afterCommit: (em: EntityManager) => {

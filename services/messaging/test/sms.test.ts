@@ -650,6 +650,55 @@ describe('while messaging itself is down', () => {
     expect(inbound).not.toContain(forgedSid);
     expect(await countOutbox(messaging.SmsReceived.subject, sidIs, [replayedSid])).toBe(1);
   });
+  it('has the gateway park a status callback, applied when messaging is back', async () => {
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const id = randomUUID();
+    const offerId = randomUUID();
+    const phone = '+14155550175';
+    // An offer SMS Twilio has taken (sid stored, status sent), as the sender leaves it.
+    await messagingRunning.ctx.transaction((em) =>
+      em.execute(
+        `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, purpose, offer_id)
+         values (?, ?, 'outbound', ?, ?, 'an offer', 'sent', ?, ?)`,
+        [id, sid, secrets.TWILIO_PHONE_NUMBER, phone, `offer:${offerId}`, offerId],
+      ),
+    );
+    const callback = {
+      AccountSid: secrets.TWILIO_ACCOUNT_SID,
+      MessageSid: sid,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+    };
+    await messagingRunning.stop();
+    try {
+      const parked = await signedForm('/api/webhooks/twilio/status', callback);
+      expect(parked.status).toBe(204);
+      const forged = await signedForm(
+        '/api/webhooks/twilio/status',
+        { ...callback, MessageStatus: 'delivered' },
+        'not-the-token',
+      );
+      expect(forged.status).toBe(403);
+    } finally {
+      messagingRunning = await startService(messagingService, env);
+    }
+    const message = await waitFor(
+      async () => {
+        const found = (await log({ phone })).items.find((m) => m.sid === sid);
+        return found?.status === 'undelivered' ? found : undefined;
+      },
+      { what: 'the parked callback applied' },
+    );
+    expect(message).toMatchObject({ errorCode: '30003' });
+    // Dispatch hears of it as of any failed offer SMS: a non-response.
+    expect(
+      await countOutbox(
+        messaging.SmsStatusChanged.subject,
+        "payload #>> '{data,offerId}' = ? and payload #>> '{data,status}' = 'undelivered'",
+        [offerId],
+      ),
+    ).toBe(1);
+  });
 });
 
 describe('opt-out', () => {

@@ -10,9 +10,9 @@ export interface TwilioWebhookOptions {
   /** The public URL Twilio calls (BASE_URL): it signs that URL, not the one the gateway sees. */
   baseUrl: string;
   /**
-   * Twilio's auth token, when the gateway has it: an inbound SMS that messaging does not answer is then
-   * checked here and parked in JetStream for messaging instead of answered 503 (and lost: Twilio never
-   * retries an inbound webhook). Empty: the 503 stands.
+   * Twilio's auth token, when the gateway has it: a webhook (an inbound SMS, a status callback) that
+   * messaging does not answer is then checked here and parked in JetStream for messaging instead of
+   * answered 503 (and lost: Twilio retries neither). Empty: the 503 stands.
    */
   authToken: string;
 }
@@ -20,7 +20,7 @@ export interface TwilioWebhookOptions {
 /** What Twilio gets back for an SMS the gateway parked: nothing to say yet (messaging replies by SMS). */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-type TwilioForm = EventData<typeof messaging.InboundSmsParked>;
+type TwilioForm = EventData<typeof messaging.ParkedInboundSms>;
 
 /** Twilio's own signature check, loaded the first time an SMS is parked (the SDK is large; this is rare). */
 async function signedByTwilio(authToken: string, form: TwilioForm): Promise<boolean> {
@@ -41,46 +41,73 @@ const Twiml = Type.String({ description: 'TwiML (text/xml)' });
 
 /**
  * POST /api/webhooks/twilio/sms and /status: Twilio's form posts, relayed with the signature to
- * messaging, which verifies X-Twilio-Signature before believing anything. Encapsulated, so the
- * form-body parser applies to these routes only.
+ * messaging, which verifies X-Twilio-Signature before believing anything; parked for it in JetStream
+ * when it does not answer. Encapsulated, so the form-body parser applies to these routes only.
  */
 const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { baseUrl, authToken }) => {
   await app.register(formbody);
   const publicUrl = (path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
   const js = jetstream(app.nats);
 
+  const formOf = (request: {
+    url: string;
+    protocol: string;
+    host: string;
+    headers: Record<string, unknown>;
+    body: Record<string, string>;
+  }): TwilioForm => ({
+    url: publicUrl(request.url),
+    receivedUrl: `${request.protocol}://${request.host}${request.url}`,
+    signature:
+      typeof request.headers['x-twilio-signature'] === 'string' ? request.headers['x-twilio-signature'] : '',
+    params: request.body,
+  });
+
   /**
-   * Messaging did not answer an inbound SMS (`unanswered`, a 503 or 504): check the signature here and
-   * park the form for messaging. A forged one gets the 403 messaging would give; when parking is off or
-   * JetStream cannot take it either, the original error stands.
+   * Relays a webhook to messaging; when messaging does not answer (a 503 or 504), checks the signature
+   * here and parks the form in JetStream for messaging instead, and returns undefined. A forged one gets the
+   * 403 messaging would give; when parking is off or JetStream cannot take it either, the original error
+   * stands. The `Nats-Msg-Id` lets JetStream drop Twilio posting the same webhook twice.
    */
-  async function park(form: TwilioForm, unanswered: AppError, log: FastifyBaseLogger): Promise<void> {
-    if (authToken === '') throw unanswered;
-    if (!(await signedByTwilio(authToken, form))) {
-      throw new AppError(
-        403,
-        'INVALID_SIGNATURE',
-        'The X-Twilio-Signature header does not match this request.',
-      );
-    }
-    const sid = form.params['MessageSid'] ?? form.params['SmsSid'] ?? '';
-    if (sid === '') throw unanswered;
-    const envelope = { id: randomUUID(), occurredAt: new Date().toISOString(), data: form };
+  async function relayOrPark<T>(
+    relay: (form: TwilioForm) => Promise<T>,
+    parked: typeof messaging.ParkedInboundSms | typeof messaging.ParkedStatusCallback,
+    form: TwilioForm,
+    log: FastifyBaseLogger,
+  ): Promise<T | undefined> {
     try {
-      await js.publish(messaging.InboundSmsParked.subject, JSON.stringify(envelope), {
-        msgID: `twilio-inbound:${sid}`,
-      });
+      return await relay(form);
     } catch (error) {
-      log.error(
-        { err: error, sid },
-        'messaging did not answer and JetStream refused the inbound SMS; Twilio gets the 503',
+      if (!(error instanceof AppError) || (error.status !== 503 && error.status !== 504)) throw error;
+      if (authToken === '') throw error;
+      if (!(await signedByTwilio(authToken, form))) {
+        throw new AppError(
+          403,
+          'INVALID_SIGNATURE',
+          'The X-Twilio-Signature header does not match this request.',
+        );
+      }
+      const sid = form.params['MessageSid'] ?? form.params['SmsSid'] ?? '';
+      if (sid === '') throw error;
+      const status = form.params['MessageStatus'] ?? form.params['SmsStatus'] ?? '';
+      const msgID =
+        parked === messaging.ParkedInboundSms ? `twilio-sms:${sid}` : `twilio-status:${sid}:${status}`;
+      const envelope = { id: randomUUID(), occurredAt: new Date().toISOString(), data: form };
+      try {
+        await js.publish(parked.subject, JSON.stringify(envelope), { msgID });
+      } catch (publishError) {
+        log.error(
+          { err: publishError, sid },
+          'messaging did not answer and JetStream refused the webhook too; Twilio gets the error',
+        );
+        throw error;
+      }
+      log.warn(
+        { sid, cause: error.code, subject: parked.subject },
+        'messaging did not answer a Twilio webhook; parked in JetStream for it',
       );
-      throw unanswered;
+      return undefined;
     }
-    log.warn(
-      { sid, cause: unanswered.code },
-      'messaging did not answer an inbound SMS; parked in JetStream for it, Twilio answered with empty TwiML',
-    );
   }
 
   app.post(
@@ -106,20 +133,13 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
       },
     },
     async (request, reply) => {
-      const form: TwilioForm = {
-        url: publicUrl(request.url),
-        receivedUrl: `${request.protocol}://${request.host}${request.url}`,
-        signature: request.headers['x-twilio-signature'] ?? '',
-        params: request.body,
-      };
-      let twiml = EMPTY_TWIML;
-      try {
-        ({ twiml } = await app.callService(messaging.TwilioInbound, form));
-      } catch (error) {
-        if (!(error instanceof AppError) || (error.status !== 503 && error.status !== 504)) throw error;
-        await park(form, error, request.log);
-      }
-      return reply.type('text/xml; charset=utf-8').send(twiml);
+      const answer = await relayOrPark(
+        (form) => app.callService(messaging.TwilioInbound, form),
+        messaging.ParkedInboundSms,
+        formOf(request),
+        request.log,
+      );
+      return reply.type('text/xml; charset=utf-8').send(answer?.twiml ?? EMPTY_TWIML);
     },
   );
 
@@ -132,16 +152,23 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
         summary: "Delivery status of an SMS the platform sent (Twilio's StatusCallback)",
         headers: SignatureHeader,
         body: TwilioForm,
-        response: { 204: Type.Null(), 400: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: {
+          204: Type.Null(),
+          400: ErrorBody,
+          403: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+          504: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
-      await app.callService(messaging.TwilioStatus, {
-        url: publicUrl(request.url),
-        receivedUrl: `${request.protocol}://${request.host}${request.url}`,
-        signature: request.headers['x-twilio-signature'] ?? '',
-        params: request.body,
-      });
+      await relayOrPark(
+        (form) => app.callService(messaging.TwilioStatus, form),
+        messaging.ParkedStatusCallback,
+        formOf(request),
+        request.log,
+      );
       return reply.status(204).send(null);
     },
   );

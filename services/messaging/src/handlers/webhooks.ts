@@ -141,7 +141,7 @@ export async function handOnAwaitingInbound(ctx: ServiceContext<unknown>, from: 
   return queued;
 }
 
-type TwilioForm = EventData<typeof messaging.InboundSmsParked>;
+type TwilioForm = EventData<typeof messaging.ParkedInboundSms>;
 
 /** An inbound SMS, verified, read and its sender looked up: what both ways in need before they write. */
 interface InboundSms {
@@ -246,21 +246,59 @@ async function recordInboundSms(
 }
 
 /**
- * Inbound SMS the gateway parked while messaging did not answer (`inbound_sms.parked`): handled like the
- * webhook, the signature checked again, but any reply goes out as an SMS since Twilio's request is long
- * answered. A forged one is refused (a 403, so the consumer dead-letters it at once, for an operator).
- * Idempotent by MessageSid, like the webhook: a park of an SMS messaging did handle after all is a no-op.
+ * A status callback: verified, then the message moved forward to its new status (never back). A
+ * delivery failure is published for dispatch (a failed offer SMS is a non-response).
  */
-export function parkedInboundConsumer(
+async function receiveStatus(
+  ctx: ServiceContext<unknown>,
+  options: WebhookOptions,
+  form: TwilioForm,
+): Promise<void> {
+  verify(options.authToken, form);
+  const sid = form.params['MessageSid'] ?? form.params['SmsSid'];
+  const status = fromTwilioStatus(form.params['MessageStatus'] ?? form.params['SmsStatus']);
+  // "queued" (or "accepted") tells nothing the sender did not store from Twilio's own answer to the
+  // send, which is at least "queued": the first of the three callbacks each SMS gets costs no
+  // transaction.
+  if (!sid || !status || status === 'queued') return;
+  const errorCode = form.params['ErrorCode'] || null;
+  // The common case (a message we know moving on to sent or delivered) is one statement; a failure
+  // (an event to publish with it) or a callback that finds nothing to move takes the locked way.
+  if (!isDeliveryFailure(status) && (await advanceKnownStatus(ctx.orm.em.fork(), sid, status, errorCode)))
+    return;
+  await ctx.transaction(async (em) => {
+    const applied = await advanceStatus(em, sid, status, errorCode);
+    if (applied && isDeliveryFailure(applied.status)) {
+      await ctx.publish(em, messaging.SmsStatusChanged, {
+        messageSid: applied.sid,
+        to: applied.to,
+        status: applied.status,
+        errorCode: applied.errorCode,
+        purpose: applied.purpose,
+        offerId: applied.offerId,
+        jobId: applied.jobId,
+      });
+    }
+  });
+}
+
+/**
+ * Webhooks the gateway parked while messaging did not answer (`webhook.sms_parked` /
+ * `webhook.status_parked`): handled like the webhook, the signature checked again. An inbound SMS's
+ * reply goes out as an SMS, since Twilio's request is long answered. A forged one is refused (a 403, so
+ * the consumer dead-letters it at once, for an operator). Idempotent like the webhooks: an SMS by its
+ * MessageSid, a status by only ever moving forward.
+ */
+export function parkedWebhooksConsumer(
   ctx: ServiceContext<unknown>,
   options: WebhookOptions,
   queuedIn: WeakSet<EntityManager>,
 ): ConsumerBinding {
   return {
-    definition: CONSUMERS.messagingParkedInbound,
+    definition: CONSUMERS.messagingParkedWebhooks,
     idempotency: 'handler',
     handlers: [
-      on(messaging.InboundSmsParked, async (form, { em, event }) => {
+      on(messaging.ParkedInboundSms, async (form, { em, event }) => {
         const sms = await readInbound(ctx, options, form);
         const { fresh, reply } = await recordInboundSms(ctx, em, sms, 'sms');
         if (reply) queuedIn.add(em);
@@ -269,6 +307,9 @@ export function parkedInboundConsumer(
             { sid: sms.sid, parkedAt: event.occurredAt },
             'inbound SMS the gateway parked while messaging was away, handled now',
           );
+      }),
+      on(messaging.ParkedStatusCallback, async (form) => {
+        await receiveStatus(ctx, options, form);
       }),
     ],
   };
@@ -284,32 +325,7 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
     }),
 
     endpoint(messaging.TwilioStatus, async (form) => {
-      verify(options.authToken, form);
-      const sid = form.params['MessageSid'] ?? form.params['SmsSid'];
-      const status = fromTwilioStatus(form.params['MessageStatus'] ?? form.params['SmsStatus']);
-      // "queued" (or "accepted") tells nothing the sender did not store from Twilio's own answer to the
-      // send, which is at least "queued": the first of the three callbacks each SMS gets costs no
-      // transaction.
-      if (!sid || !status || status === 'queued') return { ok: true };
-      const errorCode = form.params['ErrorCode'] || null;
-      // The common case (a message we know moving on to sent or delivered) is one statement; a failure
-      // (an event to publish with it) or a callback that finds nothing to move takes the locked way.
-      if (!isDeliveryFailure(status) && (await advanceKnownStatus(ctx.orm.em.fork(), sid, status, errorCode)))
-        return { ok: true };
-      await ctx.transaction(async (em) => {
-        const applied = await advanceStatus(em, sid, status, errorCode);
-        if (applied && isDeliveryFailure(applied.status)) {
-          await ctx.publish(em, messaging.SmsStatusChanged, {
-            messageSid: applied.sid,
-            to: applied.to,
-            status: applied.status,
-            errorCode: applied.errorCode,
-            purpose: applied.purpose,
-            offerId: applied.offerId,
-            jobId: applied.jobId,
-          });
-        }
-      });
+      await receiveStatus(ctx, options, form);
       return { ok: true };
     }),
   ];
