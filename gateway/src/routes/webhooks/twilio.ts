@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { jetstream } from '@nats-io/jetstream';
 import { AppError, ErrorBody, messaging, type EventData } from '@trades/contracts';
+import { outgoingHeaders } from '@trades/runtime/client';
 import type { FastifyBaseLogger } from 'fastify';
 import Type from 'typebox';
 
@@ -94,7 +95,8 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
         parked === messaging.ParkedInboundSms ? `twilio-sms:${sid}` : `twilio-status:${sid}:${status}`;
       const envelope = { id: randomUUID(), occurredAt: new Date().toISOString(), data: form };
       try {
-        await js.publish(parked.subject, JSON.stringify(envelope), { msgID });
+        // With the request's correlation id, so messaging's log lines for it carry the gateway's.
+        await js.publish(parked.subject, JSON.stringify(envelope), { msgID, headers: outgoingHeaders() });
       } catch (publishError) {
         log.error(
           { err: publishError, sid },
