@@ -96,7 +96,11 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(bookingRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
-  await fastify.register(twilioWebhooks, { baseUrl: config.BASE_URL, authToken: config.TWILIO_AUTH_TOKEN });
+  await fastify.register(twilioWebhooks, {
+    baseUrl: config.BASE_URL,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    perMinute: config.TWILIO_WEBHOOK_RATE_LIMIT_PER_MINUTE,
+  });
 };
 
 export default app;

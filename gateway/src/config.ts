@@ -13,6 +13,12 @@ export const GatewayConfigSchema = {
   /** Comma-separated extra origins allowed by CORS (the two UIs' URLs are always allowed). */
   CORS_ORIGINS: Type.String({ default: '' }),
   PUBLIC_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  TWILIO_WEBHOOK_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 60_000,
+    description:
+      'Twilio webhooks per minute from one address (Twilio posts from a few; every SMS brings up to three status callbacks, and Twilio retries none)',
+  }),
   NATS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   SHUTDOWN_TIMEOUT_MS: BaseConfig.SHUTDOWN_TIMEOUT_MS,
   // Operator access (plugins/admin-auth.ts): Cloudflare Access when both CF_ACCESS_* are set, else the

@@ -64,3 +64,35 @@ describe('the client address behind rate limits', () => {
     expect((await viaProxy('192.0.2.11')).statusCode).toBe(400);
   });
 });
+
+describe("Twilio's webhooks", () => {
+  const statusCallback = (target: Gateway, i: number) =>
+    target.inject({
+      method: 'POST',
+      url: '/api/webhooks/twilio/status',
+      remoteAddress: '54.172.60.1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `MessageSid=SM${String(i).padStart(32, '0')}&MessageStatus=delivered`,
+    });
+
+  it('take a minute of status callbacks at scale from one Twilio address', async () => {
+    // Three callbacks per SMS: 6,000 a minute (the old limit) is 33 SMS a second. Twilio retries none.
+    const first = await statusCallback(app, 0);
+    expect(Number(first.headers['x-ratelimit-limit'])).toBeGreaterThanOrEqual(60_000);
+    expect(first.statusCode).not.toBe(429);
+  });
+
+  it('are limited per address by TWILIO_WEBHOOK_RATE_LIMIT_PER_MINUTE', async () => {
+    const limited = gateway(nc, { TWILIO_WEBHOOK_RATE_LIMIT_PER_MINUTE: '5' });
+    await limited.ready();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await statusCallback(limited, i)).statusCode);
+      // The five let through are answered (unsigned: a 403 or 503); the sixth is refused before that.
+      expect(statuses.slice(0, 5).every((s) => s !== 429)).toBe(true);
+      expect(statuses[5]).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});

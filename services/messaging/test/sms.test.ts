@@ -119,6 +119,27 @@ const log = (filter: { phone?: string; direction?: 'inbound' | 'outbound' } = {}
 const sentTo = async (phone: string) =>
   (await twilioApi.messages.list({ to: phone })).filter((m) => m.direction !== 'inbound');
 
+/** A YES signed with the wrong token gets 403 INVALID_SIGNATURE. */
+async function expectForgedYesRefused(sid: string): Promise<void> {
+  const response = await signedForm(
+    '/api/webhooks/twilio/sms',
+    inboundForm(sid, LOCKSMITH_PHONE, 'YES'),
+    'not-the-token',
+  );
+  expect(response.status).toBe(403);
+  expect(await response.json()).toMatchObject({ code: 'INVALID_SIGNATURE' });
+}
+
+/** Waits until Twilio has sent something to `phone`, and returns what it sent. */
+const firstSentTo = (phone: string, what: string) =>
+  waitFor(
+    async () => {
+      const sent = await sentTo(phone);
+      return sent.length > 0 ? sent : undefined;
+    },
+    { what },
+  );
+
 async function textFrom(from: string, body: string): Promise<InboundResult> {
   const response = await fetch(`${twilio.url}/__emulator/inbound`, {
     method: 'POST',
@@ -437,13 +458,7 @@ describe('a burst of SMS', () => {
 describe('inbound SMS webhook', () => {
   it('refuses a forged signature with 403 and records nothing', async () => {
     const sid = `SM${randomUUID().replace(/-/g, '')}`;
-    const response = await signedForm(
-      '/api/webhooks/twilio/sms',
-      inboundForm(sid, LOCKSMITH_PHONE, 'YES'),
-      'not-the-token',
-    );
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ code: 'INVALID_SIGNATURE' });
+    await expectForgedYesRefused(sid);
     const [row] = await messagingRunning.ctx.orm.em
       .fork()
       .execute<{ n: number }[]>('select count(*)::int as n from messaging.message where sid = ?', [sid]);
@@ -543,13 +558,7 @@ describe('while the registry is down', () => {
         [yes.sid, locksmith.id],
       ),
     ).toBe(1);
-    const told = await waitFor(
-      async () => {
-        const sent = await sentTo(strangerPhone);
-        return sent.length > 0 ? sent : undefined;
-      },
-      { what: 'the stranger told' },
-    );
+    const told = await firstSentTo(strangerPhone, 'the stranger told');
     expect(told.map((m) => m.body)).toEqual([expect.stringContaining("isn't registered")]);
     expect(
       await countOutbox(messaging.SmsReceived.subject, "payload #>> '{data,messageSid}' = ?", [stranger.sid]),
@@ -609,13 +618,7 @@ describe('while messaging itself is down', () => {
       expect(replays.map((r) => r.status)).toEqual([200, 200]);
       expect(await replays[0]?.text()).toContain('<Response/>');
       // The gateway checks the signature itself: a forgery is refused, not parked.
-      const forged = await signedForm(
-        '/api/webhooks/twilio/sms',
-        inboundForm(forgedSid, LOCKSMITH_PHONE, 'YES'),
-        'not-the-token',
-      );
-      expect(forged.status).toBe(403);
-      expect(await forged.json()).toMatchObject({ code: 'INVALID_SIGNATURE' });
+      await expectForgedYesRefused(forgedSid);
     } finally {
       messagingRunning = await startService(messagingService, env);
     }
@@ -637,13 +640,7 @@ describe('while messaging itself is down', () => {
       },
     );
     // The stranger's answer, which TwiML could no longer carry, goes out as an SMS.
-    const told = await waitFor(
-      async () => {
-        const sent = await sentTo(strangerPhone);
-        return sent.length > 0 ? sent : undefined;
-      },
-      { what: 'the stranger told by SMS' },
-    );
+    const told = await firstSentTo(strangerPhone, 'the stranger told by SMS');
     expect(told.map((m) => m.body)).toEqual([expect.stringContaining("isn't registered")]);
     const inbound = (await log({ direction: 'inbound' })).items.map((m) => m.sid);
     expect(inbound.filter((sid) => sid === yes.sid || sid === replayedSid)).toHaveLength(2);

@@ -16,6 +16,12 @@ export interface TwilioWebhookOptions {
    * answered 503 (and lost: Twilio retries neither). Empty: the 503 stands.
    */
   authToken: string;
+  /**
+   * Requests per minute from one address, for each route. Only a flood's brake: the signature keeps
+   * strangers out, and Twilio posts every locksmith's reply and every status callback (up to three per
+   * SMS) from a few addresses and retries none of them, so a 429 loses what it refuses.
+   */
+  perMinute: number;
 }
 
 /** What Twilio gets back for an SMS the gateway parked: nothing to say yet (messaging replies by SMS). */
@@ -45,7 +51,10 @@ const Twiml = Type.String({ description: 'TwiML (text/xml)' });
  * messaging, which verifies X-Twilio-Signature before believing anything; parked for it in JetStream
  * when it does not answer. Encapsulated, so the form-body parser applies to these routes only.
  */
-const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { baseUrl, authToken }) => {
+const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (
+  app,
+  { baseUrl, authToken, perMinute },
+) => {
   await app.register(formbody);
   const publicUrl = (path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
   const js = jetstream(app.nats);
@@ -115,10 +124,7 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
   app.post(
     '/api/webhooks/twilio/sms',
     {
-      // Twilio posts every locksmith's reply from a small pool of addresses and never retries an
-      // inbound webhook: a tight per-address limit would drop YES replies in a busy minute. The
-      // signature is what keeps strangers out; this limit only blunts a flood.
-      config: { rateLimit: { max: 12_000, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['webhooks'],
         summary: 'An SMS to the platform number (a locksmith replying); answers TwiML',
@@ -148,7 +154,7 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (app, { ba
   app.post(
     '/api/webhooks/twilio/status',
     {
-      config: { rateLimit: { max: 6000, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['webhooks'],
         summary: "Delivery status of an SMS the platform sent (Twilio's StatusCallback)",
