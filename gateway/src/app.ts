@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -11,6 +10,7 @@ import { enterContext, type NatsConnection } from '@trades/runtime/client';
 import type { GatewayConfig } from './config.ts';
 import errors from './plugins/errors.ts';
 import nats from './plugins/nats.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import adminRoutes from './routes/admin/index.ts';
 import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
@@ -42,7 +42,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
     timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
     connection: natsConnection,
   });
-  await fastify.register(helmet, {
+  await fastify.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
