@@ -186,21 +186,36 @@ export interface PendingMessage {
 export async function countDue(em: EntityManager, cap: number): Promise<number> {
   const [row] = await em.execute<{ n: number }[]>(
     `select count(*)::int as n from (
-       select 1 from messaging.message where status = 'pending' and next_attempt_at <= now() limit ?
+       select 1 from messaging.message
+       where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until <= now())
+       limit ?
      ) due`,
     [cap],
   );
   return row?.n ?? 0;
 }
 
-/** Claims pending messages for this replica; the caller sends them in the same transaction. */
-export async function claimPending(em: EntityManager, limit: number): Promise<PendingMessage[]> {
+/**
+ * Claims up to `limit` due messages for this sender: leases them for `leaseSeconds` (SKIP LOCKED, so
+ * replicas and workers never claim one twice) and returns them. The caller commits at once and sends them
+ * outside any transaction; a lease that runs out (the sender died mid-call) makes a message due again.
+ */
+export async function claimPending(
+  em: EntityManager,
+  limit: number,
+  leaseSeconds: number,
+): Promise<PendingMessage[]> {
   return em.execute<PendingMessage[]>(
-    `select id, to_phone, from_phone, body, purpose, offer_id, job_id from messaging.message
-     where status = 'pending' and next_attempt_at <= now()
-     order by next_attempt_at
-     limit ? for update skip locked`,
-    [limit],
+    `update messaging.message m set leased_until = now() + make_interval(secs => ?)
+     from (
+       select id from messaging.message
+       where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until <= now())
+       order by next_attempt_at
+       limit ? for update skip locked
+     ) due
+     where m.id = due.id
+     returning m.id, m.to_phone, m.from_phone, m.body, m.purpose, m.offer_id, m.job_id`,
+    [leaseSeconds, limit],
   );
 }
 
@@ -237,7 +252,7 @@ export async function markHandedToTwilio(
   );
   await em.execute(
     `update messaging.message m
-     set sid = h.sid, status = h.status, attempts = m.attempts + 1, updated_at = now()
+     set sid = h.sid, status = h.status, attempts = m.attempts + 1, leased_until = null, updated_at = now()
      from unnest(?::uuid[], ?::text[], ?::text[]) as h(id, sid, status)
      where m.id = h.id`,
     [pgArray(handed.map((h) => h.id)), pgArray(sids), pgArray(handed.map((h) => h.status))],
@@ -256,13 +271,14 @@ export async function markHandedToTwilio(
 
 /**
  * Withdraws a message that has not left yet (still `pending`: the sender is behind, or backing off after
- * Twilio failed); true when it was. A message the sender holds right now is locked, so this waits for
- * that send to commit and then finds it no longer pending: it went out.
+ * Twilio failed); true when it was. A message a sender holds a lease on is being handed to Twilio right
+ * now and is left alone: it goes out. The claim locks the row, so the two cannot cross.
  */
 export async function withdrawPending(em: EntityManager, purpose: string): Promise<boolean> {
   const withdrawn = await em.execute<{ id: string }[]>(
     `update messaging.message set status = 'canceled', updated_at = now()
-     where purpose = ? and status = 'pending' returning id`,
+     where purpose = ? and status = 'pending' and (leased_until is null or leased_until <= now())
+     returning id`,
     [purpose],
   );
   return withdrawn.length > 0;
@@ -270,7 +286,8 @@ export async function withdrawPending(em: EntityManager, purpose: string): Promi
 
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
   await em.execute(
-    `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, updated_at = now() where id = ?`,
+    `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, leased_until = null,
+       updated_at = now() where id = ?`,
     [errorCode, id],
   );
 }
@@ -279,7 +296,7 @@ export async function markRefused(em: EntityManager, id: string, errorCode: stri
 export async function markAttemptFailed(em: EntityManager, id: string): Promise<number> {
   const [row] = await em.execute<{ attempts: number }[]>(
     `update messaging.message
-     set attempts = attempts + 1, updated_at = now(),
+     set attempts = attempts + 1, leased_until = null, updated_at = now(),
          next_attempt_at = now() + make_interval(secs => least(60, power(2, attempts + 1)))
      where id = ? returning attempts`,
     [id],

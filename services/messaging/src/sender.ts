@@ -20,6 +20,11 @@ const WORKERS = 4;
 const BATCH = 10;
 /** A message Twilio could not take after this many tries (network, 5xx, 429) is given up as failed. */
 const MAX_ATTEMPTS = 6;
+/**
+ * How long a claimed message is the claimer's: well beyond the Twilio SDK's own 30 s timeout. A sender
+ * that died holding one leaves it due again after this.
+ */
+const LEASE_SECONDS = 60;
 
 export interface SenderOptions {
   client: TwilioClient;
@@ -27,13 +32,14 @@ export interface SenderOptions {
 }
 
 /**
- * Sends the pending messages. A worker claims up to {@link BATCH} due messages with SKIP LOCKED
- * (replicas and workers share the work), hands them to Twilio concurrently, and stores their
- * MessageSids in the same short transaction: under load the per-message cost is one API call, not a
- * transaction of its own, and a slow API call delays only its own batch. Twilio refusing a message (an
- * invalid or opted-out number) fails it at once; a network error, a 5xx or a 429 is retried with
- * backoff. A crash between Twilio's answer and the commit can send a message twice: Twilio's API has no
- * idempotency key, so at-least-once is the best on offer; the window is a few statements wide.
+ * Sends the pending messages. A worker leases up to {@link BATCH} due messages with SKIP LOCKED
+ * (replicas and workers share the work) and commits, hands them to Twilio concurrently outside any
+ * transaction, then stores their MessageSids in a second short transaction: under load the per-message
+ * cost is one API call, not a transaction of its own, a slow API call delays only its own batch, and no
+ * connection is held while Twilio answers. Twilio refusing a message (an invalid or opted-out number)
+ * fails it at once; a network error, a 5xx or a 429 is retried with backoff. A crash between Twilio's
+ * answer and the second commit can send a message twice once its lease runs out: Twilio's API has no
+ * idempotency key, so at-least-once is the best on offer.
  */
 export function createSender(ctx: ServiceContext<unknown>, options: SenderOptions) {
   async function reportFailure(em: EntityManager, change: StatusChange): Promise<void> {
@@ -79,21 +85,25 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
     });
   }
 
-  /** Sends one batch of pending messages; false when there was none to claim. */
-  const sendBatch = (): Promise<boolean> =>
-    ctx.transaction(async (em) => {
-      const claimed = await claimPending(em, BATCH);
-      if (claimed.length === 0) return false;
-      const answers = await Promise.allSettled(
-        claimed.map((message) =>
-          options.client.messages.create({
-            to: message.to_phone,
-            from: message.from_phone,
-            body: message.body,
-            statusCallback: options.statusCallback,
-          }),
-        ),
-      );
+  /**
+   * Sends one batch of pending messages; false when there was none to claim. Two short transactions
+   * (claim, then record what Twilio said) around the API calls, so no database connection waits on
+   * Twilio: under load the pool belongs to the consumers and the webhooks.
+   */
+  async function sendBatch(): Promise<boolean> {
+    const claimed = await ctx.transaction((em) => claimPending(em, BATCH, LEASE_SECONDS));
+    if (claimed.length === 0) return false;
+    const answers = await Promise.allSettled(
+      claimed.map((message) =>
+        options.client.messages.create({
+          to: message.to_phone,
+          from: message.from_phone,
+          body: message.body,
+          statusCallback: options.statusCallback,
+        }),
+      ),
+    );
+    await ctx.transaction(async (em) => {
       const handed: Handed[] = [];
       for (const [i, answer] of answers.entries()) {
         const message = claimed[i];
@@ -110,8 +120,9 @@ export function createSender(ctx: ServiceContext<unknown>, options: SenderOption
       }
       const early = await markHandedToTwilio(em, handed);
       for (const change of early) if (isDeliveryFailure(change.status)) await reportFailure(em, change);
-      return true;
     });
+    return true;
+  }
 
   const workers = new Set<Promise<void>>();
   let again = false;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { dispatch, messaging, registry, type EventContract, type EventData } from '@trades/contracts';
@@ -9,7 +10,7 @@ import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/tes
 import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
-import { markHandedToTwilio } from '../src/messages.ts';
+import { claimPending, markHandedToTwilio } from '../src/messages.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -454,6 +455,106 @@ describe('a burst of SMS', () => {
     expect(received.map((list) => list.map((m) => m.sid))).toEqual(taken.map((m) => [m.sid]));
   });
 });
+
+describe('the sender', () => {
+  it('holds no transaction while Twilio answers, and leaves an SMS it is sending to go out', async () => {
+    // A Twilio that takes the request and answers nothing until told to.
+    const hanging = new Set<ServerResponse>();
+    let requests = 0;
+    const slowTwilio = createServer((_request, response) => {
+      requests += 1;
+      hanging.add(response);
+    });
+    await new Promise<void>((resolve) => slowTwilio.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slowTwilio.address() as AddressInfo).port}`;
+    await messagingRunning.stop();
+    messagingRunning = await startService(messagingService, { ...env, TWILIO_API_BASE: slowUrl });
+    const offerId = randomUUID();
+    const db = () => messagingRunning.ctx.orm.em.fork();
+    const rowOf = async (purpose: string) =>
+      (
+        await db().execute<{ status: string; attempts: number; leased: boolean }[]>(
+          `select status, attempts, coalesce(leased_until > now(), false) as leased
+           from messaging.message where purpose = ?`,
+          [purpose],
+        )
+      )[0];
+    try {
+      await publishEvent(dispatch.OfferSent, offer(offerId));
+      await waitFor(() => requests > 0, { what: 'the offer SMS handed to Twilio' });
+      expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending', leased: true });
+      // Well into the call: a transaction waiting on Twilio would sit "idle in transaction" by now.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const [held] = await db().execute<{ n: number }[]>(
+        `select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and application_name = 'messaging'
+           and state like 'idle in transaction%' and now() - state_change > interval '500 milliseconds'`,
+      );
+      expect(held?.n).toBe(0);
+      // The offer closes while its SMS is with Twilio: not withdrawn, so the locksmith is told.
+      await publishEvent(dispatch.OfferClosed, {
+        offerId,
+        jobId: randomUUID(),
+        jobCode: '4821',
+        providerId: locksmith.id,
+        providerPhone: LOCKSMITH_PHONE,
+        status: 'CANCELED',
+        reason: 'job taken',
+        responseSeconds: null,
+      });
+      await waitFor(async () => (await rowOf(`offer-closed:${offerId}`)) !== undefined, {
+        what: 'the taken SMS queued',
+      });
+      expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending', leased: true });
+      // Twilio drops the connection: a failed try, the lease given back, a retry later.
+      for (const response of hanging) response.socket?.destroy();
+      await waitFor(async () => (await rowOf(`offer:${offerId}`))?.attempts === 1, {
+        what: 'the failed try recorded',
+      });
+      expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending', leased: false });
+    } finally {
+      await messagingRunning.stop();
+      slowTwilio.closeAllConnections();
+      await new Promise((resolve) => slowTwilio.close(resolve));
+      messagingRunning = await startService(messagingService, env);
+    }
+  });
+
+  it('claims a message whose lease ran out (its sender died mid-call), and none another sender holds', async () => {
+    const ids = { expired: randomUUID(), held: randomUUID() };
+    const claimed = await messagingRunning.ctx
+      .transaction(async (em) => {
+        for (const [id, lease] of [
+          [ids.expired, "now() - interval '1 second'"],
+          [ids.held, "now() + interval '1 minute'"],
+        ] as const) {
+          await em.execute(
+            `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, leased_until)
+             values (?, 'outbound', ?, '+14155553999', 'lease', 'pending', ?, ${lease})`,
+            [id, secrets.TWILIO_PHONE_NUMBER, `test:${id}`],
+          );
+        }
+        const mine = (await claimPending(em, 100, 60)).map((m) => m.id);
+        // Rolled back: the running sender never sees these rows.
+        throw new Rollback(mine);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof Rollback) return error.claimed;
+        throw error;
+      });
+    expect(claimed).toContain(ids.expired);
+    expect(claimed).not.toContain(ids.held);
+  });
+});
+
+/** Thrown to roll a test's transaction back, carrying what it saw. */
+class Rollback extends Error {
+  readonly claimed: string[];
+  constructor(claimed: string[]) {
+    super('rollback');
+    this.claimed = claimed;
+  }
+}
 
 describe('inbound SMS webhook', () => {
   it('refuses a forged signature with 403 and records nothing', async () => {
