@@ -36,6 +36,7 @@ const TONES: Record<string, Tone> = {
   DELIVERED: 'success',
   RECEIVED: 'success',
   UNDELIVERED: 'danger',
+  SUPPRESSED: 'neutral',
 };
 
 /** A job, offer, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */

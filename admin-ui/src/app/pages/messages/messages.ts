@@ -14,6 +14,7 @@ import { Subject, debounceTime } from 'rxjs';
 import { AdminApi } from '../../core/admin-api';
 import type { Message, MessageDirection, MessageQuery } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
+import { humanize } from '../../shared/format';
 import { columnsFor, injectScreenSize } from '../../shared/screen';
 import { StateBadge } from '../../shared/state-badge';
 import { StatePanel } from '../../shared/state-panel';
@@ -55,6 +56,8 @@ export class MessagesPage {
   private readonly api = inject(AdminApi);
 
   protected readonly statuses = STATUSES;
+  /** Options read like the badges in the table. */
+  protected readonly statusLabel = humanize;
   protected readonly phone = signal('');
   protected readonly jobId = signal('');
   protected readonly direction = signal<MessageDirection | 'any'>('any');
