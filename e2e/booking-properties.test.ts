@@ -179,7 +179,8 @@ describe('the public booking routes under random, malformed and hostile input', 
           else expectClientError(reply);
         },
       ),
-      { numRuns: RUNS },
+      // Found by a CI run: a NUL reached PostgreSQL, which stores none in text, and came back as a 500.
+      { numRuns: RUNS, examples: [[{ referrer: '\u0000', utm: {} }]] },
     );
   });
 

@@ -93,6 +93,27 @@ export async function serveEndpoints(nc: NatsConnection, options: ServeOptions):
   return svc;
 }
 
+/** Where a NUL character sits in a parsed JSON value (a string or a key), as a JSON pointer; else undefined. */
+export function pathOfNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || '/' : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = pathOfNul(item, `${path}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1').replaceAll('\0', '\\u0000')}`;
+      if (key.includes('\0')) return at;
+      const found = pathOfNul(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 async function answer(binding: EndpointBinding, msg: Msg, log: Logger): Promise<string> {
   const { contract } = binding;
   const respondError = (error: AppError): string => {
@@ -120,6 +141,16 @@ async function answer(binding: EndpointBinding, msg: Msg, log: Logger): Promise<
           problems,
         },
       ),
+    );
+  }
+  const nul = pathOfNul(request);
+  if (nul !== undefined) {
+    // PostgreSQL stores no NUL in text or jsonb ("invalid message format"): refused here, with where it is,
+    // instead of failing the handler's transaction with a 500.
+    return respondError(
+      new AppError(400, 'INVALID_TEXT', `Text may not contain NUL characters (\\u0000): see ${nul}.`, {
+        path: nul,
+      }),
     );
   }
   try {

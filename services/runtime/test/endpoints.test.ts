@@ -9,7 +9,7 @@ import {
 } from '@nats-io/services';
 import { connect } from '@nats-io/transport-node';
 import { AppError, defineEndpoint, Empty } from '@trades/contracts';
-import { call, startService, type RunningService } from '@trades/runtime';
+import { call, pathOfNul, startService, type RunningService } from '@trades/runtime';
 import { natsUrl, serviceEnv } from '@trades/testkit';
 import Type from 'typebox';
 import { ProbeEcho, probeService } from './fixtures/probe.ts';
@@ -71,6 +71,20 @@ describe('request/reply endpoints', () => {
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toContain(ProbeEcho.subject);
     expect(error.details).toEqual({ problems: [expect.stringContaining('/word')] });
+  });
+
+  it('refuse text with a NUL character (PostgreSQL stores none) with 400 INVALID_TEXT and where it is', async () => {
+    const error = await rejection(call(nc, ProbeEcho, { word: 'he\u0000llo' }));
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('INVALID_TEXT');
+    expect(error.details).toEqual({ path: '/word' });
+  });
+
+  it('find a NUL anywhere in a request: nested, in an array, in a key', () => {
+    expect(pathOfNul({ a: [{ b: 'ok' }, { c: 'x\u0000' }] })).toBe('/a/1/c');
+    expect(pathOfNul({ 'k\u0000': 1 })).toBe('/k\\u0000');
+    expect(pathOfNul({ a: 'fine', n: 1, t: true, z: null, list: ['x', 'y'] })).toBeUndefined();
+    expect(pathOfNul('\u0000')).toBe('/');
   });
 
   it('answer a body that is not JSON with 400 INVALID_JSON in the NATS service error headers', async () => {
