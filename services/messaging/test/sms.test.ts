@@ -114,6 +114,18 @@ function offer(offerId: string, phone = LOCKSMITH_PHONE): EventData<typeof dispa
   };
 }
 
+/** offer.closed for an offer of the locksmith's whose job another locksmith took. */
+const jobTaken = (offerId: string, jobCode = '4821'): EventData<typeof dispatch.OfferClosed> => ({
+  offerId,
+  jobId: randomUUID(),
+  jobCode,
+  providerId: locksmith.id,
+  providerPhone: LOCKSMITH_PHONE,
+  status: 'CANCELED',
+  reason: 'job taken',
+  responseSeconds: null,
+});
+
 const log = (filter: { phone?: string; direction?: 'inbound' | 'outbound' } = {}) =>
   messagingRunning.ctx.call(messaging.MessageList, { ...filter, limit: 200 });
 
@@ -330,16 +342,7 @@ describe('dispatch outcomes by SMS', () => {
         what: 'a failed first try of the offer SMS',
       });
       expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending' });
-      await publishEvent(dispatch.OfferClosed, {
-        offerId,
-        jobId: randomUUID(),
-        jobCode: '4821',
-        providerId: locksmith.id,
-        providerPhone: LOCKSMITH_PHONE,
-        status: 'CANCELED',
-        reason: 'job taken',
-        responseSeconds: null,
-      });
+      await publishEvent(dispatch.OfferClosed, jobTaken(offerId));
       // Withdrawn in the same transaction that decides not to say "taken": once it shows, that is final.
       await waitFor(async () => (await rowOf(`offer:${offerId}`))?.status === 'canceled', {
         what: 'the offer SMS withdrawn',
@@ -492,16 +495,7 @@ describe('the sender', () => {
       );
       expect(held?.n).toBe(0);
       // The offer closes while its SMS is with Twilio: not withdrawn, so the locksmith is told.
-      await publishEvent(dispatch.OfferClosed, {
-        offerId,
-        jobId: randomUUID(),
-        jobCode: '4821',
-        providerId: locksmith.id,
-        providerPhone: LOCKSMITH_PHONE,
-        status: 'CANCELED',
-        reason: 'job taken',
-        responseSeconds: null,
-      });
+      await publishEvent(dispatch.OfferClosed, jobTaken(offerId));
       await waitFor(async () => (await rowOf(`offer-closed:${offerId}`)) !== undefined, {
         what: 'the taken SMS queued',
       });
