@@ -25,7 +25,7 @@ export interface TwilioWebhookOptions {
 }
 
 /** What Twilio gets back for an SMS the gateway parked: nothing to say yet (messaging replies by SMS). */
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 type TwilioForm = EventData<typeof messaging.ParkedInboundSms>;
 

@@ -183,8 +183,9 @@ async function readInbound(
 
 /**
  * Records an inbound SMS and acts on it, in the caller's transaction: the opt-out for STOP / START,
- * `sms.received` for a known locksmith's command. Returns the immediate reply, or null (none, or the
- * MessageSid was handled before); `log` says whether that reply is logged as TwiML the caller returns.
+ * `sms.received` for a known locksmith's command. Returns whether the MessageSid was new and the immediate
+ * reply: as `twiml` it is logged for the caller to return in the webhook's answer, as `sms` it is queued
+ * for the sender (too late for TwiML).
  */
 async function recordInboundSms(
   ctx: ServiceContext<unknown>,
@@ -220,39 +221,30 @@ async function recordInboundSms(
       receivedAt: new Date().toISOString(),
     });
   }
-  let reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
-  if (reply && replyAs === 'twiml') {
-    await logTwimlReply(em, {
-      from: to,
-      to: from,
-      body: reply,
-      purpose: `reply:${sid}`,
-      providerId: provider?.id ?? null,
-    });
-  } else if (reply && command.kind === 'STOP') {
-    // Too late for TwiML, and Twilio refuses to text a number that just sent STOP (it confirms the
-    // opt-out itself): there is nothing to send.
-    reply = null;
-  } else if (reply) {
-    await queueOutbound(em, to, {
-      to: from,
-      body: reply,
-      purpose: `reply:${sid}`,
-      providerId: provider?.id ?? null,
-    });
-  }
   ctx.log.info({ sid, command: command.kind, known: provider !== null }, `SMS from ${maskPhone(from)}`);
+  const reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
+  if (!reply) return { fresh, reply: null };
+  const message = { to: from, body: reply, purpose: `reply:${sid}`, providerId: provider?.id ?? null };
+  if (replyAs === 'twiml') {
+    await logTwimlReply(em, { ...message, from: to });
+    return { fresh, reply };
+  }
+  // Twilio refuses to text a number that just sent STOP (it confirms the opt-out itself): nothing to send.
+  if (command.kind === 'STOP') return { fresh, reply: null };
+  await queueOutbound(em, to, message);
   return { fresh, reply };
 }
 
 /**
  * A status callback: verified, then the message moved forward to its new status (never back). A
- * delivery failure is published for dispatch (a failed offer SMS is a non-response).
+ * delivery failure is published for dispatch (a failed offer SMS is a non-response). Runs in `em` when
+ * the caller has a transaction open (a consumer), else in its own.
  */
 async function receiveStatus(
   ctx: ServiceContext<unknown>,
   options: WebhookOptions,
   form: TwilioForm,
+  em?: EntityManager,
 ): Promise<void> {
   verify(options.authToken, form);
   const sid = form.params['MessageSid'] ?? form.params['SmsSid'];
@@ -264,12 +256,15 @@ async function receiveStatus(
   const errorCode = form.params['ErrorCode'] || null;
   // The common case (a message we know moving on to sent or delivered) is one statement; a failure
   // (an event to publish with it) or a callback that finds nothing to move takes the locked way.
-  if (!isDeliveryFailure(status) && (await advanceKnownStatus(ctx.orm.em.fork(), sid, status, errorCode)))
+  if (
+    !isDeliveryFailure(status) &&
+    (await advanceKnownStatus(em ?? ctx.orm.em.fork(), sid, status, errorCode))
+  )
     return;
-  await ctx.transaction(async (em) => {
-    const applied = await advanceStatus(em, sid, status, errorCode);
+  const apply = async (tx: EntityManager): Promise<void> => {
+    const applied = await advanceStatus(tx, sid, status, errorCode);
     if (applied && isDeliveryFailure(applied.status)) {
-      await ctx.publish(em, messaging.SmsStatusChanged, {
+      await ctx.publish(tx, messaging.SmsStatusChanged, {
         messageSid: applied.sid,
         to: applied.to,
         status: applied.status,
@@ -279,7 +274,8 @@ async function receiveStatus(
         jobId: applied.jobId,
       });
     }
-  });
+  };
+  await (em ? apply(em) : ctx.transaction(apply));
 }
 
 /**
@@ -308,8 +304,8 @@ export function parkedWebhooksConsumer(
             'inbound SMS the gateway parked while messaging was away, handled now',
           );
       }),
-      on(messaging.ParkedStatusCallback, async (form) => {
-        await receiveStatus(ctx, options, form);
+      on(messaging.ParkedStatusCallback, async (form, { em }) => {
+        await receiveStatus(ctx, options, form, em);
       }),
     ],
   };
