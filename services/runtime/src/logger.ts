@@ -43,6 +43,49 @@ function censor(value: unknown, path: string[]): unknown {
   return '[redacted]';
 }
 
+/** What an error may show in a log: what went wrong and where, never the data it was carrying. */
+const ERROR_FIELDS = [
+  'type',
+  'message',
+  'stack',
+  'code',
+  'status',
+  'statusCode',
+  'errno',
+  'syscall',
+  'requestId',
+  'moreInfo',
+  'details',
+  // PostgreSQL's, which name the object but not the values (its `detail` quotes the row's key).
+  'schema',
+  'table',
+  'constraint',
+] as const;
+
+/**
+ * Errors by a whitelist of fields. Pino's own serializer copies every enumerable field, and some errors
+ * carry their whole request: axios's (inside the Twilio SDK) its `config` with the Authorization header
+ * and the form body (phone numbers, message text); Stripe's its `raw` answer, with a PaymentIntent's
+ * client secret. Redaction only reaches fields it is told of, three levels down. For an HTTP client's
+ * error the method and the URL without its query are kept; causes are serialized the same way.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const full = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const field of ERROR_FIELDS) if (full[field] !== undefined) kept[field] = full[field];
+  const config = (value as { config?: { method?: unknown; url?: unknown } }).config;
+  if (config && typeof config.url === 'string') {
+    kept['method'] = typeof config.method === 'string' ? config.method.toUpperCase() : undefined;
+    kept['url'] = config.url.split('?')[0];
+  }
+  const cause = (value as { cause?: unknown }).cause;
+  if (cause instanceof Error && depth < 3) kept['cause'] = serializeError(cause, depth + 1);
+  if (value instanceof AggregateError && depth < 3)
+    kept['errors'] = value.errors.slice(0, 5).map((e: unknown) => serializeError(e, depth + 1));
+  return kept;
+}
+
 /**
  * JSON logs with the service name, the correlation id of the work in hand, and phone numbers, emails,
  * card data and secrets redacted wherever they appear as fields.
@@ -57,6 +100,7 @@ export function createLogger(service: string, level = 'info', destination?: Dest
       const id = correlationId();
       return id ? { correlationId: id } : {};
     },
+    serializers: { err: serializeError, error: serializeError },
     redact: { paths: [...paths(PHONE_KEYS), ...paths(EMAIL_KEYS), ...paths(SECRET_KEYS)], censor },
     formatters: { level: (label) => ({ level: label }) },
   };

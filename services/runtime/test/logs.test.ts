@@ -90,6 +90,48 @@ describe('the logger', () => {
     }
   });
 
+  it('logs an error as what went wrong and where, never the request or answer it carries', () => {
+    const { lines, destination } = capture();
+    const log = createLogger('unit', 'info', destination);
+    // Shaped like axios's error from inside the Twilio SDK, and like a Stripe card error's raw answer.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+      isAxiosError: true,
+      config: {
+        method: 'post',
+        url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageSize=1',
+        headers: { Authorization: 'Basic QUMxOmF1dGgtdG9rZW4tc2VjcmV0' },
+        data: 'To=%2B14155550142&Body=You%20got%20job',
+      },
+      request: { _header: 'POST /x HTTP/1.1\r\nAuthorization: Basic QUMxOmF1dGgtdG9rZW4tc2VjcmV0' },
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', errno: -111 }),
+    });
+    const declined = Object.assign(new Error('Your card was declined.'), {
+      type: 'StripeCardError',
+      code: 'card_declined',
+      statusCode: 402,
+      requestId: 'req_123',
+      raw: { payment_intent: { id: 'pi_1', client_secret: 'pi_1_secret_abc' } },
+    });
+    log.warn({ err: refused }, 'twilio failed');
+    log.warn({ error: declined }, 'stripe failed');
+    const [twilio, stripe] = lines;
+    expect(twilio?.['err']).toEqual({
+      type: 'Error',
+      message: expect.stringContaining('ECONNREFUSED'),
+      stack: expect.any(String),
+      code: 'ECONNREFUSED',
+      method: 'POST',
+      url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json',
+      cause: expect.objectContaining({ code: 'ECONNREFUSED', errno: -111 }),
+    });
+    expect(stripe?.['error']).toMatchObject({ code: 'card_declined', statusCode: 402, requestId: 'req_123' });
+    const text = JSON.stringify(lines);
+    for (const secret of ['QUMxOmF1dGgtdG9rZW4tc2VjcmV0', '14155550142', 'You%20got', 'pi_1_secret']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
   it('offers the same masks for free text', () => {
     expect(maskPhone('(555) 123-4567')).toBe('***4567');
     expect(maskPhone('12')).toBe('***');
