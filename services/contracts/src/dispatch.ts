@@ -256,5 +256,10 @@ export const ReplyRejected = defineEvent(
       Type.Literal('wrong_job_code'),
     ]),
     jobCode: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * The job the reply was about, where there is one (job_taken: the job another locksmith won), so
+     * messaging can tell a race's loser "taken" once, not again beside the offer's own closing text.
+     */
+    jobId: Type.Optional(Type.Union([Uuid, Type.Null()])),
   }),
 );

@@ -165,7 +165,13 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
       () =>
         harness
           .events(dispatch.ReplyRejected)
-          .some((e) => e.providerId === second.id && e.reason === 'job_taken' && e.jobCode === job.code),
+          .some(
+            (e) =>
+              e.providerId === second.id &&
+              e.reason === 'job_taken' &&
+              e.jobCode === job.code &&
+              e.jobId === job.id,
+          ),
       { what: 'job_taken for the late YES' },
     );
     await waitFor(

@@ -284,6 +284,15 @@ export async function withdrawPending(em: EntityManager, purpose: string): Promi
   return withdrawn.length > 0;
 }
 
+/** Whether a message with this purpose was queued more than `seconds` ago (false when there is none). */
+export async function queuedBefore(em: EntityManager, purpose: string, seconds: number): Promise<boolean> {
+  const [row] = await em.execute<{ old: boolean }[]>(
+    `select created_at < now() - make_interval(secs => ?) as old from messaging.message where purpose = ?`,
+    [seconds, purpose],
+  );
+  return row?.old ?? false;
+}
+
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
   await em.execute(
     `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, leased_until = null,

@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { dispatch, messaging, registry, type EventContract, type EventData } from '@trades/contracts';
+import {
+  CONSUMERS,
+  dispatch,
+  messaging,
+  registry,
+  type EventContract,
+  type EventData,
+} from '@trades/contracts';
 import { buildServer, loadGatewayConfig } from '@trades/gateway';
 import { createRegistryService } from '@trades/locksmith-registry';
 import { DEVELOPMENT_DEFAULTS, encodeJson, startService, type RunningService } from '@trades/runtime';
-import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
+import { consumerSettled, migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
@@ -125,6 +132,10 @@ const jobTaken = (offerId: string, jobCode = '4821'): EventData<typeof dispatch.
   reason: 'job taken',
   responseSeconds: null,
 });
+
+/** The purpose key of the one "job taken" SMS a locksmith gets for a job. */
+const takenPurpose = (closed: { jobId: string; providerId: string }) =>
+  `taken:${closed.jobId}:${closed.providerId}`;
 
 const log = (filter: { phone?: string; direction?: 'inbound' | 'outbound' } = {}) =>
   messagingRunning.ctx.call(messaging.MessageList, { ...filter, limit: 200 });
@@ -311,12 +322,55 @@ describe('dispatch outcomes by SMS', () => {
     await publishEvent(dispatch.OfferClosed, closed);
     await waitFor(
       async () =>
-        (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.purpose === `offer-closed:${offerId}`)
+        (await log({ phone: LOCKSMITH_PHONE })).items.find((m) => m.purpose === takenPurpose(closed))
           ?.status === 'delivered',
       { what: 'taken SMS delivered' },
     );
     const taken = (await sentTo(LOCKSMITH_PHONE)).filter((m) => m.body.startsWith('Job 5133 was taken'));
     expect(taken).toHaveLength(1);
+  });
+
+  it('tells a locksmith whose YES lost the race that the job was taken once, whichever event comes first', async () => {
+    const lostRace = (
+      closed: EventData<typeof dispatch.OfferClosed>,
+    ): EventData<typeof dispatch.ReplyRejected> => ({
+      providerId: closed.providerId,
+      providerPhone: closed.providerPhone,
+      command: 'yes',
+      reason: 'job_taken',
+      jobCode: closed.jobCode,
+      jobId: closed.jobId,
+    });
+    const closedFirst = jobTaken(randomUUID(), '5141');
+    await publishEvent(dispatch.OfferClosed, closedFirst);
+    await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst));
+    const replyFirst = jobTaken(randomUUID(), '5142');
+    await publishEvent(dispatch.ReplyRejected, lostRace(replyFirst));
+    await publishEvent(dispatch.OfferClosed, replyFirst);
+    await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
+      what: 'the four events handled',
+    });
+    const outbound = (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items;
+    for (const closed of [closedFirst, replyFirst]) {
+      const about = outbound.filter((m) => m.body.includes(`ob ${closed.jobCode} was`));
+      expect(about.map((m) => m.purpose)).toEqual([takenPurpose(closed)]);
+      expect(about[0]?.jobId).toBe(closed.jobId);
+    }
+
+    // The same YES a while after they were told is a new question: it gets its own answer.
+    await messagingRunning.ctx.orm.em
+      .fork()
+      .execute(`update messaging.message set created_at = now() - interval '2 minutes' where purpose = ?`, [
+        takenPurpose(closedFirst),
+      ]);
+    const later = await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst));
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
+          (m) => m.purpose === `reply-rejected:${later}`,
+        ),
+      { what: 'the later YES answered' },
+    );
   });
 
   it('withdraws an offer SMS that has not left when its offer closes, and tells that locksmith nothing', async () => {
@@ -342,12 +396,13 @@ describe('dispatch outcomes by SMS', () => {
         what: 'a failed first try of the offer SMS',
       });
       expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending' });
-      await publishEvent(dispatch.OfferClosed, jobTaken(offerId));
+      const closed = jobTaken(offerId);
+      await publishEvent(dispatch.OfferClosed, closed);
       // Withdrawn in the same transaction that decides not to say "taken": once it shows, that is final.
       await waitFor(async () => (await rowOf(`offer:${offerId}`))?.status === 'canceled', {
         what: 'the offer SMS withdrawn',
       });
-      expect(await rowOf(`offer-closed:${offerId}`)).toBeUndefined();
+      expect(await rowOf(takenPurpose(closed))).toBeUndefined();
     } finally {
       await messagingRunning.stop();
       messagingRunning = await startService(messagingService, env);
@@ -495,8 +550,9 @@ describe('the sender', () => {
       );
       expect(held?.n).toBe(0);
       // The offer closes while its SMS is with Twilio: not withdrawn, so the locksmith is told.
-      await publishEvent(dispatch.OfferClosed, jobTaken(offerId));
-      await waitFor(async () => (await rowOf(`offer-closed:${offerId}`)) !== undefined, {
+      const closed = jobTaken(offerId);
+      await publishEvent(dispatch.OfferClosed, closed);
+      await waitFor(async () => (await rowOf(takenPurpose(closed))) !== undefined, {
         what: 'the taken SMS queued',
       });
       expect(await rowOf(`offer:${offerId}`)).toMatchObject({ status: 'pending', leased: true });

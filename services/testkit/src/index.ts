@@ -3,8 +3,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { STREAMS } from '@trades/contracts';
-import { createLogger, migrate, ormFor, provisionJetStream, type ServiceDefinition } from '@trades/runtime';
+import { STREAMS, type ConsumerDefinition } from '@trades/contracts';
+import {
+  createLogger,
+  migrate,
+  ormFor,
+  provisionJetStream,
+  type NatsConnection,
+  type ServiceDefinition,
+} from '@trades/runtime';
 import type { TProperties } from 'typebox';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
@@ -73,6 +80,18 @@ export async function resetJetStream(): Promise<void> {
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * True when a durable consumer has been handed, and has acknowledged, everything its stream holds for it:
+ * every event published before the call is handled (for "nothing more happened" checks).
+ */
+export async function consumerSettled(
+  nc: NatsConnection,
+  consumer: Pick<ConsumerDefinition, 'stream' | 'durable'>,
+): Promise<boolean> {
+  const info = await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable);
+  return info.num_pending === 0 && info.num_ack_pending === 0;
 }
 
 /** Applies a service's migrations to the run's database (or the one given). */

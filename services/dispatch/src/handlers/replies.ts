@@ -29,6 +29,7 @@ async function reject(
   providerId: string,
   reason: RejectReason,
   jobCode: string | null,
+  jobId: string | null = null,
 ): Promise<void> {
   await ctx.publish(em, dispatch.ReplyRejected, {
     providerId,
@@ -36,6 +37,7 @@ async function reject(
     command: sms.command.kind,
     reason,
     jobCode,
+    jobId,
   });
 }
 
@@ -47,10 +49,11 @@ export async function handleYes(
   providerId: string,
 ): Promise<void> {
   const pending = await pendingOfferOf(em, providerId);
-  let latest: { job_code: string; status: string; reason: string | null } | undefined;
+  type LatestOffer = { job_id: string; job_code: string; status: string; reason: string | null };
+  let latest: LatestOffer | undefined;
   if (!pending) {
-    const rows = await em.execute<{ job_code: string; status: string; reason: string | null }[]>(
-      `select j.code as job_code, o.status, o.reason from dispatch.offer o join dispatch.job j on j.id = o.job_id
+    const rows = await em.execute<LatestOffer[]>(
+      `select o.job_id, j.code as job_code, o.status, o.reason from dispatch.offer o join dispatch.job j on j.id = o.job_id
        where o.provider_id = ? order by o.sent_at desc limit 1`,
       [providerId],
     );
@@ -67,7 +70,8 @@ export async function handleYes(
       : undefined,
   );
   if (decision.kind === 'reject') {
-    await reject(ctx, em, sms, providerId, decision.reason, decision.jobCode);
+    const about = decision.reason === 'job_taken' ? latest?.job_id : pending?.job_id;
+    await reject(ctx, em, sms, providerId, decision.reason, decision.jobCode, about ?? null);
     return;
   }
   if (!pending) return;
@@ -89,7 +93,15 @@ export async function handleYes(
     const taken = now.locksmith_id !== null;
     const reason = taken ? CLOSE_REASON.jobTaken : CLOSE_REASON.jobEnded;
     await closeOffers(ctx, em, now, { sql: 'id = ?', params: [pending.id] }, 'CANCELED', reason, true);
-    await reject(ctx, em, sms, providerId, taken ? 'job_taken' : 'no_pending_offer', pending.job_code);
+    await reject(
+      ctx,
+      em,
+      sms,
+      providerId,
+      taken ? 'job_taken' : 'no_pending_offer',
+      pending.job_code,
+      pending.job_id,
+    );
     return;
   }
   await closeOffers(

@@ -1,7 +1,7 @@
 import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
-import { queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
+import { queuedBefore, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
 
 /** Twilio's error for a message to a number that texted STOP. */
 const TWILIO_UNSUBSCRIBED = '21610';
@@ -37,6 +37,16 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
     });
   }
 }
+
+/**
+ * A locksmith hears that a job was taken once: from their offer closing, or in answer to the YES that
+ * lost the race, whichever messaging handles first (the two events can arrive in either order). One
+ * purpose key for both makes the second a no-op, in a race too (the unique index orders the inserts).
+ */
+const takenPurpose = (jobId: string, providerId: string): string => `taken:${jobId}:${providerId}`;
+
+/** A YES for a taken job this long after they were told is a new question, and gets its own answer. */
+const TAKEN_NOTICE_COVERS_SECONDS = 60;
 
 const idOf = (data: unknown, field: 'offerId' | 'jobId'): string | undefined => {
   const value =
@@ -84,26 +94,28 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           );
           return;
         }
-        const body =
-          offer.status === 'CANCELED' && offer.reason === 'job taken'
-            ? templates.jobTaken(offer.jobCode)
-            : offer.status === 'EXPIRED'
-              ? templates.offerExpired(offer.jobCode)
-              : null;
-        if (!body) return;
+        const taken = offer.status === 'CANCELED' && offer.reason === 'job taken';
+        if (!taken && offer.status !== 'EXPIRED') return;
         await text(out, em, {
           to: offer.providerPhone,
-          body,
-          purpose: `offer-closed:${offer.offerId}`,
+          body: taken ? templates.jobTaken(offer.jobCode) : templates.offerExpired(offer.jobCode),
+          purpose: taken ? takenPurpose(offer.jobId, offer.providerId) : `offer-closed:${offer.offerId}`,
           jobId: offer.jobId,
           providerId: offer.providerId,
         });
       }),
       on(dispatch.ReplyRejected, async (rejected, { em, event }) => {
+        const { jobId } = rejected;
+        const taken =
+          rejected.reason === 'job_taken' && jobId ? takenPurpose(jobId, rejected.providerId) : undefined;
         await text(out, em, {
           to: rejected.providerPhone,
           body: templates.replyRejected(rejected.reason, rejected.jobCode),
-          purpose: `reply-rejected:${event.id}`,
+          purpose:
+            taken && !(await queuedBefore(em, taken, TAKEN_NOTICE_COVERS_SECONDS))
+              ? taken
+              : `reply-rejected:${event.id}`,
+          jobId: jobId ?? null,
           providerId: rejected.providerId,
         });
       }),
