@@ -16,5 +16,7 @@ describe('format', () => {
 
   it('turns state codes into words', () => {
     expect(humanize('EN_ROUTE')).toBe('En route');
+    expect(humanize('wave 1: offered to 3 locksmiths')).toBe('Wave 1: offered to 3 locksmiths');
+    expect(humanize('Avery Keys replied YES')).toBe('Avery Keys replied YES');
   });
 });

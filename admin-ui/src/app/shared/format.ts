@@ -22,8 +22,9 @@ export function formatSeconds(seconds: number | null | undefined): string {
   return restMinutes ? `${hours} h ${restMinutes} min` : `${hours} h`;
 }
 
-/** EN_ROUTE → "En route". */
+/** EN_ROUTE → "En route"; a sentence ("Avery Keys replied YES") is left as written. */
 export function humanize(value: string): string {
+  if (/\s/.test(value.trim())) return value.charAt(0).toUpperCase() + value.slice(1);
   const words = value.replace(/[_-]+/g, ' ').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

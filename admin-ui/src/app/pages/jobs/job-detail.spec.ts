@@ -40,6 +40,7 @@ const detail: JobDetail = {
   timeline: [
     { state: 'CREATED', at: at(0), cause: 'deposit_authorized', actor: 'payments' },
     { state: 'OFFERED', at: at(1), cause: 'wave_sent', actor: 'dispatch' },
+    { state: 'DISPATCHING', at: at(2), cause: 'Sam Okafor declined', actor: 'sam-okafor' },
   ],
   offers: [
     offer(2, 'Kevin Tran', 'PENDING', 6),
@@ -130,6 +131,8 @@ describe('JobDetailPage', () => {
     ]);
     expect(waves[0]?.textContent).toContain('42 s');
     expect(text).toContain('Deposit authorized by payments');
+    // A locksmith's own reply reads with their name, not their id.
+    expect(text).toContain('Sam Okafor declined by Sam Okafor');
     expect(text).toContain('+14155550111');
     expect(text).toContain('$49.00');
   });

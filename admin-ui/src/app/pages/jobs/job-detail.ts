@@ -38,6 +38,18 @@ export interface Wave {
   pending: number;
 }
 
+/**
+ * Who an actor id is: a locksmith's id (their YES, OMW, DONE) reads as their name, taken from the job's
+ * assignment or its offers; operators (emails), services and `system` read as they are.
+ */
+export function actorNames(job: JobDetail | null): (actor: string) => string {
+  const names = new Map<string, string>();
+  for (const offer of job?.offers ?? [])
+    if (offer.locksmithName) names.set(offer.locksmithId, offer.locksmithName);
+  if (job?.locksmithId && job.locksmithName) names.set(job.locksmithId, job.locksmithName);
+  return (actor) => names.get(actor) ?? actor;
+}
+
 /** Offers grouped by wave, first wave first; each wave in the order the SMS went out. */
 export function groupByWave(offers: readonly Offer[]): Wave[] {
   const waves = new Map<number, Offer[]>();
@@ -105,6 +117,7 @@ export class JobDetailPage {
   protected readonly timeline = computed(() =>
     [...(this.job()?.timeline ?? [])].reverse().sort((a, b) => b.at.localeCompare(a.at)),
   );
+  protected readonly actorName = computed(() => actorNames(this.job()));
   protected readonly messages = computed(() =>
     [...(this.job()?.messages ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
   );
