@@ -95,7 +95,15 @@ export async function logTwimlReply(
   );
 }
 
-/** Records an inbound SMS; false when this MessageSid was recorded before (a replayed webhook). */
+/** Replies about a job: logged against the job the platform last texted that number about. */
+const JOB_REPLIES: readonly messaging.SmsCommand['kind'][] = ['YES', 'NO', 'OMW', 'DONE'];
+
+/**
+ * Records an inbound SMS; false when this MessageSid was recorded before (a replayed webhook). A reply
+ * about a job (YES, NO, OMW, DONE) is logged with the job of the latest SMS that number got about one
+ * in the last day (its offer, "you got the job", "taken"), so it shows on that job's page and under
+ * its filter; availability and STOP / START / HELP are about no job.
+ */
 export async function recordInbound(
   em: EntityManager,
   sms: {
@@ -110,8 +118,14 @@ export async function recordInbound(
   },
 ): Promise<boolean> {
   const inserted = await em.execute<{ id: string }[]>(
-    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command, awaiting_registry)
-     values (?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb, ?)
+    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command, awaiting_registry, job_id)
+     select ?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb, ?,
+            case when ? then (
+              select job_id from messaging.message
+              where to_phone = ? and direction = 'outbound' and job_id is not null
+                and created_at > now() - interval '1 day'
+              order by created_at desc limit 1)
+            end
      on conflict (sid) do nothing
      returning id`,
     [
@@ -123,6 +137,8 @@ export async function recordInbound(
       sms.providerId,
       JSON.stringify(sms.command),
       sms.awaitingRegistry ?? false,
+      JOB_REPLIES.includes(sms.command.kind),
+      sms.from,
     ],
   );
   return inserted.length === 1;

@@ -637,6 +637,23 @@ describe('inbound SMS webhook', () => {
     expect(inbound[0]).toMatchObject({ status: 'received', providerId: locksmith.id, body: 'yes 4821' });
   });
 
+  it('logs a reply about a job with the job it answers, and a command about no job with none', async () => {
+    const offered = offer(randomUUID());
+    await publishEvent(dispatch.OfferSent, offered);
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
+          (m) => m.purpose === `offer:${offered.offerId}`,
+        ),
+      { what: 'the offer SMS logged' },
+    );
+    const yes = await textFrom(LOCKSMITH_PHONE, 'Yes 4821');
+    const help = await textFrom(LOCKSMITH_PHONE, 'HELP');
+    const inbound = (await log({ phone: LOCKSMITH_PHONE, direction: 'inbound' })).items;
+    expect(inbound.find((m) => m.sid === yes.sid)?.jobId).toBe(offered.jobId);
+    expect(inbound.find((m) => m.sid === help.sid)?.jobId).toBeNull();
+  });
+
   it('tells an unknown number it is not registered', async () => {
     const result = await textFrom(STRANGER_PHONE, 'YES');
     expect(result.webhookStatus).toBe(200);
