@@ -130,6 +130,13 @@ describe('operations API', () => {
       action: 'explode',
     });
     expect(badAction.statusCode).toBe(400);
+    expect(badAction.json()).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Check these fields: body/action must be one of: start, pause, resume, cancel, redispatch.',
+      details: [
+        { field: 'body/action', problem: 'must be one of: start, pause, resume, cancel, redispatch' },
+      ],
+    });
     const badCursor = await get('/api/admin/jobs?cursor=abc');
     expect(badCursor.statusCode).toBe(400);
     expect(badCursor.json()).toMatchObject({ code: 'INVALID_CURSOR' });

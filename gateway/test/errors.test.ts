@@ -5,6 +5,7 @@ import { AppError, CORRELATION_HEADER, intake } from '@trades/contracts';
 import { correlationId, defineService, endpoint, startService, type RunningService } from '@trades/runtime';
 import { migrateService, natsUrl, serviceEnv } from '@trades/testkit';
 import { probeService } from '../../services/runtime/test/fixtures/probe.ts';
+import { describeIssues } from '../src/plugins/errors.ts';
 import { ADMIN_UI, CUSTOMER_UI, gateway, type Gateway } from './support.ts';
 
 jest.setTimeout(60_000);
@@ -87,6 +88,43 @@ describe('the gateway’s error shape', () => {
     expect(response.statusCode).toBe(400);
     const body = response.json<Record<string, unknown>>();
     expect(body).toEqual({ code: 'INVALID_JSON', message: 'The request body is not valid JSON.' });
+  });
+
+  it('says which values a field may take when it is a choice, once per field', () => {
+    const choice = ['start', 'pause'].map((allowedValue) => ({
+      keyword: 'const',
+      instancePath: '/action',
+      message: 'must be equal to constant',
+      params: { allowedValue },
+    }));
+    expect(
+      describeIssues('body', [
+        ...choice,
+        { keyword: 'anyOf', instancePath: '/action', message: 'must match a schema in anyOf', params: {} },
+        {
+          keyword: 'enum',
+          instancePath: '/sort',
+          message: 'must be equal to one of the allowed values',
+          params: { allowedValues: ['asc', 'desc'] },
+        },
+        {
+          keyword: 'minLength',
+          instancePath: '/reason',
+          message: 'must NOT have fewer than 1 characters',
+          params: { limit: 1 },
+        },
+        {
+          keyword: 'minLength',
+          instancePath: '/reason',
+          message: 'must NOT have fewer than 1 characters',
+          params: { limit: 1 },
+        },
+      ]),
+    ).toEqual([
+      { field: 'body/action', problem: 'must be one of: start, pause' },
+      { field: 'body/sort', problem: 'must be one of: asc, desc' },
+      { field: 'body/reason', problem: 'must NOT have fewer than 1 characters' },
+    ]);
   });
 
   it('serves a service’s reply when it answers', async () => {

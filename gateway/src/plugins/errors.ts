@@ -20,6 +20,48 @@ const FRAMEWORK_ERRORS: Record<string, ErrorBody> = {
   },
 };
 
+/** One schema violation as the validator reports it (ajv's shape, as Fastify passes it on). */
+export interface SchemaIssue {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+interface ValidationDetail {
+  field: string;
+  problem: string;
+}
+
+/**
+ * A field's problems in a sentence each. A choice of literals (`Type.Union` of `Type.Literal`s, or an
+ * enum) fails with one "must be equal to constant" per choice and a "must match a schema in anyOf":
+ * those read as "must be one of: start, pause, …". Repeats are dropped.
+ */
+export function describeIssues(context: string, issues: readonly SchemaIssue[]): ValidationDetail[] {
+  const fields = new Map<string, { choices: unknown[]; problems: string[] }>();
+  for (const issue of issues) {
+    const field = `${context}${issue.instancePath || ''}`;
+    const entry = fields.get(field) ?? { choices: [], problems: [] };
+    fields.set(field, entry);
+    const { keyword, params = {} } = issue;
+    if (keyword === 'const' && 'allowedValue' in params) entry.choices.push(params['allowedValue']);
+    else if (keyword === 'enum' && Array.isArray(params['allowedValues']))
+      entry.choices.push(...(params['allowedValues'] as unknown[]));
+    else entry.problems.push(issue.message ?? 'is invalid');
+  }
+  return [...fields].flatMap(([field, { choices, problems }]) => {
+    const sentences =
+      choices.length > 0
+        ? [
+            `must be one of: ${[...new Set(choices)].map(String).join(', ')}`,
+            ...problems.filter((p) => p !== 'must match a schema in anyOf'),
+          ]
+        : problems;
+    return [...new Set(sentences)].map((problem) => ({ field, problem }));
+  });
+}
+
 /**
  * The one error handler: an AppError keeps its status, code and sentence; a schema violation is a 400
  * that says which field is wrong; anything else is a 500 whose detail stays in the log, never in the body.
@@ -32,10 +74,7 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      const details = fastifyError.validation.map((v) => ({
-        field: `${fastifyError.validationContext ?? 'body'}${v.instancePath || ''}`,
-        problem: v.message ?? 'is invalid',
-      }));
+      const details = describeIssues(fastifyError.validationContext ?? 'body', fastifyError.validation);
       const body: ErrorBody = {
         code: 'VALIDATION_FAILED',
         message: `Check these fields: ${details.map((d) => `${d.field} ${d.problem}`).join('; ')}.`,
