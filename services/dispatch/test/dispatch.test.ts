@@ -77,7 +77,27 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
     const job = await harness.book(area);
     await harness.jobWhen(job.id, (j) => j.state === 'OFFERED', 'the first wave');
 
-    for (const locksmith of near) await harness.sms(locksmith, 'NO', { kind: 'NO' });
+    // A NO naming another job (a late answer to an old offer) declines nothing and is told so.
+    const [firstNear] = near;
+    if (!firstNear) throw new Error('no locksmith');
+    await harness.sms(firstNear, 'NO 0000', { kind: 'NO', jobCode: '0000' });
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some(
+            (e) =>
+              e.providerId === firstNear.id &&
+              e.reason === 'wrong_job_code' &&
+              e.jobCode === job.code &&
+              e.jobId === job.id,
+          ),
+      { what: 'wrong_job_code for NO 0000' },
+    );
+    expect((await harness.job(job.id)).offers.map((o) => o.status)).toEqual(['PENDING', 'PENDING']);
+
+    for (const locksmith of near)
+      await harness.sms(locksmith, `NO ${job.code}`, { kind: 'NO', jobCode: job.code });
 
     const second = await harness.jobWhen(
       job.id,
@@ -118,6 +138,15 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
 
     const failed = await harness.jobWhen(job.id, (j) => j.state === 'FAILED', 'the job to fail');
     expect(failed.timeline.at(-1)?.cause).toBe('no locksmith accepted after 3 waves');
+    // A second NO has nothing left to decline, and is told so.
+    await harness.sms(only, 'no', { kind: 'NO' });
+    await waitFor(
+      () =>
+        harness
+          .events(dispatch.ReplyRejected)
+          .some((e) => e.providerId === only.id && e.reason === 'no_pending_offer' && e.command === 'NO'),
+      { what: 'no_pending_offer for the second NO' },
+    );
     await waitFor(() => harness.events(dispatch.JobFailed).some((e) => e.jobId === job.id), {
       what: 'job.failed',
     });

@@ -373,6 +373,34 @@ describe('dispatch outcomes by SMS', () => {
     );
   });
 
+  it('confirms a NO, and says which job a NO with the wrong code can pass on', async () => {
+    const declined: EventData<typeof dispatch.OfferClosed> = {
+      ...jobTaken(randomUUID(), '5151'),
+      status: 'DECLINED',
+      reason: 'declined by SMS',
+      responseSeconds: 12,
+    };
+    await publishEvent(dispatch.OfferClosed, declined);
+    await publishEvent(dispatch.ReplyRejected, {
+      providerId: locksmith.id,
+      providerPhone: LOCKSMITH_PHONE,
+      command: 'NO',
+      reason: 'wrong_job_code',
+      jobCode: '5152',
+      jobId: randomUUID(),
+    });
+    await waitFor(
+      async () => {
+        const bodies = (await sentTo(LOCKSMITH_PHONE)).map((m) => m.body);
+        return (
+          bodies.includes("OK, you passed on job 5151. We'll text you when the next one comes in.") &&
+          bodies.includes("That job code doesn't match your offer. Reply NO 5152 to pass on job 5152.")
+        );
+      },
+      { what: 'the NO confirmed and the wrong code answered' },
+    );
+  });
+
   it('withdraws an offer SMS that has not left when its offer closes, and tells that locksmith nothing', async () => {
     // A Twilio nobody answers at: the offer SMS stays pending, backing off, as when the sender runs behind.
     await messagingRunning.stop();

@@ -130,10 +130,26 @@ async function jobOf(em: EntityManager, id: string): Promise<JobRow> {
   return job;
 }
 
-/** NO: the offer is declined; a wave with nothing left pending moves on. */
-async function handleNo(ctx: DispatchContext, em: EntityManager, providerId: string): Promise<void> {
+/**
+ * NO [code]: the offer is declined; a wave with nothing left pending moves on. A NO with nothing pending,
+ * or naming another job than the pending offer's (a late NO to an old offer), declines nothing and is
+ * told why.
+ */
+async function handleNo(
+  ctx: DispatchContext,
+  em: EntityManager,
+  sms: SmsReceived,
+  providerId: string,
+): Promise<void> {
   const pending = await pendingOfferOf(em, providerId);
-  if (!pending) return;
+  if (!pending) {
+    await reject(ctx, em, sms, providerId, 'no_pending_offer', sms.command.jobCode ?? null);
+    return;
+  }
+  if (sms.command.jobCode !== undefined && sms.command.jobCode !== pending.job_code) {
+    await reject(ctx, em, sms, providerId, 'wrong_job_code', pending.job_code, pending.job_id);
+    return;
+  }
   const job = await lockJob(em, pending.job_id);
   const closed = await closeOffers(
     ctx,
@@ -184,7 +200,7 @@ export async function handleSms(ctx: DispatchContext, em: EntityManager, sms: Sm
     case 'YES':
       return handleYes(ctx, em, sms, providerId);
     case 'NO':
-      return handleNo(ctx, em, providerId);
+      return handleNo(ctx, em, sms, providerId);
     case 'OMW':
     case 'DONE':
       return handleProgress(ctx, em, sms, providerId, sms.command.kind);

@@ -60,9 +60,13 @@ export const templates = {
   notRegistered: (): string =>
     `This number isn't registered as a locksmith with us. To join, contact our operations team.`,
 
+  offerDeclined: (jobCode: string): string =>
+    `OK, you passed on job ${jobCode}. We'll text you when the next one comes in.`,
+
   replyRejected: (
     reason: 'job_taken' | 'no_pending_offer' | 'no_active_job' | 'wrong_job_code',
     jobCode: string | null,
+    command = 'YES',
   ) => {
     switch (reason) {
       case 'job_taken':
@@ -74,6 +78,10 @@ export const templates = {
       case 'no_active_job':
         return `You have no active job right now.`;
       case 'wrong_job_code':
+        if (command === 'NO')
+          return jobCode
+            ? `That job code doesn't match your offer. Reply NO ${jobCode} to pass on job ${jobCode}.`
+            : `That job code doesn't match your offer. Reply NO to pass on it.`;
         return jobCode
           ? `That job code doesn't match your offer. Reply YES ${jobCode} to accept it.`
           : `That job code doesn't match your offer. Reply YES to accept it.`;

@@ -95,10 +95,17 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           return;
         }
         const taken = offer.status === 'CANCELED' && offer.reason === 'job taken';
-        if (!taken && offer.status !== 'EXPIRED') return;
+        const body = taken
+          ? templates.jobTaken(offer.jobCode)
+          : offer.status === 'EXPIRED'
+            ? templates.offerExpired(offer.jobCode)
+            : offer.status === 'DECLINED'
+              ? templates.offerDeclined(offer.jobCode)
+              : null;
+        if (!body) return;
         await text(out, em, {
           to: offer.providerPhone,
-          body: taken ? templates.jobTaken(offer.jobCode) : templates.offerExpired(offer.jobCode),
+          body,
           purpose: taken ? takenPurpose(offer.jobId, offer.providerId) : `offer-closed:${offer.offerId}`,
           jobId: offer.jobId,
           providerId: offer.providerId,
@@ -110,7 +117,7 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           rejected.reason === 'job_taken' && jobId ? takenPurpose(jobId, rejected.providerId) : undefined;
         await text(out, em, {
           to: rejected.providerPhone,
-          body: templates.replyRejected(rejected.reason, rejected.jobCode),
+          body: templates.replyRejected(rejected.reason, rejected.jobCode, rejected.command),
           purpose:
             taken && !(await queuedBefore(em, taken, TAKEN_NOTICE_COVERS_SECONDS))
               ? taken
