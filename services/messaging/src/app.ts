@@ -42,16 +42,18 @@ export const messagingService = defineService({
       authToken: ctx.config.TWILIO_AUTH_TOKEN,
       apiBase: ctx.config.TWILIO_API_BASE,
     });
-    const sender = createSender(ctx, {
-      client,
-      statusCallback: `${ctx.config.BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`,
-    });
+    const statusCallback = `${ctx.config.BASE_URL.replace(/\/+$/, '')}/api/webhooks/twilio/status`;
+    const sender = createSender(ctx, { client, statusCallback });
     ctx.every('send-pending-sms', SEND_POLL_MS, () => sender.poll());
     ctx.every('inbound-awaiting-registry', AWAITING_REGISTRY_POLL_MS, async () => {
       if (await handOnAwaitingInbound(ctx, ctx.config.TWILIO_PHONE_NUMBER)) sender.kick();
     });
     const out = { ctx, from: ctx.config.TWILIO_PHONE_NUMBER, queuedIn: new WeakSet<EntityManager>() };
-    const webhooks = { authToken: ctx.config.TWILIO_AUTH_TOKEN, phoneNumber: ctx.config.TWILIO_PHONE_NUMBER };
+    const webhooks = {
+      authToken: ctx.config.TWILIO_AUTH_TOKEN,
+      phoneNumber: ctx.config.TWILIO_PHONE_NUMBER,
+      statusCallback,
+    };
     return {
       endpoints: [...webhookEndpoints(ctx, webhooks), ...queryEndpoints(ctx)],
       consumers: [

@@ -363,6 +363,20 @@ export async function advanceStatus(
 }
 
 /**
+ * Gives a reply sent in a webhook's TwiML the MessageSid Twilio made for it, from the first status
+ * callback that names it (its `action` URL carries the inbound SMS's sid: `?replyTo=SM…`). Only a reply
+ * without a sid yet, so a callback cannot move a sid from one message to another.
+ */
+export async function bindReplySid(em: EntityManager, inboundSid: string, sid: string): Promise<void> {
+  await em.execute(
+    `update messaging.message set sid = ?, updated_at = now()
+     where purpose = ? and direction = 'outbound' and sid is null
+       and not exists (select 1 from messaging.message where sid = ?)`,
+    [sid, `reply:${inboundSid}`, sid],
+  );
+}
+
+/**
  * A status callback for a message whose sid is stored: one statement, no lock. Null when it moved
  * nothing (the sid is not stored yet, or the message is already past `status`); then
  * {@link advanceStatus} decides under the sid's lock, which settles the race with the sender.

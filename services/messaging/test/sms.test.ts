@@ -691,9 +691,22 @@ describe('inbound SMS webhook', () => {
     ).toBe(0);
   });
 
-  it('answers HELP and anything it cannot read with the commands', async () => {
+  it('answers HELP and anything it cannot read with the commands, and tracks that reply to delivered', async () => {
     const result = await textFrom(LOCKSMITH_PHONE, 'what is this?');
     expect(result.replies.map((r) => r.body)).toEqual([expect.stringContaining('Commands: YES')]);
+    // Twilio made the reply from the TwiML; its status callbacks name the SMS it answers.
+    const [reply] = result.replies;
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.find(
+          (m) => m.purpose === `reply:${result.sid}`,
+        )?.status === 'delivered',
+      { what: 'the TwiML reply delivered' },
+    );
+    const logged = (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.find(
+      (m) => m.purpose === `reply:${result.sid}`,
+    );
+    expect(logged?.sid).toBe(reply?.sid);
   });
 
   it('confirms AVAILABLE / UNAVAILABLE by SMS once the registry has applied them', async () => {

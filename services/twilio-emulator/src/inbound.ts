@@ -128,7 +128,10 @@ function sendReplies(ctx: EmulatorContext, inbound: StoredMessage, twiml: string
       price: null,
     };
     ctx.store.add(message);
-    startDelivery(ctx, message, { statusCallback: undefined, undeliverable: ctx.undeliverable.has(to) });
+    startDelivery(ctx, message, {
+      statusCallback: reply.statusCallback,
+      undeliverable: ctx.undeliverable.has(to),
+    });
     replies.push({ sid: message.sid, to, body: reply.body });
   }
   return replies;

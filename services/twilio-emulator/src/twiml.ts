@@ -1,11 +1,14 @@
 // Reads the <Message> verbs of a messaging TwiML reply, as Twilio does when it answers an
 // inbound SMS with the app's response. Only what a messaging reply can hold is handled:
-// <Message> with text or a <Body>, and its `to` / `from` attributes.
+// <Message> with text or a <Body>, and its `to` / `from` / `action` (or older `statusCallback`)
+// attributes: Twilio posts the reply's status callbacks to `action`.
 
 export interface TwimlMessage {
   body: string;
   to?: string;
   from?: string;
+  /** Where the reply's status callbacks go (`action`, or the older `statusCallback`). */
+  statusCallback?: string;
 }
 
 const MESSAGE = /<Message\b([^>]*?)(?:\/>|>([\s\S]*?)<\/Message\s*>)/g;
@@ -24,6 +27,8 @@ export function readTwimlMessages(xml: string): TwimlMessage[] {
     const message: TwimlMessage = { body };
     if (attributes.to) message.to = attributes.to;
     if (attributes.from) message.from = attributes.from;
+    const callback = attributes.action ?? attributes.statusCallback;
+    if (callback) message.statusCallback = callback;
     messages.push(message);
   }
   return messages;

@@ -9,10 +9,12 @@ describe('reading TwiML replies', () => {
     const response = new twilio.twiml.MessagingResponse();
     response.message('Job #42 <Elm St> & "ETA" 20\'');
     response.message({ to: '+15557654321', from: '+15005550006' }, 'second');
+    response.message({ action: 'https://x.test/status?replyTo=SM1&a=b' }, 'tracked');
 
     expect(readTwimlMessages(response.toString())).toEqual([
       { body: 'Job #42 <Elm St> & "ETA" 20\'' },
       { body: 'second', to: '+15557654321', from: '+15005550006' },
+      { body: 'tracked', statusCallback: 'https://x.test/status?replyTo=SM1&a=b' },
     ]);
   });
 

@@ -17,6 +17,7 @@ import {
   advanceKnownStatus,
   advanceStatus,
   listAwaitingInbound,
+  bindReplySid,
   logTwimlReply,
   optIn,
   optOut,
@@ -30,12 +31,30 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
 export interface WebhookOptions {
   authToken: string;
   phoneNumber: string;
+  /** The public status webhook: a TwiML reply's `action`, so its delivery is tracked like any SMS. */
+  statusCallback: string;
 }
 
-function twiml(reply: string | null): string {
+/** The query parameter of a TwiML reply's status callback that names the inbound SMS it answers. */
+const REPLY_TO = 'replyTo';
+
+function twiml(reply: string | null, options: WebhookOptions, inboundSid: string): string {
   const response = new twilio.twiml.MessagingResponse();
-  if (reply) response.message(reply);
+  if (reply) {
+    const action = new URL(options.statusCallback);
+    action.searchParams.set(REPLY_TO, inboundSid);
+    response.message({ action: action.toString() }, reply);
+  }
   return response.toString();
+}
+
+/** The inbound SMS a status callback's reply answers, from its URL's `?replyTo=` (TwiML replies only). */
+function replyToOf(form: TwilioForm): string | undefined {
+  try {
+    return new URL(form.url).searchParams.get(REPLY_TO) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -254,6 +273,8 @@ async function receiveStatus(
   // transaction.
   if (!sid || !status || status === 'queued') return;
   const errorCode = form.params['ErrorCode'] || null;
+  const replyTo = replyToOf(form);
+  if (replyTo) await bindReplySid(em ?? ctx.orm.em.fork(), replyTo, sid);
   // The common case (a message we know moving on to sent or delivered) is one statement; a failure
   // (an event to publish with it) or a callback that finds nothing to move takes the locked way.
   if (
@@ -316,7 +337,7 @@ export function webhookEndpoints(ctx: ServiceContext<unknown>, options: WebhookO
     endpoint(messaging.TwilioInbound, async (form) => {
       const sms = await readInbound(ctx, options, form);
       return ctx.transaction(async (em) => ({
-        twiml: twiml((await recordInboundSms(ctx, em, sms, 'twiml')).reply),
+        twiml: twiml((await recordInboundSms(ctx, em, sms, 'twiml')).reply, options, sms.sid),
       }));
     }),
 
