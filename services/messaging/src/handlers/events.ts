@@ -1,4 +1,4 @@
-import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
+import { CONSUMERS, dispatch, messaging, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
 import { queuedBefore, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
@@ -48,6 +48,14 @@ const takenPurpose = (jobId: string, providerId: string): string => `taken:${job
 /** A YES for a taken job this long after they were told is a new question, and gets its own answer. */
 const TAKEN_NOTICE_COVERS_SECONDS = 60;
 
+/** What a locksmith is told when their offer closes: taken, expired, their NO confirmed; else nothing. */
+function closingText(offer: EventData<typeof dispatch.OfferClosed>, taken: boolean): string | null {
+  if (taken) return templates.jobTaken(offer.jobCode);
+  if (offer.status === 'EXPIRED') return templates.offerExpired(offer.jobCode);
+  if (offer.status === 'DECLINED') return templates.offerDeclined(offer.jobCode);
+  return null;
+}
+
 const idOf = (data: unknown, field: 'offerId' | 'jobId'): string | undefined => {
   const value =
     typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;
@@ -95,13 +103,7 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           return;
         }
         const taken = offer.status === 'CANCELED' && offer.reason === 'job taken';
-        const body = taken
-          ? templates.jobTaken(offer.jobCode)
-          : offer.status === 'EXPIRED'
-            ? templates.offerExpired(offer.jobCode)
-            : offer.status === 'DECLINED'
-              ? templates.offerDeclined(offer.jobCode)
-              : null;
+        const body = closingText(offer, taken);
         if (!body) return;
         await text(out, em, {
           to: offer.providerPhone,
