@@ -1,5 +1,7 @@
 // Plays a locksmith texting the platform: sends Twilio's signed inbound-SMS webhook to
-// the gateway and prints the TwiML reply.
+// the gateway and prints the TwiML reply. With the local Twilio emulator running (npm start),
+// the text goes in through it, as through Twilio: the emulator records it, posts the signed
+// webhook, and sends and tracks the TwiML's replies, so both show in its Messages list.
 //
 //   npm run sms -- --from +15551234567 "YES 20"
 import { randomBytes } from 'node:crypto';
@@ -12,15 +14,19 @@ const USAGE = `Usage: npm run sms -- --from <E.164 number> [--to <E.164 number>]
 
 Sends the text as an inbound SMS from --from, exactly as Twilio would deliver it to
 \${BASE_URL}/api/webhooks/twilio/sms (signed with TWILIO_AUTH_TOKEN), and prints the reply.
+When the local Twilio emulator answers (npm start runs it), the text goes in through the
+emulator, which posts that webhook itself and sends the replies, as Twilio does.
 
 Options:
   --from   the sender's phone number, e.g. +15551234567 (required)
   --to     the platform's number (default TWILIO_PHONE_NUMBER or +15005550006)
-  --url    POST here instead; the signature is still computed for the public URL
+  --url    POST the webhook here, not through the emulator; the signature is still
+           computed for the public URL
   --help   show this text
 
 Environment: BASE_URL (http://localhost:8000), TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
-TWILIO_PHONE_NUMBER, TWILIO_MESSAGING_SERVICE_SID (optional).
+TWILIO_PHONE_NUMBER, TWILIO_MESSAGING_SERVICE_SID (optional), TWILIO_API_BASE (the
+emulator, default http://127.0.0.1:12112; EMULATORS=none skips it).
 
 Example: npm run sms -- --from +15551234567 "YES 20"`;
 
@@ -34,6 +40,8 @@ interface SmsCommand {
   body: string;
   publicUrl: string;
   targetUrl: string;
+  /** The Twilio emulator to send through, when the webhook's URL was not given. */
+  emulatorUrl: string | null;
 }
 
 function parseCommandLine(argv: string[]) {
@@ -71,7 +79,64 @@ function readCommand(argv: string[], env: NodeJS.ProcessEnv): SmsCommand | 'help
   if (!URL.canParse(publicUrl)) throw new UsageError(`BASE_URL is not a URL: "${baseUrl}"`);
   const targetUrl = values.url ?? publicUrl;
   if (!URL.canParse(targetUrl)) throw new UsageError(`--url is not a URL: "${targetUrl}"`);
-  return { from, to, body, publicUrl, targetUrl };
+  const emulatorUrl =
+    values.url === undefined && env.EMULATORS !== 'none'
+      ? (env.TWILIO_API_BASE ?? 'http://127.0.0.1:12112').replace(/\/+$/, '')
+      : null;
+  return { from, to, body, publicUrl, targetUrl, emulatorUrl };
+}
+
+/** What the emulator answers for an inbound SMS (`POST /__emulator/inbound`). */
+interface EmulatorInbound {
+  webhookStatus: number | null;
+  webhookError?: string;
+  replies: { body: string }[];
+}
+
+function isEmulatorInbound(value: unknown): value is EmulatorInbound {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'webhookStatus' in value &&
+    'replies' in value &&
+    Array.isArray(value.replies)
+  );
+}
+
+/**
+ * Texts in through the Twilio emulator; undefined when no emulator answers there (then the script
+ * posts the webhook itself).
+ */
+async function viaEmulator(command: SmsCommand, emulatorUrl: string): Promise<number | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(`${emulatorUrl}/__emulator/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: command.from, to: command.to, body: command.body }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch {
+    return undefined;
+  }
+  const answer: unknown = await response.json().catch(() => null);
+  if (!response.ok || !isEmulatorInbound(answer)) {
+    console.error(`sms: the Twilio emulator at ${emulatorUrl} refused the text: ${JSON.stringify(answer)}`);
+    return 1;
+  }
+  console.log(
+    `→ SMS from ***${command.from.slice(-4)} through the Twilio emulator at ${emulatorUrl}: ${JSON.stringify(command.body)}`,
+  );
+  if (answer.webhookStatus === null) {
+    console.error(
+      `sms: the emulator could not reach the webhook: ${answer.webhookError ?? 'no webhook set'}`,
+    );
+    return 1;
+  }
+  console.log(`← webhook HTTP ${answer.webhookStatus}`);
+  if (answer.replies.length === 0) console.log('← no reply');
+  for (const reply of answer.replies) console.log(`← reply: ${reply.body}`);
+  return answer.webhookStatus >= 200 && answer.webhookStatus < 300 ? 0 : 1;
 }
 
 /** The form Twilio POSTs for an incoming SMS. */
@@ -117,6 +182,10 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (command.emulatorUrl) {
+    const code = await viaEmulator(command, command.emulatorUrl);
+    if (code !== undefined) return code;
+  }
   const authToken = process.env.TWILIO_AUTH_TOKEN ?? 'dev_twilio_auth_token';
   const form = inboundForm(command, process.env);
   console.log(

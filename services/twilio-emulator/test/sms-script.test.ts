@@ -4,18 +4,29 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { validateTwilioSignature } from '../../messaging/src/adapters/twilio-client.ts';
+import { createTwilioEmulator } from '../src/emulator.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
+const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const script = fileURLToPath(new URL('../../../scripts/sms.ts', import.meta.url));
 const authToken = 'script_test_token';
 const publicBase = 'https://trades.example.test';
 
 let gateway: WebhookReceiver;
 
-function runSms(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // The default platform number is part of what is tested.
+function runSms(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  // The default platform number is part of what is tested; no emulator unless a test starts one.
   const { TWILIO_PHONE_NUMBER: _platformNumber, ...inherited } = process.env;
-  const env = { ...inherited, BASE_URL: publicBase, TWILIO_AUTH_TOKEN: authToken };
+  const env = {
+    ...inherited,
+    BASE_URL: publicBase,
+    TWILIO_AUTH_TOKEN: authToken,
+    TWILIO_API_BASE: 'http://127.0.0.1:1',
+    ...extraEnv,
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, [script, ...args], { env }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -67,6 +78,51 @@ describe('npm run sms', () => {
     expect(typeof signature).toBe('string');
     const publicUrl = `${publicBase}/api/webhooks/twilio/sms`;
     expect(validateTwilioSignature(authToken, String(signature), publicUrl, webhook.params)).toBe(true);
+  });
+
+  it('texts in through the Twilio emulator when one runs, which posts the webhook and sends the reply', async () => {
+    const emulator = await createTwilioEmulator({
+      accountSid: ACCOUNT_SID,
+      authToken,
+      inboundWebhookUrl: `${gateway.url}/api/webhooks/twilio/sms`,
+      statusStepMs: 10,
+    });
+    try {
+      const result = await runSms(['--from', '+15551230000', 'YES 20'], { TWILIO_API_BASE: emulator.url });
+
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`through the Twilio emulator at ${emulator.url}`);
+      expect(result.stdout).toContain("reply: You got the job & it's 2 km away");
+      await gateway.next((r) => r.params.From === '+15551230000');
+      // Twilio's own record of both: the text in, and the reply the TwiML asked for.
+      const listed = async (filter: string) => {
+        const response = await fetch(
+          `${emulator.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?${filter}`,
+          {
+            headers: {
+              authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${authToken}`).toString('base64')}`,
+            },
+          },
+        );
+        const page = (await response.json()) as { messages: { direction: string; body: string }[] };
+        return page.messages.map((m) => [m.direction, m.body]);
+      };
+      expect(await listed('From=%2B15551230000')).toEqual([['inbound', 'YES 20']]);
+      expect(await listed('To=%2B15551230000')).toEqual([
+        ['outbound-reply', "You got the job & it's 2 km away"],
+      ]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('posts the webhook itself when no emulator answers', async () => {
+    const result = await runSms(['--from', '+15551239999', 'YES 20'], { BASE_URL: gateway.url });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`to ${gateway.url}/api/webhooks/twilio/sms`);
+    await gateway.next((r) => r.params.From === '+15551239999');
   });
 
   it('joins unquoted words into one message and fails on an error status', async () => {
