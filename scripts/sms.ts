@@ -15,7 +15,8 @@ const USAGE = `Usage: npm run sms -- --from <E.164 number> [--to <E.164 number>]
 Sends the text as an inbound SMS from --from, exactly as Twilio would deliver it to
 \${BASE_URL}/api/webhooks/twilio/sms (signed with TWILIO_AUTH_TOKEN), and prints the reply.
 When the local Twilio emulator answers (npm start runs it), the text goes in through the
-emulator, which posts that webhook itself and sends the replies, as Twilio does.
+emulator, which posts that webhook itself and sends the replies, as Twilio does; the texts the
+platform sends back once it has acted are printed too (watched for SMS_WAIT_MS, default 3000).
 
 Options:
   --from   the sender's phone number, e.g. +15551234567 (required)
@@ -31,6 +32,10 @@ emulator, default http://127.0.0.1:12112; EMULATORS=none skips it).
 Example: npm run sms -- --from +15551234567 "YES 20"`;
 
 const E164 = /^\+[1-9]\d{1,14}$/;
+
+/** An empty TwiML: the platform answers YES, NO, OMW, DONE, AVAILABLE… by SMS once it has acted. */
+const NO_REPLY_NOW =
+  'no reply in the webhook answer; the platform texts back once it has acted (see the Twilio Messages list)';
 
 class UsageError extends Error {}
 
@@ -103,11 +108,78 @@ function isEmulatorInbound(value: unknown): value is EmulatorInbound {
   );
 }
 
+interface ListedMessage {
+  sid: string;
+  body: string;
+  direction: string;
+}
+
+/** The newest messages the emulator sent to a number (its Messages list, as Twilio's API serves it). */
+async function textsTo(emulatorUrl: string, phone: string, env: NodeJS.ProcessEnv): Promise<ListedMessage[]> {
+  const account = env.TWILIO_ACCOUNT_SID ?? 'ACdev00000000000000000000000000000';
+  const token = env.TWILIO_AUTH_TOKEN ?? 'dev_twilio_auth_token';
+  const response = await fetch(
+    `${emulatorUrl}/2010-04-01/Accounts/${account}/Messages.json?To=${encodeURIComponent(phone)}&PageSize=50`,
+    {
+      headers: { authorization: `Basic ${Buffer.from(`${account}:${token}`).toString('base64')}` },
+      signal: AbortSignal.timeout(5_000),
+    },
+  );
+  if (!response.ok) return [];
+  const page: unknown = await response.json();
+  const messages =
+    typeof page === 'object' && page !== null && 'messages' in page && Array.isArray(page.messages)
+      ? (page.messages as unknown[])
+      : [];
+  return messages.filter(
+    (m): m is ListedMessage =>
+      typeof m === 'object' && m !== null && 'sid' in m && 'body' in m && 'direction' in m,
+  );
+}
+
+/**
+ * The texts the platform sends the number after it acted on the SMS ("You are now available", "You
+ * got job …"): watched for `SMS_WAIT_MS` (default 3 s), and printed as they come, oldest first.
+ */
+async function printLaterTexts(
+  emulatorUrl: string,
+  phone: string,
+  env: NodeJS.ProcessEnv,
+  seen: Set<string>,
+): Promise<void> {
+  const deadline = Date.now() + Number(env.SMS_WAIT_MS ?? 3_000);
+  let quietSince = Date.now();
+  let printed = 0;
+  while (Date.now() < deadline && !(printed > 0 && Date.now() - quietSince > 800)) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const fresh = (await textsTo(emulatorUrl, phone, env).catch(() => []))
+      .filter((m) => !seen.has(m.sid) && m.direction !== 'inbound')
+      .reverse();
+    for (const message of fresh) {
+      seen.add(message.sid);
+      console.log(`← SMS: ${message.body}`);
+      printed++;
+      quietSince = Date.now();
+    }
+  }
+  if (printed === 0) console.log("← no SMS back yet (see the emulator's Messages list for later ones)");
+}
+
 /**
  * Texts in through the Twilio emulator; undefined when no emulator answers there (then the script
  * posts the webhook itself).
  */
-async function viaEmulator(command: SmsCommand, emulatorUrl: string): Promise<number | undefined> {
+async function viaEmulator(
+  command: SmsCommand,
+  emulatorUrl: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number | undefined> {
+  let seen: Set<string>;
+  try {
+    seen = new Set((await textsTo(emulatorUrl, command.from, env)).map((m) => m.sid));
+  } catch {
+    return undefined;
+  }
   let response: Response;
   try {
     response = await fetch(`${emulatorUrl}/__emulator/inbound`, {
@@ -134,9 +206,10 @@ async function viaEmulator(command: SmsCommand, emulatorUrl: string): Promise<nu
     return 1;
   }
   console.log(`← webhook HTTP ${answer.webhookStatus}`);
-  if (answer.replies.length === 0) console.log('← no reply');
+  const ok = answer.webhookStatus >= 200 && answer.webhookStatus < 300;
   for (const reply of answer.replies) console.log(`← reply: ${reply.body}`);
-  return answer.webhookStatus >= 200 && answer.webhookStatus < 300 ? 0 : 1;
+  if (ok && answer.replies.length === 0) await printLaterTexts(emulatorUrl, command.from, env, seen);
+  return ok ? 0 : 1;
 }
 
 /** The form Twilio POSTs for an incoming SMS. */
@@ -183,7 +256,7 @@ async function main(): Promise<number> {
   }
 
   if (command.emulatorUrl) {
-    const code = await viaEmulator(command, command.emulatorUrl);
+    const code = await viaEmulator(command, command.emulatorUrl, process.env);
     if (code !== undefined) return code;
   }
   const authToken = process.env.TWILIO_AUTH_TOKEN ?? 'dev_twilio_auth_token';
@@ -218,7 +291,7 @@ async function main(): Promise<number> {
   } else if (text.trim() !== '') {
     console.log(`← body: ${text.trim()}`);
   } else {
-    console.log('← no reply');
+    console.log(`← ${NO_REPLY_NOW}`);
   }
   return response.ok ? 0 : 1;
 }

@@ -35,15 +35,21 @@ function runSms(
 }
 
 beforeAll(async () => {
-  gateway = await startWebhookReceiver((request) =>
-    request.params.Body === 'YES 20'
-      ? {
-          status: 200,
-          contentType: 'text/xml',
-          body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>You got the job &amp; it&apos;s 2 km away</Message></Response>',
-        }
-      : { status: 403, body: 'forbidden' },
-  );
+  gateway = await startWebhookReceiver((request) => {
+    if (request.params.Body === 'YES 20')
+      return {
+        status: 200,
+        contentType: 'text/xml',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>You got the job &amp; it&apos;s 2 km away</Message></Response>',
+      };
+    if (request.params.Body === 'AVAILABLE')
+      return {
+        status: 200,
+        contentType: 'text/xml',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+      };
+    return { status: 403, body: 'forbidden' };
+  });
 });
 
 afterAll(async () => {
@@ -112,6 +118,42 @@ describe('npm run sms', () => {
       expect(await listed('To=%2B15551230000')).toEqual([
         ['outbound-reply', "You got the job & it's 2 km away"],
       ]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('prints the texts the platform sends back after it acted, when the webhook answered nothing', async () => {
+    const emulator = await createTwilioEmulator({
+      accountSid: ACCOUNT_SID,
+      authToken,
+      inboundWebhookUrl: `${gateway.url}/api/webhooks/twilio/sms`,
+      statusStepMs: 10,
+    });
+    try {
+      const running = runSms(['--from', '+15551231111', 'AVAILABLE'], {
+        TWILIO_API_BASE: emulator.url,
+        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      });
+      // The platform acting on it: a confirmation sent through Twilio's API a moment later.
+      await gateway.next((r) => r.params.From === '+15551231111');
+      const sent = await fetch(`${emulator.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${authToken}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          To: '+15551231111',
+          From: '+15005550006',
+          Body: 'You are now available.',
+        }),
+      });
+      expect(sent.status).toBe(201);
+      const result = await running;
+
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('← SMS: You are now available.');
     } finally {
       await emulator.close();
     }
