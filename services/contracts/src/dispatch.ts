@@ -261,5 +261,7 @@ export const ReplyRejected = defineEvent(
      * messaging can tell a race's loser "taken" once, not again beside the offer's own closing text.
      */
     jobId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    /** When the rejected SMS reached the platform (`sms.received`'s `receivedAt`). */
+    replyReceivedAt: Type.Optional(Timestamp),
   }),
 );

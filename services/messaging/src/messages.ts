@@ -300,13 +300,13 @@ export async function withdrawPending(em: EntityManager, purpose: string): Promi
   return withdrawn.length > 0;
 }
 
-/** Whether a message with this purpose was queued more than `seconds` ago (false when there is none). */
-export async function queuedBefore(em: EntityManager, purpose: string, seconds: number): Promise<boolean> {
-  const [row] = await em.execute<{ old: boolean }[]>(
-    `select created_at < now() - make_interval(secs => ?) as old from messaging.message where purpose = ?`,
-    [seconds, purpose],
+/** When the message with this purpose was queued, if there is one. */
+export async function queuedAt(em: EntityManager, purpose: string): Promise<Date | undefined> {
+  const [row] = await em.execute<{ created_at: Date | string }[]>(
+    'select created_at from messaging.message where purpose = ?',
+    [purpose],
   );
-  return row?.old ?? false;
+  return row ? new Date(row.created_at) : undefined;
 }
 
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {

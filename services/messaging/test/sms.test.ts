@@ -333,19 +333,23 @@ describe('dispatch outcomes by SMS', () => {
   it('tells a locksmith whose YES lost the race that the job was taken once, whichever event comes first', async () => {
     const lostRace = (
       closed: EventData<typeof dispatch.OfferClosed>,
+      replyReceivedAt: Date,
     ): EventData<typeof dispatch.ReplyRejected> => ({
       providerId: closed.providerId,
       providerPhone: closed.providerPhone,
-      command: 'yes',
+      command: 'YES',
       reason: 'job_taken',
       jobCode: closed.jobCode,
       jobId: closed.jobId,
+      replyReceivedAt: replyReceivedAt.toISOString(),
     });
+    // Both YES replies reached the platform before either "taken" notice was queued: they crossed.
+    const repliedAt = new Date(Date.now() - 1_000);
     const closedFirst = jobTaken(randomUUID(), '5141');
     await publishEvent(dispatch.OfferClosed, closedFirst);
-    await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst));
+    await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst, repliedAt));
     const replyFirst = jobTaken(randomUUID(), '5142');
-    await publishEvent(dispatch.ReplyRejected, lostRace(replyFirst));
+    await publishEvent(dispatch.ReplyRejected, lostRace(replyFirst, repliedAt));
     await publishEvent(dispatch.OfferClosed, replyFirst);
     await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
       what: 'the four events handled',
@@ -357,18 +361,13 @@ describe('dispatch outcomes by SMS', () => {
       expect(about[0]?.jobId).toBe(closed.jobId);
     }
 
-    // The same YES a while after they were told is a new question: it gets its own answer.
-    await messagingRunning.ctx.orm.em
-      .fork()
-      .execute(`update messaging.message set created_at = now() - interval '2 minutes' where purpose = ?`, [
-        takenPurpose(closedFirst),
-      ]);
-    const later = await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst));
+    // A YES sent after they were told is a question of its own: it gets its own answer.
+    const later = await publishEvent(dispatch.ReplyRejected, lostRace(closedFirst, new Date()));
     await waitFor(
       async () =>
-        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
+        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.find(
           (m) => m.purpose === `reply-rejected:${later}`,
-        ),
+        )?.body === 'Sorry, job 5141 was already taken by another locksmith.',
       { what: 'the later YES answered' },
     );
   });

@@ -38,6 +38,7 @@ async function reject(
     reason,
     jobCode,
     jobId,
+    replyReceivedAt: sms.receivedAt,
   });
 }
 

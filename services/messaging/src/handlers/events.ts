@@ -1,7 +1,7 @@
 import { CONSUMERS, dispatch, messaging, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
-import { queuedBefore, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
+import { queuedAt, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
 
 /** Twilio's error for a message to a number that texted STOP. */
 const TWILIO_UNSUBSCRIBED = '21610';
@@ -45,8 +45,16 @@ async function text(out: OutboundContext, em: EntityManager, message: Outbound):
  */
 const takenPurpose = (jobId: string, providerId: string): string => `taken:${jobId}:${providerId}`;
 
-/** A YES for a taken job this long after they were told is a new question, and gets its own answer. */
-const TAKEN_NOTICE_COVERS_SECONDS = 60;
+/**
+ * Whether a YES rejected as taken crossed the "taken" notice (the locksmith could not have seen it
+ * when they replied), so the notice is their answer; a YES sent after they were told gets its own. An
+ * event without the reply's time (from before it carried one) counts a notice of the last minute.
+ */
+function crossedNotice(noticeQueuedAt: Date | undefined, replyReceivedAt: string | undefined): boolean {
+  if (noticeQueuedAt === undefined) return true;
+  if (replyReceivedAt === undefined) return Date.now() - noticeQueuedAt.getTime() < 60_000;
+  return noticeQueuedAt.getTime() >= Date.parse(replyReceivedAt);
+}
 
 /** What a locksmith is told when their offer closes: taken, expired, their NO confirmed; else nothing. */
 function closingText(offer: EventData<typeof dispatch.OfferClosed>, taken: boolean): string | null {
@@ -121,7 +129,7 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           to: rejected.providerPhone,
           body: templates.replyRejected(rejected.reason, rejected.jobCode, rejected.command),
           purpose:
-            taken && !(await queuedBefore(em, taken, TAKEN_NOTICE_COVERS_SECONDS))
+            taken && crossedNotice(await queuedAt(em, taken), rejected.replyReceivedAt)
               ? taken
               : `reply-rejected:${event.id}`,
           jobId: jobId ?? null,
