@@ -177,8 +177,18 @@ describe('locksmiths by SMS, end to end', () => {
       (body) => body === 'Dana Rivera is driving to you now.',
       'en route update',
     );
+    await waitForText(
+      LOCKSMITH_PHONE,
+      (body) => body === `Thanks. Ada knows you're on the way to job ${jobCode}. Reply DONE when finished.`,
+      'OMW confirmed',
+    );
     await textFrom(LOCKSMITH_PHONE, 'done');
     await waitForText(CUSTOMER_PHONE, (body) => body.includes('job is complete'), 'completion update');
+    await waitForText(
+      LOCKSMITH_PHONE,
+      (body) => body === `Job ${jobCode} is marked complete. Thanks for your work!`,
+      'DONE confirmed',
+    );
     await waitFor(
       async () => {
         const reply = await admin('GET', `/locksmiths/${locksmith.id}`);

@@ -300,6 +300,21 @@ export async function withdrawPending(em: EntityManager, purpose: string): Promi
   return withdrawn.length > 0;
 }
 
+/** The command of the latest SMS a number sent about a job (YES, OMW, DONE…), if it sent one. */
+export async function latestCommandAbout(
+  em: EntityManager,
+  jobId: string,
+  phone: string,
+): Promise<messaging.SmsCommand['kind'] | undefined> {
+  const [row] = await em.execute<{ kind: messaging.SmsCommand['kind'] }[]>(
+    `select command->>'kind' as kind from messaging.message
+     where from_phone = ? and direction = 'inbound' and job_id = ?
+     order by created_at desc limit 1`,
+    [phone, jobId],
+  );
+  return row?.kind;
+}
+
 /** When the message with this purpose was queued, if there is one. */
 export async function queuedAt(em: EntityManager, purpose: string): Promise<Date | undefined> {
   const [row] = await em.execute<{ created_at: Date | string }[]>(

@@ -372,6 +372,45 @@ describe('dispatch outcomes by SMS', () => {
     );
   });
 
+  it('tells nobody "on the way" when the locksmith went straight to DONE, and both sides it is done', async () => {
+    const offered = offer(randomUUID());
+    await publishEvent(dispatch.OfferSent, offered);
+    await waitFor(
+      async () =>
+        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
+          (m) => m.purpose === `offer:${offered.offerId}`,
+        ),
+      { what: 'the offer SMS logged' },
+    );
+    await textFrom(LOCKSMITH_PHONE, 'DONE');
+    const job = (state: 'EN_ROUTE' | 'COMPLETED'): EventData<typeof dispatch.JobCompleted> => ({
+      jobId: offered.jobId,
+      jobCode: offered.jobCode,
+      bookingId: 'booking-done-early',
+      state,
+      previousState: state === 'EN_ROUTE' ? 'ASSIGNED' : 'EN_ROUTE',
+      cause: 'locksmith reported DONE',
+      actor: locksmith.id,
+      at: new Date().toISOString(),
+      serviceCode: 'home_lockout',
+      serviceName: 'Home lockout',
+      customer: { name: 'Ada Customer', phone: STRANGER_PHONE },
+      address: { formatted: '1 Market St, San Francisco, CA 94105', lat: 37.79, lng: -122.39, zip: '94105' },
+      notes: null,
+      locksmith: { id: locksmith.id, name: 'Dana Keys', phone: LOCKSMITH_PHONE, etaMinutes: null },
+    });
+    await publishEvent(dispatch.JobEnRoute, job('EN_ROUTE'));
+    await publishEvent(dispatch.JobCompleted, job('COMPLETED'));
+    await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
+      what: 'both job events handled',
+    });
+    const purposes = (await log({ direction: 'outbound' })).items
+      .filter((m) => m.jobId === offered.jobId)
+      .map((m) => m.purpose?.replace(/:.*/, ''))
+      .sort();
+    expect(purposes).toEqual(['customer-completed', 'locksmith-completed', 'offer']);
+  });
+
   it('confirms a NO, and says which job a NO with the wrong code can pass on', async () => {
     const declined: EventData<typeof dispatch.OfferClosed> = {
       ...jobTaken(randomUUID(), '5151'),

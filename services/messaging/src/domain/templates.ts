@@ -29,6 +29,11 @@ export const templates = {
     (j.notes ? ` Notes: ${j.notes}.` : '') +
     ` Reply OMW when on your way, DONE when finished.`,
 
+  enRouteConfirmed: (jobCode: string, customerName: string): string =>
+    `Thanks. ${firstName(customerName)} knows you're on the way to job ${jobCode}. Reply DONE when finished.`,
+
+  completedConfirmed: (jobCode: string): string => `Job ${jobCode} is marked complete. Thanks for your work!`,
+
   jobTaken: (jobCode: string): string =>
     `Job ${jobCode} was taken by another locksmith. Thanks for the quick look!`,
 

@@ -1,7 +1,7 @@
 import { CONSUMERS, dispatch, messaging, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
-import { queuedAt, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
+import { latestCommandAbout, queuedAt, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
 
 /** Twilio's error for a message to a number that texted STOP. */
 const TWILIO_UNSUBSCRIBED = '21610';
@@ -161,12 +161,23 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
         });
       }),
       on(dispatch.JobEnRoute, async (job, { em }) => {
-        if (!job.locksmith) return;
+        const { locksmith } = job;
+        if (!locksmith) return;
+        // DONE without OMW passes through EN_ROUTE on its way to COMPLETED: "on the way" is news
+        // to nobody then, and job.completed tells both sides.
+        if ((await latestCommandAbout(em, job.jobId, locksmith.phone)) === 'DONE') return;
         await text(out, em, {
           to: job.customer.phone,
-          body: templates.customerLocksmithEnRoute(job.locksmith.name),
-          purpose: `customer-en-route:${job.jobId}:${job.locksmith.id}`,
+          body: templates.customerLocksmithEnRoute(locksmith.name),
+          purpose: `customer-en-route:${job.jobId}:${locksmith.id}`,
           jobId: job.jobId,
+        });
+        await text(out, em, {
+          to: locksmith.phone,
+          body: templates.enRouteConfirmed(job.jobCode, job.customer.name),
+          purpose: `locksmith-en-route:${job.jobId}:${locksmith.id}`,
+          jobId: job.jobId,
+          providerId: locksmith.id,
         });
       }),
       on(dispatch.JobCompleted, async (job, { em }) => {
@@ -176,6 +187,14 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           purpose: `customer-completed:${job.jobId}`,
           jobId: job.jobId,
         });
+        if (job.locksmith)
+          await text(out, em, {
+            to: job.locksmith.phone,
+            body: templates.completedConfirmed(job.jobCode),
+            purpose: `locksmith-completed:${job.jobId}:${job.locksmith.id}`,
+            jobId: job.jobId,
+            providerId: job.locksmith.id,
+          });
       }),
       on(dispatch.JobFailed, async (job, { em }) => {
         await text(out, em, {
