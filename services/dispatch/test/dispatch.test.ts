@@ -33,6 +33,24 @@ afterAll(async () => {
   await registryService?.stop();
 });
 
+/** Waits for dispatch to reject a locksmith's reply about a job, for that reason, naming the job. */
+async function waitForRejection(
+  from: { id: string },
+  reason: 'wrong_job_code' | 'job_taken',
+  job: { id: string; code: string },
+): Promise<void> {
+  await waitFor(
+    () =>
+      harness
+        .events(dispatch.ReplyRejected)
+        .some(
+          (e) =>
+            e.providerId === from.id && e.reason === reason && e.jobCode === job.code && e.jobId === job.id,
+        ),
+    { what: `${reason} for the reply of ${from.id}` },
+  );
+}
+
 describe('dispatch by SMS replies (offers live 2 minutes)', () => {
   let service: RunningService<unknown>;
   beforeAll(async () => {
@@ -81,19 +99,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
     const [firstNear] = near;
     if (!firstNear) throw new Error('no locksmith');
     await harness.sms(firstNear, 'NO 0000', { kind: 'NO', jobCode: '0000' });
-    await waitFor(
-      () =>
-        harness
-          .events(dispatch.ReplyRejected)
-          .some(
-            (e) =>
-              e.providerId === firstNear.id &&
-              e.reason === 'wrong_job_code' &&
-              e.jobCode === job.code &&
-              e.jobId === job.id,
-          ),
-      { what: 'wrong_job_code for NO 0000' },
-    );
+    await waitForRejection(firstNear, 'wrong_job_code', job);
     expect((await harness.job(job.id)).offers.map((o) => o.status)).toEqual(['PENDING', 'PENDING']);
 
     for (const locksmith of near)
@@ -190,19 +196,7 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
     // A late YES is told the job is taken; OMW from someone else has no job to move.
     await harness.sms(second, 'YES', { kind: 'YES' });
     await harness.sms(third, 'OMW', { kind: 'OMW' });
-    await waitFor(
-      () =>
-        harness
-          .events(dispatch.ReplyRejected)
-          .some(
-            (e) =>
-              e.providerId === second.id &&
-              e.reason === 'job_taken' &&
-              e.jobCode === job.code &&
-              e.jobId === job.id,
-          ),
-      { what: 'job_taken for the late YES' },
-    );
+    await waitForRejection(second, 'job_taken', job);
     await waitFor(
       () =>
         harness

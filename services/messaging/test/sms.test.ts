@@ -121,6 +121,20 @@ function offer(offerId: string, phone = LOCKSMITH_PHONE): EventData<typeof dispa
   };
 }
 
+/** An offer to the locksmith, published, once its SMS is in the log (which ties later replies to its job). */
+async function offerLogged(): Promise<EventData<typeof dispatch.OfferSent>> {
+  const offered = offer(randomUUID());
+  await publishEvent(dispatch.OfferSent, offered);
+  await waitFor(
+    async () =>
+      (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
+        (m) => m.purpose === `offer:${offered.offerId}`,
+      ),
+    { what: 'the offer SMS logged' },
+  );
+  return offered;
+}
+
 /** offer.closed for an offer of the locksmith's whose job another locksmith took. */
 const jobTaken = (offerId: string, jobCode = '4821'): EventData<typeof dispatch.OfferClosed> => ({
   offerId,
@@ -373,15 +387,7 @@ describe('dispatch outcomes by SMS', () => {
   });
 
   it('tells nobody "on the way" when the locksmith went straight to DONE, and both sides it is done', async () => {
-    const offered = offer(randomUUID());
-    await publishEvent(dispatch.OfferSent, offered);
-    await waitFor(
-      async () =>
-        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
-          (m) => m.purpose === `offer:${offered.offerId}`,
-        ),
-      { what: 'the offer SMS logged' },
-    );
+    const offered = await offerLogged();
     await textFrom(LOCKSMITH_PHONE, 'DONE');
     const job = (state: 'EN_ROUTE' | 'COMPLETED'): EventData<typeof dispatch.JobCompleted> => ({
       jobId: offered.jobId,
@@ -704,15 +710,7 @@ describe('inbound SMS webhook', () => {
   });
 
   it('logs a reply about a job with the job it answers, and a command about no job with none', async () => {
-    const offered = offer(randomUUID());
-    await publishEvent(dispatch.OfferSent, offered);
-    await waitFor(
-      async () =>
-        (await log({ phone: LOCKSMITH_PHONE, direction: 'outbound' })).items.some(
-          (m) => m.purpose === `offer:${offered.offerId}`,
-        ),
-      { what: 'the offer SMS logged' },
-    );
+    const offered = await offerLogged();
     const yes = await textFrom(LOCKSMITH_PHONE, 'Yes 4821');
     const help = await textFrom(LOCKSMITH_PHONE, 'HELP');
     const inbound = (await log({ phone: LOCKSMITH_PHONE, direction: 'inbound' })).items;

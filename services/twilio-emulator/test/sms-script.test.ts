@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { validateTwilioSignature } from '../../messaging/src/adapters/twilio-client.ts';
-import { createTwilioEmulator } from '../src/emulator.ts';
+import { createTwilioEmulator, type TwilioEmulator } from '../src/emulator.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
@@ -86,15 +86,25 @@ describe('npm run sms', () => {
     expect(validateTwilioSignature(authToken, String(signature), publicUrl, webhook.params)).toBe(true);
   });
 
-  it('texts in through the Twilio emulator when one runs, which posts the webhook and sends the reply', async () => {
-    const emulator = await createTwilioEmulator({
-      accountSid: ACCOUNT_SID,
-      authToken,
-      inboundWebhookUrl: `${gateway.url}/api/webhooks/twilio/sms`,
-      statusStepMs: 10,
+  describe('with the Twilio emulator running', () => {
+    let emulator: TwilioEmulator;
+    const basicAuth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${authToken}`).toString('base64')}`;
+    const viaEmulator = () => ({ TWILIO_API_BASE: emulator.url, TWILIO_ACCOUNT_SID: ACCOUNT_SID });
+
+    beforeAll(async () => {
+      emulator = await createTwilioEmulator({
+        accountSid: ACCOUNT_SID,
+        authToken,
+        inboundWebhookUrl: `${gateway.url}/api/webhooks/twilio/sms`,
+        statusStepMs: 10,
+      });
     });
-    try {
-      const result = await runSms(['--from', '+15551230000', 'YES 20'], { TWILIO_API_BASE: emulator.url });
+    afterAll(async () => {
+      await emulator?.close();
+    });
+
+    it('texts in through it, and it posts the webhook and sends the TwiML reply', async () => {
+      const result = await runSms(['--from', '+15551230000', 'YES 20'], viaEmulator());
 
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -105,11 +115,7 @@ describe('npm run sms', () => {
       const listed = async (filter: string) => {
         const response = await fetch(
           `${emulator.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?${filter}`,
-          {
-            headers: {
-              authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${authToken}`).toString('base64')}`,
-            },
-          },
+          { headers: { authorization: basicAuth } },
         );
         const page = (await response.json()) as { messages: { direction: string; body: string }[] };
         return page.messages.map((m) => [m.direction, m.body]);
@@ -118,31 +124,15 @@ describe('npm run sms', () => {
       expect(await listed('To=%2B15551230000')).toEqual([
         ['outbound-reply', "You got the job & it's 2 km away"],
       ]);
-    } finally {
-      await emulator.close();
-    }
-  });
-
-  it('prints the texts the platform sends back after it acted, when the webhook answered nothing', async () => {
-    const emulator = await createTwilioEmulator({
-      accountSid: ACCOUNT_SID,
-      authToken,
-      inboundWebhookUrl: `${gateway.url}/api/webhooks/twilio/sms`,
-      statusStepMs: 10,
     });
-    try {
-      const running = runSms(['--from', '+15551231111', 'AVAILABLE'], {
-        TWILIO_API_BASE: emulator.url,
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      });
+
+    it('prints the texts the platform sends back after it acted, when the webhook answered nothing', async () => {
+      const running = runSms(['--from', '+15551231111', 'AVAILABLE'], viaEmulator());
       // The platform acting on it: a confirmation sent through Twilio's API a moment later.
       await gateway.next((r) => r.params.From === '+15551231111');
       const sent = await fetch(`${emulator.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
         method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${authToken}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
+        headers: { authorization: basicAuth, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           To: '+15551231111',
           From: '+15005550006',
@@ -154,9 +144,7 @@ describe('npm run sms', () => {
 
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('← SMS: You are now available.');
-    } finally {
-      await emulator.close();
-    }
+    });
   });
 
   it('posts the webhook itself when no emulator answers', async () => {
