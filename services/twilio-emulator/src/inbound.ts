@@ -52,7 +52,14 @@ export async function receiveInbound(ctx: EmulatorContext, sms: InboundSms): Pro
   applyOptOutKeyword(ctx, sms);
   ctx.log.info({ sid: message.sid, from: maskPhone(sms.from) }, 'inbound message received');
 
-  const result: InboundResult = { sid: message.sid, webhookStatus: null, webhookResponse: null, replies: [] };
+  // Twilio answers an opt-out keyword itself (on a long code), webhook or not; it delivers nothing the
+  // app replies to that number any more.
+  const result: InboundResult = {
+    sid: message.sid,
+    webhookStatus: null,
+    webhookResponse: null,
+    replies: confirmOptOut(ctx, message),
+  };
   if (!ctx.inboundWebhookUrl) return result;
 
   let response: WebhookResponse;
@@ -66,7 +73,7 @@ export async function receiveInbound(ctx: EmulatorContext, sms: InboundSms): Pro
   result.webhookStatus = response.status;
   result.webhookResponse = response.body;
   if (response.status >= 200 && response.status < 300) {
-    result.replies = sendReplies(ctx, message, response.body);
+    result.replies.push(...sendReplies(ctx, message, response.body));
   }
   return result;
 }
@@ -104,29 +111,53 @@ function applyOptOutKeyword(ctx: EmulatorContext, sms: InboundSms): void {
   else if (OPT_IN.has(keyword)) ctx.optedOut.delete(sms.from);
 }
 
+/** Twilio's standard confirmation of an opt-out keyword (STOP, UNSUBSCRIBE, …). */
+export const OPT_OUT_CONFIRMATION =
+  'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.';
+
+function confirmOptOut(ctx: EmulatorContext, inbound: StoredMessage): InboundResult['replies'] {
+  if (!OPT_OUT.has(inbound.body.trim().toUpperCase())) return [];
+  const message = outboundReply(ctx, inbound, {
+    to: inbound.from,
+    from: inbound.to,
+    body: OPT_OUT_CONFIRMATION,
+  });
+  ctx.store.add(message);
+  startDelivery(ctx, message, { statusCallback: undefined, undeliverable: false });
+  return [{ sid: message.sid, to: message.to, body: message.body }];
+}
+
+function outboundReply(
+  ctx: EmulatorContext,
+  inbound: StoredMessage,
+  reply: { to: string; from: string; body: string },
+): StoredMessage {
+  const now = new Date();
+  return {
+    sid: newMessageSid(),
+    accountSid: ctx.accountSid,
+    to: reply.to,
+    from: reply.from,
+    body: reply.body,
+    status: 'queued',
+    direction: 'outbound-reply',
+    numSegments: countSegments(reply.body),
+    messagingServiceSid: inbound.messagingServiceSid,
+    dateCreated: now,
+    dateUpdated: now,
+    dateSent: null,
+    errorCode: null,
+    errorMessage: null,
+    price: null,
+  };
+}
+
 function sendReplies(ctx: EmulatorContext, inbound: StoredMessage, twiml: string): InboundResult['replies'] {
   const replies: InboundResult['replies'] = [];
   for (const reply of readTwimlMessages(twiml)) {
     const to = reply.to ?? inbound.from;
     if (ctx.optedOut.has(to) || reply.body === '') continue;
-    const now = new Date();
-    const message: StoredMessage = {
-      sid: newMessageSid(),
-      accountSid: ctx.accountSid,
-      to,
-      from: reply.from ?? inbound.to,
-      body: reply.body,
-      status: 'queued',
-      direction: 'outbound-reply',
-      numSegments: countSegments(reply.body),
-      messagingServiceSid: inbound.messagingServiceSid,
-      dateCreated: now,
-      dateUpdated: now,
-      dateSent: null,
-      errorCode: null,
-      errorMessage: null,
-      price: null,
-    };
+    const message = outboundReply(ctx, inbound, { to, from: reply.from ?? inbound.to, body: reply.body });
     ctx.store.add(message);
     startDelivery(ctx, message, {
       statusCallback: reply.statusCallback,

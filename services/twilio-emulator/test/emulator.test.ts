@@ -478,9 +478,12 @@ describe('inbound SMS simulation', () => {
     ]);
   });
 
-  it('stops sending to a number that texted STOP until it texts START', async () => {
+  it('confirms STOP itself, then stops sending to that number until it texts START', async () => {
     const locksmith = freshNumber();
-    await emulatorPost('/__emulator/inbound', { from: locksmith, body: 'stop' });
+    const stopped = await emulatorPost('/__emulator/inbound', { from: locksmith, body: 'stop' });
+    expect(stopped.json).toMatchObject({
+      replies: [{ to: locksmith, body: expect.stringContaining('successfully been unsubscribed') }],
+    });
 
     await expect(
       client.messages.create({ to: locksmith, from: platformNumber, body: 'job?' }),
