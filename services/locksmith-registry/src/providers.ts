@@ -296,14 +296,32 @@ export const nearestParams = (query: NearestQuery): unknown[] => [
   query.limit,
 ];
 
+/**
+ * NEAREST_SQL as a named prepared statement, in pg's own `$n` placeholders: each pooled connection
+ * parses and plans it once, not on every search (dispatch asks once per wave, and the bench at 200/s).
+ */
+export const NEAREST_STATEMENT = {
+  name: 'registry_candidates_nearest',
+  text: (() => {
+    let n = 0;
+    return NEAREST_SQL.replace(/\?/g, () => `$${++n}`);
+  })(),
+};
+
+/** The pg pool under MikroORM: the named statement needs pg's own query config. */
+type NativePool = {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+};
+
 export async function nearestCandidates(
   em: EntityManager,
   query: NearestQuery,
 ): Promise<registry.Candidate[]> {
-  const rows = await em.execute<{ id: string; name: string; phone: string; distance_km: number }[]>(
-    NEAREST_SQL,
-    nearestParams(query),
-  );
+  const pool = (await em.getConnection().getNativeClient()) as NativePool;
+  const { rows } = await pool.query<{ id: string; name: string; phone: string; distance_km: number }>({
+    ...NEAREST_STATEMENT,
+    values: nearestParams(query),
+  });
   return rows
     .map((row) => ({
       providerId: row.id,

@@ -14,7 +14,7 @@ import { encodeJson, startService, type EntityManager, type RunningService } fro
 import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import { createRegistryService } from '../src/app.ts';
 import { DEMO_LOCKSMITHS, seedDemoLocksmiths } from '../src/demo-data.ts';
-import { NEAREST_SQL, nearestParams } from '../src/providers.ts';
+import { NEAREST_SQL, NEAREST_STATEMENT, nearestParams } from '../src/providers.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -435,6 +435,34 @@ describe('the nearest query', () => {
     });
     expect(text).toMatch(/Index Scan using provider_location_gist/);
     expect(text).toMatch(/Order By: /);
+    expect(text).not.toMatch(/Sort/);
+  });
+
+  it('keeps the index in the generic plan its prepared statement may switch to', async () => {
+    // candidates.nearest runs as a named prepared statement; after a few runs PostgreSQL may plan it once
+    // for any parameters. That plan must still be the ordered index scan.
+    const text = await service.ctx.transaction(async (em) => {
+      await em.execute('set local plan_cache_mode = force_generic_plan');
+      await em.execute('set local enable_bitmapscan = off');
+      await em.execute(`prepare nearest_generic as ${NEAREST_STATEMENT.text}`);
+      try {
+        const values = nearestParams({
+          serviceCode: 'home_lockout',
+          ...MISSION_BART,
+          radiusKm: 10,
+          limit: 5,
+          excludeProviderIds: [],
+        }).map((value) => (typeof value === 'string' ? `'${value}'` : String(value)));
+        const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
+          `explain execute nearest_generic(${values.join(', ')})`,
+        );
+        return plan.map((row) => row['QUERY PLAN']).join('\n');
+      } finally {
+        await em.execute('deallocate nearest_generic');
+      }
+    });
+    expect(text).toMatch(/Index Scan using provider_location_gist/);
+    expect(text).toMatch(/\$1/);
     expect(text).not.toMatch(/Sort/);
   });
 });
