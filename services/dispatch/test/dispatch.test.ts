@@ -197,6 +197,9 @@ describe('dispatch by SMS replies (offers live 2 minutes)', () => {
     await harness.sms(second, 'YES', { kind: 'YES' });
     await harness.sms(third, 'OMW', { kind: 'OMW' });
     await waitForRejection(second, 'job_taken', job);
+    // The late YES shows on its offer: canceled, with when they answered.
+    const lateOffer = (await harness.job(job.id)).offers.find((o) => o.locksmithId === second.id);
+    expect(lateOffer).toMatchObject({ status: 'CANCELED', respondedAt: expect.any(String) });
     await waitFor(
       () =>
         harness

@@ -50,11 +50,11 @@ export async function handleYes(
   providerId: string,
 ): Promise<void> {
   const pending = await pendingOfferOf(em, providerId);
-  type LatestOffer = { job_id: string; job_code: string; status: string; reason: string | null };
+  type LatestOffer = { id: string; job_id: string; job_code: string; status: string; reason: string | null };
   let latest: LatestOffer | undefined;
   if (!pending) {
     const rows = await em.execute<LatestOffer[]>(
-      `select o.job_id, j.code as job_code, o.status, o.reason from dispatch.offer o join dispatch.job j on j.id = o.job_id
+      `select o.id, o.job_id, j.code as job_code, o.status, o.reason from dispatch.offer o join dispatch.job j on j.id = o.job_id
        where o.provider_id = ? order by o.sent_at desc limit 1`,
       [providerId],
     );
@@ -71,6 +71,13 @@ export async function handleYes(
       : undefined,
   );
   if (decision.kind === 'reject') {
+    if (decision.reason === 'job_taken' && latest) {
+      // Their answer came after another locksmith's won: the offer shows when they replied, too late.
+      await em.execute(
+        'update dispatch.offer set responded_at = clock_timestamp() where id = ? and responded_at is null',
+        [latest.id],
+      );
+    }
     const about = decision.reason === 'job_taken' ? latest?.job_id : pending?.job_id;
     await reject(ctx, em, sms, providerId, decision.reason, decision.jobCode, about ?? null);
     return;

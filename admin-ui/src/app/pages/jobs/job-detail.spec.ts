@@ -46,6 +46,7 @@ const detail: JobDetail = {
     offer(2, 'Kevin Tran', 'PENDING', 6),
     offer(1, 'Sam Okafor', 'DECLINED', 1, 42),
     offer(1, 'Elena Petrova', 'EXPIRED', 1),
+    offer(2, 'Rui Costa', 'CANCELED', 6, 3),
   ],
   messages: [
     {
@@ -68,7 +69,7 @@ describe('groupByWave', () => {
     const waves = groupByWave(detail.offers);
     expect(waves.map((wave) => wave.wave)).toEqual([1, 2]);
     expect(waves[0]).toMatchObject({ accepted: 0, declined: 1, expired: 1, pending: 0 });
-    expect(waves[1]?.offers.map((o) => o.locksmithName)).toEqual(['Kevin Tran']);
+    expect(waves[1]?.offers.map((o) => o.locksmithName)).toEqual(['Kevin Tran', 'Rui Costa']);
   });
 });
 
@@ -127,8 +128,15 @@ describe('JobDetailPage', () => {
     const waves = [...element.querySelectorAll('section.wave')];
     expect(waves.map((w) => w.querySelector('h3')?.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
       'Wave 1 2 offered · 0 accepted · 1 declined · 1 expired',
-      'Wave 2 1 offered · 0 accepted · 0 declined · 0 expired · 1 waiting',
+      'Wave 2 2 offered · 0 accepted · 0 declined · 0 expired · 1 waiting',
     ]);
+    // A locksmith whose YES came after the job was taken: canceled, but they did answer.
+    const late = [...(waves[1]?.querySelectorAll('tr') ?? [])].find((row) =>
+      row.textContent?.includes('Rui Costa'),
+    );
+    expect(late?.querySelector('app-state-badge')?.textContent?.trim()).toBe('Canceled');
+    expect(late?.querySelector('.late')?.textContent?.trim()).toBe('replied too late');
+    expect(element.querySelectorAll('.late')).toHaveLength(1);
     expect(waves[0]?.textContent).toContain('42 s');
     expect(text).toContain('Deposit authorized by payments');
     // A locksmith's own reply reads with their name, not their id.
