@@ -16,8 +16,8 @@ import { templates } from '../domain/templates.ts';
 import {
   advanceKnownStatus,
   advanceStatus,
-  listAwaitingInbound,
   bindReplySid,
+  listAwaitingInbound,
   logTwimlReply,
   optIn,
   optOut,
