@@ -313,6 +313,7 @@ type NativePool = {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 };
 
+/** Runs on `em`'s pool, never inside a transaction `em` may hold: a read that needs none. */
 export async function nearestCandidates(
   em: EntityManager,
   query: NearestQuery,

@@ -1,7 +1,7 @@
 // An SMS arriving from a handset: recorded as an inbound Message, POSTed to the app's
 // webhook as Twilio's signed form, and the app's TwiML reply sent back as messages.
 import type { EmulatorContext } from './context.ts';
-import { startDelivery } from './outbound.ts';
+import { queueOutbound } from './outbound.ts';
 import { countryOf, maskPhone } from './phone.ts';
 import { countSegments } from './sms-encoding.ts';
 import { API_VERSION, newMessageSid, type StoredMessage } from './store.ts';
@@ -117,39 +117,18 @@ export const OPT_OUT_CONFIRMATION =
 
 function confirmOptOut(ctx: EmulatorContext, inbound: StoredMessage): InboundResult['replies'] {
   if (!OPT_OUT.has(inbound.body.trim().toUpperCase())) return [];
-  const message = outboundReply(ctx, inbound, {
-    to: inbound.from,
-    from: inbound.to,
-    body: OPT_OUT_CONFIRMATION,
-  });
-  ctx.store.add(message);
-  startDelivery(ctx, message, { statusCallback: undefined, undeliverable: false });
+  const message = queueOutbound(
+    ctx,
+    {
+      to: inbound.from,
+      from: inbound.to,
+      body: OPT_OUT_CONFIRMATION,
+      direction: 'outbound-reply',
+      messagingServiceSid: inbound.messagingServiceSid,
+    },
+    { statusCallback: undefined, undeliverable: false },
+  );
   return [{ sid: message.sid, to: message.to, body: message.body }];
-}
-
-function outboundReply(
-  ctx: EmulatorContext,
-  inbound: StoredMessage,
-  reply: { to: string; from: string; body: string },
-): StoredMessage {
-  const now = new Date();
-  return {
-    sid: newMessageSid(),
-    accountSid: ctx.accountSid,
-    to: reply.to,
-    from: reply.from,
-    body: reply.body,
-    status: 'queued',
-    direction: 'outbound-reply',
-    numSegments: countSegments(reply.body),
-    messagingServiceSid: inbound.messagingServiceSid,
-    dateCreated: now,
-    dateUpdated: now,
-    dateSent: null,
-    errorCode: null,
-    errorMessage: null,
-    price: null,
-  };
 }
 
 function sendReplies(ctx: EmulatorContext, inbound: StoredMessage, twiml: string): InboundResult['replies'] {
@@ -157,12 +136,17 @@ function sendReplies(ctx: EmulatorContext, inbound: StoredMessage, twiml: string
   for (const reply of readTwimlMessages(twiml)) {
     const to = reply.to ?? inbound.from;
     if (ctx.optedOut.has(to) || reply.body === '') continue;
-    const message = outboundReply(ctx, inbound, { to, from: reply.from ?? inbound.to, body: reply.body });
-    ctx.store.add(message);
-    startDelivery(ctx, message, {
-      statusCallback: reply.statusCallback,
-      undeliverable: ctx.undeliverable.has(to),
-    });
+    const message = queueOutbound(
+      ctx,
+      {
+        to,
+        from: reply.from ?? inbound.to,
+        body: reply.body,
+        direction: 'outbound-reply',
+        messagingServiceSid: inbound.messagingServiceSid,
+      },
+      { statusCallback: reply.statusCallback, undeliverable: ctx.undeliverable.has(to) },
+    );
     replies.push({ sid: message.sid, to, body: reply.body });
   }
   return replies;

@@ -3,10 +3,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.ts';
-import { startDelivery } from './outbound.ts';
+import { queueOutbound } from './outbound.ts';
 import { isE164, maskPhone } from './phone.ts';
-import { countSegments, MAX_BODY_LENGTH } from './sms-encoding.ts';
-import { messagesUri, newMessageSid, toResource, type MessageFilter, type StoredMessage } from './store.ts';
+import { MAX_BODY_LENGTH } from './sms-encoding.ts';
+import { messagesUri, toResource, type MessageFilter, type StoredMessage } from './store.ts';
 import { magicFromNumberError, magicToNumberError, TwilioApiError, twilioError } from './twilio-errors.ts';
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -128,30 +128,21 @@ function createMessage(ctx: EmulatorContext, form: unknown): StoredMessage {
   }
   if (ctx.optedOut.has(to)) throw new TwilioApiError(400, 21610, 'Attempt to send to unsubscribed recipient');
 
-  const now = new Date();
-  const message: StoredMessage = {
-    sid: newMessageSid(),
-    accountSid: ctx.accountSid,
-    to,
-    from: from ?? ctx.phoneNumber,
-    body,
-    status: 'queued',
-    direction: 'outbound-api',
-    numSegments: countSegments(body),
-    messagingServiceSid: messagingServiceSid ?? null,
-    dateCreated: now,
-    dateUpdated: now,
-    dateSent: null,
-    errorCode: null,
-    errorMessage: null,
-    price: null,
-  };
-  ctx.store.add(message);
+  const message = queueOutbound(
+    ctx,
+    {
+      to,
+      from: from ?? ctx.phoneNumber,
+      body,
+      direction: 'outbound-api',
+      messagingServiceSid: messagingServiceSid ?? null,
+    },
+    { statusCallback, undeliverable: ctx.undeliverable.has(to) },
+  );
   ctx.log.info(
     { sid: message.sid, to: maskPhone(to), segments: message.numSegments },
     'outbound message queued',
   );
-  startDelivery(ctx, message, { statusCallback, undeliverable: ctx.undeliverable.has(to) });
   return message;
 }
 

@@ -3,7 +3,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorContext } from './context.ts';
 import { maskPhone } from './phone.ts';
-import { API_VERSION, type MessageStatus, type StoredMessage } from './store.ts';
+import { countSegments } from './sms-encoding.ts';
+import {
+  API_VERSION,
+  newMessageSid,
+  type MessageDirection,
+  type MessageStatus,
+  type StoredMessage,
+} from './store.ts';
 import { errorMessage } from './webhooks.ts';
 
 const CALLBACK_RETRY = { attempts: 3, backoffMs: 200 };
@@ -13,6 +20,40 @@ const UNREACHABLE = { code: 30003, message: 'Unreachable destination handset' };
 export interface Delivery {
   statusCallback: string | undefined;
   undeliverable: boolean;
+}
+
+/** What makes an outbound message: the API's send, or a reply Twilio sends for the app or itself. */
+export interface OutboundFields {
+  to: string;
+  from: string;
+  body: string;
+  direction: Extract<MessageDirection, 'outbound-api' | 'outbound-reply'>;
+  messagingServiceSid: string | null;
+}
+
+/** Stores a new outbound message as `queued` and starts its delivery; returns it. */
+export function queueOutbound(
+  ctx: EmulatorContext,
+  fields: OutboundFields,
+  delivery: Delivery,
+): StoredMessage {
+  const now = new Date();
+  const message: StoredMessage = {
+    sid: newMessageSid(),
+    accountSid: ctx.accountSid,
+    ...fields,
+    status: 'queued',
+    numSegments: countSegments(fields.body),
+    dateCreated: now,
+    dateUpdated: now,
+    dateSent: null,
+    errorCode: null,
+    errorMessage: null,
+    price: null,
+  };
+  ctx.store.add(message);
+  startDelivery(ctx, message, delivery);
+  return message;
 }
 
 export function startDelivery(ctx: EmulatorContext, message: StoredMessage, delivery: Delivery): void {
