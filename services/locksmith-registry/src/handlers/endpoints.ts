@@ -16,6 +16,7 @@ import {
   type Provider,
   type ProviderChanges,
 } from '../providers.ts';
+import { announceOperatorChanges } from './provider-changes.ts';
 
 const DEFAULT_PAGE = 50;
 
@@ -121,21 +122,7 @@ export function registryEndpoints(
         const provider = await findProvider(em, request.id);
         if (!provider) throw new Error(`provider ${request.id} vanished inside its own transaction`);
         await ctx.publish(em, registry.ProviderUpdated, { provider, actor: request.actor });
-        if (before.available !== provider.available) {
-          await ctx.publish(em, registry.ProviderAvailabilityChanged, {
-            providerId: provider.id,
-            phone: provider.phone,
-            available: provider.available,
-            cause: 'admin',
-          });
-        }
-        if (before.status !== 'deactivated' && provider.status === 'deactivated') {
-          await ctx.publish(em, registry.ProviderDeactivated, {
-            providerId: provider.id,
-            phone: provider.phone,
-            cause: `admin:${request.actor}`,
-          });
-        }
+        await announceOperatorChanges(ctx, em, before, provider, request.actor);
         return provider;
       });
     }),

@@ -27,6 +27,7 @@ import {
 } from '../domain/plumber-fields.ts';
 import { DEFAULT_RADIUS_KM, unknownServices } from '../domain/services.ts';
 import { findProvider } from '../providers.ts';
+import { announceOperatorChanges } from './provider-changes.ts';
 import {
   applyCardReport,
   collidedField,
@@ -177,21 +178,7 @@ export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLoo
         }
         await guardUnique(() => updatePlumber(em, request.id, changes));
         const plumber = await announce(ctx, em, registry.ProviderUpdated, request.id, request.actor);
-        if (before.available !== plumber.available) {
-          await ctx.publish(em, registry.ProviderAvailabilityChanged, {
-            providerId: plumber.id,
-            phone: plumber.phone,
-            available: plumber.available,
-            cause: 'admin',
-          });
-        }
-        if (before.status !== 'deactivated' && plumber.status === 'deactivated') {
-          await ctx.publish(em, registry.ProviderDeactivated, {
-            providerId: plumber.id,
-            phone: plumber.phone,
-            cause: `admin:${request.actor}`,
-          });
-        }
+        await announceOperatorChanges(ctx, em, before, plumber, request.actor);
         return plumber;
       });
     }),

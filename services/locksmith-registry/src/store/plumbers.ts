@@ -5,7 +5,8 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { payments, registry } from '@trades/contracts';
 import { pgArray, type EntityManager } from '@trades/runtime';
 import type { Static } from 'typebox';
-import { encodeCursor, type ListPosition } from '../domain/cursor.ts';
+import type { ListPosition } from '../domain/cursor.ts';
+import { assignments, iso, keysetPage, textSearch } from './sql.ts';
 
 export type Plumber = registry.Plumber;
 type ProviderStatus = Static<typeof registry.ProviderStatus>;
@@ -42,8 +43,6 @@ const selectPlumbers = (where: string, tail = ''): string => `
   from registry.provider p
   where p.trade = 'plumber' and ${where}
   ${tail}`;
-
-const iso = (value: Date | string): string => new Date(value).toISOString();
 
 function toPlumber(row: PlumberRow): Plumber {
   // A plumber registered through provider.create (before plumbers had their own fields) has only a name.
@@ -193,16 +192,9 @@ const COLUMN_OF: Record<keyof PlumberChanges, string> = {
 };
 
 export async function updatePlumber(em: EntityManager, id: string, changes: PlumberChanges): Promise<void> {
-  const sets: string[] = ['updated_at = now()'];
-  const params: unknown[] = [];
-  for (const key of Object.keys(COLUMN_OF) as (keyof PlumberChanges)[]) {
-    const value = changes[key];
-    if (value === undefined) continue;
-    sets.push(Array.isArray(value) ? `${COLUMN_OF[key]} = ?::text[]` : `${COLUMN_OF[key]} = ?`);
-    params.push(Array.isArray(value) ? pgArray(value) : value);
-  }
-  await em.execute(`update registry.provider set ${sets.join(', ')} where id = ? and trade = 'plumber'`, [
-    ...params,
+  const set = assignments(changes, COLUMN_OF);
+  await em.execute(`update registry.provider set ${set.sql} where id = ? and trade = 'plumber'`, [
+    ...set.params,
     id,
   ]);
 }
@@ -224,15 +216,14 @@ export async function listPlumbers(
   const params: unknown[] = [];
   const q = filter.q?.trim();
   if (q) {
-    const digits = q.replace(/[^0-9]/g, '');
-    if (/^[0-9\s()+.-]+$/.test(q) && digits.length >= 4) {
-      // A number as an operator types it, or a ZIP code: its digits in the phone, base ZIP or listed ZIPs.
-      conditions.push('(p.phone like ? or p.zip = ? or p.coverage_zips @> array[?]::text[])');
-      params.push(`%${digits}%`, digits, digits);
-    } else {
-      conditions.push(`(p.name || ' ' || p.phone || ' ' || coalesce(p.email, '')) ilike ?`);
-      params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
+    // A number or a ZIP code: its digits in the phone, or the base or a listed ZIP.
+    const search = textSearch(
+      q,
+      '(p.phone like ? or p.zip = ? or p.coverage_zips @> array[?]::text[])',
+      (digits) => [`%${digits}%`, digits, digits],
+    );
+    conditions.push(search.sql);
+    params.push(...search.params);
   }
   const equal: [string, unknown][] = [
     ['p.status', filter.status],
@@ -252,15 +243,7 @@ export async function listPlumbers(
     selectPlumbers(conditions.join(' and '), 'order by p.created_at desc, p.id desc limit ?'),
     [...params, filter.limit + 1],
   );
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toPlumber),
-    nextCursor:
-      rows.length > filter.limit && last
-        ? encodeCursor({ createdAt: last.created_at_exact, id: last.id })
-        : null,
-  };
+  return keysetPage(rows, filter.limit, toPlumber);
 }
 
 /** Earth radius in metres as earthdistance defines it; a great-circle distance d is the chord 2R·sin(d / 2R). */
