@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   AppError,
   CONSUMERS,
+  deadLetterSubject,
   dispatch,
   messaging,
   payments,
@@ -385,8 +386,22 @@ describe("payments' card reports", () => {
   });
 
   it('skips the other provider events on its subjects and reports for providers it does not know', async () => {
-    const unknown = await reportCard(randomUUID(), 'saved', new Date());
-    await handled(unknown);
+    // The card link payments sends a plumber travels on the same subjects; the registry has no use for it.
+    const linkId = randomUUID();
+    await service.ctx.js.publish(
+      'evt.payments.provider.card_link_created.v1',
+      encodeJson({ id: linkId, occurredAt: new Date().toISOString(), data: { providerId: randomUUID() } }),
+      { msgID: linkId },
+    );
+    await handled(await reportCard(randomUUID(), 'saved', new Date()));
+    await waitFor(() => consumerSettled(service.ctx.nc, CONSUMERS.registryPayments), {
+      what: 'the consumer settled',
+    });
+    const jsm = await service.ctx.js.jetstreamManager();
+    const deadLetter = await jsm.streams
+      .getMessage('DEAD_LETTER', { last_by_subj: deadLetterSubject(CONSUMERS.registryPayments.durable) })
+      .catch(() => null);
+    expect(deadLetter).toBeNull();
   });
 });
 
