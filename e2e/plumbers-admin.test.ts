@@ -143,10 +143,12 @@ describe('/api/admin/plumbers', () => {
     expect(error(nowhere)).toEqual({
       code: 'VALIDATION_FAILED',
       message: expect.stringContaining('zipCode 00000 is not a US ZIP code'),
-      details: [
-        { field: 'zipCode', problem: '00000 is not a US ZIP code' },
-        { field: 'coverageZips/1', problem: '99999 is not a US ZIP code' },
-      ],
+      details: {
+        fields: [
+          { field: 'zipCode', message: '00000 is not a US ZIP code' },
+          { field: 'coverageZips/1', message: '99999 is not a US ZIP code' },
+        ],
+      },
     });
 
     const locksmithWork = await post('/api/admin/plumbers', {

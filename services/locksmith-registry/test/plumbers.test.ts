@@ -242,11 +242,13 @@ describe('plumber.create', () => {
       ),
     );
     expect(invalid).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect(invalid.details).toEqual([
-      { field: 'phone', problem: expect.stringContaining('not a valid mobile number') },
-      { field: 'zipCode', problem: '00000 is not a US ZIP code' },
-      { field: 'coverageZips/1', problem: '99999 is not a US ZIP code' },
-    ]);
+    expect(invalid.details).toEqual({
+      fields: [
+        { field: 'phone', message: expect.stringContaining('not a valid mobile number') },
+        { field: 'zipCode', message: '00000 is not a US ZIP code' },
+        { field: 'coverageZips/1', message: '99999 is not a US ZIP code' },
+      ],
+    });
     expect(await rejection(create(plumber('Nowhere', { services: ['home_lockout'] })))).toMatchObject({
       status: 400,
       code: 'UNKNOWN_SERVICE',
@@ -255,7 +257,7 @@ describe('plumber.create', () => {
     expect(await rejection(create(plumber('Nowhere', { lastName: '   ' })))).toMatchObject({
       status: 400,
       code: 'VALIDATION_FAILED',
-      details: [{ field: 'lastName', problem: 'must not be blank' }],
+      details: { fields: [{ field: 'lastName', message: 'must not be blank' }] },
     });
     expect((await service.ctx.call(registry.PlumberList, { q: 'Nowhere' })).items).toEqual([]);
   });

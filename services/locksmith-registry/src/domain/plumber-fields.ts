@@ -15,7 +15,7 @@ export type ZipLookup = (zip: string) => ZipPlace | null;
 /** One field an operator has to correct, named by its JSON path in the request. */
 export interface FieldProblem {
   field: string;
-  problem: string;
+  message: string;
 }
 
 /** What an operator sends about a plumber's contact and area, before it is checked. */
@@ -52,7 +52,7 @@ export function checkPlumberFields(
   for (const key of ['firstName', 'lastName'] as const) {
     const value = input[key]?.trim();
     if (value === undefined) continue;
-    if (value.length === 0) problems.push({ field: key, problem: 'must not be blank' });
+    if (value.length === 0) problems.push({ field: key, message: 'must not be blank' });
     else fields[key] = value;
   }
   if (input.email !== undefined) fields.email = input.email.trim().toLowerCase();
@@ -60,12 +60,12 @@ export function checkPlumberFields(
     const phone = toE164(input.phone);
     if (phone) fields.phone = phone;
     else
-      problems.push({ field: 'phone', problem: 'is not a valid mobile number; use E.164 like +14155550123' });
+      problems.push({ field: 'phone', message: 'is not a valid mobile number; use E.164 like +14155550123' });
   }
   if (input.zipCode !== undefined) {
     const base = lookupZip(input.zipCode);
     if (base) fields.base = base;
-    else problems.push({ field: 'zipCode', problem: `${input.zipCode} is not a US ZIP code` });
+    else problems.push({ field: 'zipCode', message: `${input.zipCode} is not a US ZIP code` });
   }
   if (input.coverageZips !== undefined) {
     const zips = [...new Set(input.coverageZips)];
@@ -73,7 +73,7 @@ export function checkPlumberFields(
       if (!lookupZip(zip))
         problems.push({
           field: `coverageZips/${input.coverageZips?.indexOf(zip) ?? 0}`,
-          problem: `${zip} is not a US ZIP code`,
+          message: `${zip} is not a US ZIP code`,
         });
     });
     fields.coverageZips = zips;

@@ -52,14 +52,17 @@ const TAKEN: Record<TakenField, () => AppError> = {
 
 const plumberNotFound = (): AppError => notFound('PLUMBER_NOT_FOUND', 'There is no plumber with that id.');
 
-/** Every field problem of a request at once, as one 400 an operator can act on. */
+/**
+ * Every field problem of a request at once, as one 400 an operator can act on: `details.fields`, the
+ * shape every plumber-leads API uses for VALIDATION_FAILED.
+ */
 function checkFields(input: PlumberFieldsInput, lookupZip: ZipLookup): CheckedPlumberFields {
   const { fields, problems } = checkPlumberFields(input, lookupZip);
   if (problems.length > 0) {
     throw badRequest(
       'VALIDATION_FAILED',
-      `Check these fields: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}.`,
-      problems,
+      `Check these fields: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`,
+      { fields: problems },
     );
   }
   return fields;
