@@ -27,7 +27,6 @@ import {
 } from '../domain/plumber-fields.ts';
 import { DEFAULT_RADIUS_KM, unknownServices } from '../domain/services.ts';
 import { findProvider } from '../providers.ts';
-import { announceOperatorChanges } from './provider-changes.ts';
 import {
   applyCardReport,
   collidedField,
@@ -42,6 +41,7 @@ import {
   type PlumberChanges,
   type TakenField,
 } from '../store/plumbers.ts';
+import { announceOperatorChanges } from './provider-changes.ts';
 
 const DEFAULT_PAGE = 50;
 
