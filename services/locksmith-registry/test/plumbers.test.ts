@@ -313,6 +313,31 @@ describe('plumber.update and plumber.list', () => {
     });
   });
 
+  it('keeps plumbers out of the locksmiths’ endpoints, which do not check a plumber’s fields', async () => {
+    const someone = (await service.ctx.call(registry.PlumberList, { limit: 1 })).items[0];
+    expect(
+      await rejection(
+        service.ctx.call(registry.ProviderCreate, {
+          name: 'Half A Plumber',
+          phone: nextPhone(),
+          trade: 'plumber',
+          services: ['drain_cleaning'],
+          address: 'San Francisco, CA 94110',
+          actor: 'test',
+        }),
+      ),
+    ).toMatchObject({ status: 400, code: 'USE_PLUMBER_ENDPOINTS' });
+    expect(
+      await rejection(
+        service.ctx.call(registry.ProviderUpdate, {
+          id: someone?.id ?? randomUUID(),
+          email: null,
+          actor: 'test',
+        }),
+      ),
+    ).toMatchObject({ status: 400, code: 'USE_PLUMBER_ENDPOINTS' });
+  });
+
   it('answers 404 for an unknown id and for a provider who is not a plumber', async () => {
     const locksmith = await service.ctx.call(registry.ProviderByPhone, { phone: '+14155550291' });
     for (const id of [randomUUID(), locksmith.provider?.id ?? randomUUID()]) {

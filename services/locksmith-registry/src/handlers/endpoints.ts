@@ -44,6 +44,16 @@ function checkServices(trade: Provider['trade'], services: string[]): void {
   }
 }
 
+/**
+ * Plumbers carry what a lead buyer needs (names, a unique email, a base ZIP, coverage): they are written
+ * only through the plumber endpoints, which check it.
+ */
+const plumbersHaveTheirOwn = (endpointName: string): AppError =>
+  badRequest(
+    'USE_PLUMBER_ENDPOINTS',
+    `Plumbers are registered and changed with ${endpointName} (/api/admin/plumbers), which checks their names, email and ZIP codes.`,
+  );
+
 export function registryEndpoints(
   ctx: ServiceContext<unknown>,
   geocoder: AddressGeocoder,
@@ -64,6 +74,7 @@ export function registryEndpoints(
         );
       }
       const trade = request.trade ?? 'locksmith';
+      if (trade === 'plumber') throw plumbersHaveTheirOwn('plumber.create');
       const services = [...new Set(request.services)];
       checkServices(trade, services);
       if ((await read((em) => findProviderByPhone(em, phone))) !== null) {
@@ -98,6 +109,7 @@ export function registryEndpoints(
       return ctx.transaction(async (em) => {
         const before = await findProvider(em, request.id, { lock: true });
         if (!before) throw notFound('PROVIDER_NOT_FOUND', 'There is no provider with that id.');
+        if (before.trade === 'plumber') throw plumbersHaveTheirOwn('plumber.update');
         const changes: ProviderChanges = {
           name: request.name?.trim(),
           email: request.email,
