@@ -141,6 +141,12 @@ export const CONSUMERS = {
     [...jobEvents, dispatch.OfferSent, dispatch.OfferClosed],
     'evt.dispatch.>',
   ),
+  registryPayments: consumer(
+    'registry',
+    'payments',
+    [payments.ProviderCardUpdated],
+    'evt.payments.provider.>',
+  ),
   intakeJobs: consumer('intake', 'jobs', jobEvents, 'evt.dispatch.job.>'),
   intakePayments: consumer(
     'intake',

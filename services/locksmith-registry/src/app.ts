@@ -1,14 +1,18 @@
-import { createGeocoder } from '@trades/geo';
+import { createGeocoder, usZips } from '@trades/geo';
 import { defineService } from '@trades/runtime';
 import Type from 'typebox';
 import type { AddressGeocoder } from './geocoding.ts';
+import type { ZipLookup } from './domain/plumber-fields.ts';
 import { dispatchConsumer, smsConsumer } from './handlers/consumers.ts';
 import { registryEndpoints } from './handlers/endpoints.ts';
+import { paymentsConsumer, plumberEndpoints } from './handlers/plumbers.ts';
 import { migrations } from './migrations/index.ts';
 
 export interface RegistryOptions {
   /** Places provider addresses; by default `@trades/geo`'s geocoder for the environment. */
   geocoder?: AddressGeocoder;
+  /** Finds a ZIP code's centre (plumbers' base and coverage); by default `@trades/geo`'s offline US ZIP data. */
+  lookupZip?: ZipLookup;
 }
 
 /** Locksmith registry: providers, their services, location, coverage, availability and stats. */
@@ -28,9 +32,10 @@ export function createRegistryService(options: RegistryOptions = {}) {
     setup: (ctx) => {
       const geocoder =
         options.geocoder ?? createGeocoder({ GOOGLE_MAPS_API_KEY: ctx.config.GOOGLE_MAPS_API_KEY });
+      const lookupZip = options.lookupZip ?? ((zip: string) => usZips().lookup(zip));
       return {
-        endpoints: registryEndpoints(ctx, geocoder),
-        consumers: [dispatchConsumer(), smsConsumer(ctx)],
+        endpoints: [...registryEndpoints(ctx, geocoder), ...plumberEndpoints(ctx, lookupZip)],
+        consumers: [dispatchConsumer(), smsConsumer(ctx), paymentsConsumer()],
       };
     },
   });

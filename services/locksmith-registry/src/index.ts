@@ -1,2 +1,3 @@
 export { createRegistryService, registryService, type RegistryOptions } from './app.ts';
 export { DEMO_LOCKSMITHS, seedDemoLocksmiths } from './demo-data.ts';
+export { DEMO_PLUMBERS, seedDemoPlumbers, type DemoPlumber } from './demo-plumbers.ts';

@@ -3,8 +3,9 @@
 import type { registry } from '@trades/contracts';
 import { pgArray, type EntityManager } from '@trades/runtime';
 import type { Static } from 'typebox';
-import { encodeCursor, type ListPosition } from './domain/cursor.ts';
+import type { ListPosition } from './domain/cursor.ts';
 import { providerStats } from './domain/stats.ts';
+import { assignments, iso, keysetPage, textSearch } from './store/sql.ts';
 
 export type Provider = registry.Provider;
 type ProviderStatus = Static<typeof registry.ProviderStatus>;
@@ -53,8 +54,6 @@ const selectProviders = (where: string, tail = ''): string => `
   ) s
   where ${where}
   ${tail}`;
-
-const iso = (value: Date | string): string => new Date(value).toISOString();
 
 function toProvider(row: ProviderRow): Provider {
   return {
@@ -167,15 +166,8 @@ const COLUMN_OF: Record<keyof ProviderChanges, string> = {
 };
 
 export async function updateProvider(em: EntityManager, id: string, changes: ProviderChanges): Promise<void> {
-  const sets: string[] = ['updated_at = now()'];
-  const params: unknown[] = [];
-  for (const key of Object.keys(COLUMN_OF) as (keyof ProviderChanges)[]) {
-    const value = changes[key];
-    if (value === undefined) continue;
-    sets.push(key === 'services' ? `${COLUMN_OF[key]} = ?::text[]` : `${COLUMN_OF[key]} = ?`);
-    params.push(Array.isArray(value) ? pgArray(value) : value);
-  }
-  await em.execute(`update registry.provider set ${sets.join(', ')} where id = ?`, [...params, id]);
+  const set = assignments(changes, COLUMN_OF);
+  await em.execute(`update registry.provider set ${set.sql} where id = ?`, [...set.params, id]);
 }
 
 export interface ListFilter {
@@ -195,15 +187,10 @@ export async function listProviders(
   const params: unknown[] = [];
   const q = filter.q?.trim();
   if (q) {
-    const digits = q.replace(/[^0-9]/g, '');
-    if (/^[0-9\s()+.-]+$/.test(q) && digits.length >= 4) {
-      // A number as an operator types it ("(415) 555-0177"): match its digits inside the E.164 form.
-      conditions.push('p.phone like ?');
-      params.push(`%${digits}%`);
-    } else {
-      conditions.push(`(p.name || ' ' || p.phone || ' ' || coalesce(p.email, '')) ilike ?`);
-      params.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
+    // A number as an operator types it ("(415) 555-0177") matches its digits inside the E.164 form.
+    const search = textSearch(q);
+    conditions.push(search.sql);
+    params.push(...search.params);
   }
   if (filter.status) {
     conditions.push('p.status = ?');
@@ -225,15 +212,7 @@ export async function listProviders(
     selectProviders(conditions.join(' and '), 'order by p.created_at desc, p.id desc limit ?'),
     [...params, filter.limit + 1],
   );
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toProvider),
-    nextCursor:
-      rows.length > filter.limit && last
-        ? encodeCursor({ createdAt: last.created_at_exact, id: last.id })
-        : null,
-  };
+  return keysetPage(rows, filter.limit, toProvider);
 }
 
 export interface NearestQuery {

@@ -6,6 +6,7 @@ import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
+import plumbers from './plumbers.ts';
 import sessions from './sessions.ts';
 
 export interface AdminRoutesOptions {
@@ -33,6 +34,7 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(dashboard);
   await app.register(locksmiths);
   await app.register(messages);
+  await app.register(plumbers);
   await app.register(sessions);
 };
 
