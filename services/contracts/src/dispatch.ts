@@ -254,6 +254,8 @@ export const ReplyRejected = defineEvent(
       Type.Literal('no_pending_offer'),
       Type.Literal('no_active_job'),
       Type.Literal('wrong_job_code'),
+      Type.Literal('offer_expired'),
+      Type.Literal('on_another_job'),
     ]),
     jobCode: Type.Union([Type.String(), Type.Null()]),
     /**
