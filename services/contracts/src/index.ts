@@ -2,6 +2,7 @@ export * from './common.ts';
 export * from './define.ts';
 export * from './errors.ts';
 export * from './streams.ts';
+export * from './plumbing.ts';
 export * as intake from './intake.ts';
 export * as payments from './payments.ts';
 export * as dispatch from './dispatch.ts';

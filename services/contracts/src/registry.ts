@@ -180,3 +180,13 @@ export const ProviderDeactivated = defineEvent(
   'A provider was deactivated (STOP by SMS, or an operator).',
   Type.Object({ providerId: Uuid, phone: E164, cause: Type.String() }),
 );
+
+export const PlumberCoverage = defineEndpoint(
+  'svc.registry.plumber.coverage',
+  'Whether any active plumber buys leads for a service in a ZIP code, and how many do (intake refuses a lead nobody can buy).',
+  Type.Object({
+    serviceCode: ServiceCode,
+    zipCode: Type.String({ pattern: '^[0-9]{5}$' }),
+  }),
+  Type.Object({ served: Type.Boolean(), plumbers: Type.Integer({ minimum: 0 }) }),
+);

@@ -7,6 +7,7 @@ export { distanceKm, isValidLatLng } from './geocoder.ts';
 export { GoogleGeocoder, GeocoderUnavailableError } from './google-geocoder.ts';
 export type { GoogleGeocoderOptions } from './google-geocoder.ts';
 export { UsZipGeocoder } from './us-zip-geocoder.ts';
+export { usZips, type ZipRecord } from './us-zips.ts';
 
 export interface GeocoderEnvironment {
   GOOGLE_MAPS_API_KEY?: string | undefined;
