@@ -37,6 +37,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
   let partnerId: string;
   let key: string;
   const accepted: string[] = [];
+  let formLeadId = '';
 
   beforeAll(async () => {
     // No registry: the test's own coverage responder is the only one answering.
@@ -335,6 +336,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
     });
     const leadId = text(reply.body, 'leadId');
     accepted.push(leadId);
+    formLeadId = leadId;
     const detail = await client.admin('GET', `/api/admin/leads/${leadId}`);
     expect(detail.body).toMatchObject({
       source: 'form',
@@ -356,6 +358,27 @@ describe('lead intake: the partner API, the public form and the accepted event',
     );
   });
 
+  it('with the registry unreachable a lead is 503 and nothing is stored, not even its Idempotency-Key', async () => {
+    const body = { ...validLead(), consent: PARTNER_CONSENT };
+    const before = (await client.leadsOf(partnerId)).length;
+    await coverage.stop();
+    try {
+      const reply = await client.postLead(key, body, { 'idempotency-key': 'while-down' });
+      expect(reply).toMatchObject({ status: 503, body: { code: 'COVERAGE_UNAVAILABLE' } });
+      expect((await client.leadsOf(partnerId)).length).toBe(before);
+    } finally {
+      coverage = await serveTestCoverage(nc);
+    }
+    expect((await submit(body, { 'idempotency-key': 'while-down' })).status).toBe(201);
+  });
+
+  it('a lead id that is not a UUID is 404 for a partner', async () => {
+    expect(await client.getLead(key, 'not-a-lead')).toMatchObject({
+      status: 404,
+      body: { code: 'LEAD_NOT_FOUND' },
+    });
+  });
+
   it('publishes evt.intake.lead.accepted.v1 exactly once for every accepted lead', async () => {
     expect(accepted.length).toBeGreaterThan(5);
     const events = await eventually(async () => {
@@ -364,7 +387,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
       return accepted.every((id) => ids.has(id)) ? found : undefined;
     }, 'every accepted lead to be published');
     for (const id of accepted) expect(events.filter((e) => field(e.data, 'leadId') === id)).toHaveLength(1);
-    const form = events.find((e) => field(e.data, 'leadId') === accepted.at(-1));
+    const form = events.find((e) => field(e.data, 'leadId') === formLeadId);
     expect(form?.data).toMatchObject({
       serviceCode: 'fixture_install',
       serviceName: 'Fixture install',
