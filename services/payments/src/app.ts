@@ -4,6 +4,7 @@ import { createStripeClient } from './adapters/stripe-client.ts';
 import { depositOperations } from './handlers/deposits.ts';
 import { depositEndpoints } from './handlers/endpoints.ts';
 import { jobConsumers } from './handlers/jobs.ts';
+import { leadCharges } from './handlers/lead-charges.ts';
 import { webhookEndpoints } from './handlers/webhook.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -41,9 +42,14 @@ export const paymentsService = defineService({
     };
     ctx.log.info({ stripe: settings.emulator ? apiBase : 'api.stripe.com' }, 'Stripe client ready');
     const deposits = depositOperations(ctx, settings);
+    const charges = leadCharges(ctx, settings);
     return {
-      endpoints: [...depositEndpoints(ctx, deposits), ...webhookEndpoints(ctx, settings, deposits)],
-      consumers: jobConsumers(deposits),
+      endpoints: [
+        ...depositEndpoints(ctx, deposits),
+        ...webhookEndpoints(ctx, settings, deposits),
+        ...charges.endpoints,
+      ],
+      consumers: [...jobConsumers(deposits), ...charges.consumers],
     };
   },
 });

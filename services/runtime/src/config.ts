@@ -40,6 +40,7 @@ export const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'admin-password-dev',
   ADMIN_SESSION_SECRET: 'dev-only-admin-session-secret-change-me-0123456789',
+  DISPATCH_LINK_SECRET: 'dev-only-dispatch-link-secret-change-me',
 };
 
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
+import { CONSUMERS, dispatch, leads, messaging, registry } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { findProvider, updateProvider } from '../providers.ts';
 
@@ -17,49 +17,69 @@ async function releaseLocksmith(em: EntityManager, jobId: string): Promise<void>
   );
 }
 
+interface OfferFacts {
+  offerId: string;
+  providerId: string;
+  jobId: string | null;
+  leadId: string | null;
+}
+
+/** An offer went out (a job's or a lead's): it goes in the provider's log and holds them. */
+async function offerSent(em: EntityManager, offer: OfferFacts): Promise<void> {
+  const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
+    offer.providerId,
+  ]);
+  if (known.length === 0) return;
+  const inserted = await em.execute<{ offer_id: string }[]>(
+    `insert into registry.provider_offer (offer_id, provider_id, job_id, lead_id) values (?, ?, ?, ?)
+     on conflict (offer_id) do nothing returning offer_id`,
+    [offer.offerId, offer.providerId, offer.jobId, offer.leadId],
+  );
+  if (inserted.length === 0) return;
+  await em.execute('update registry.provider set pending_offer_id = ?, updated_at = now() where id = ?', [
+    offer.offerId,
+    offer.providerId,
+  ]);
+}
+
+/** An offer ended: its log row says how, and the provider is free of it. */
+async function offerClosed(
+  em: EntityManager,
+  offer: OfferFacts & { status: string; responseSeconds: number | null },
+): Promise<void> {
+  const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
+    offer.providerId,
+  ]);
+  if (known.length === 0) return;
+  await em.execute(
+    `insert into registry.provider_offer (offer_id, provider_id, job_id, lead_id, status, response_seconds, closed_at)
+     values (?, ?, ?, ?, ?, ?, now())
+     on conflict (offer_id) do update
+       set status = excluded.status, response_seconds = excluded.response_seconds, closed_at = excluded.closed_at
+       where provider_offer.status = 'PENDING'`,
+    [offer.offerId, offer.providerId, offer.jobId, offer.leadId, offer.status, offer.responseSeconds],
+  );
+  await em.execute(
+    'update registry.provider set pending_offer_id = null, updated_at = now() where id = ? and pending_offer_id = ?',
+    [offer.providerId, offer.offerId],
+  );
+}
+
 /**
  * Dispatch's facts kept as provider state: the pending-offer flag and the offer log behind the stats
- * (from offer.sent / offer.closed), and the busy flag (from job state changes). Inbox idempotency:
- * a redelivered event is skipped, and the conditional updates make a reordered one harmless.
+ * (from offer.sent / offer.closed, and a lead's lead.offer_sent / lead.offer_closed: a plumber holding
+ * a lead offer is held like a locksmith holding a job offer), and the busy flag (from job state
+ * changes). Inbox idempotency: a redelivered event is skipped, and the conditional updates make a
+ * reordered one harmless.
  */
 export function dispatchConsumer(): ConsumerBinding {
   return {
     definition: CONSUMERS.registryDispatch,
     handlers: [
-      on(dispatch.OfferSent, async (offer, { em }) => {
-        const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
-          offer.providerId,
-        ]);
-        if (known.length === 0) return;
-        const inserted = await em.execute<{ offer_id: string }[]>(
-          `insert into registry.provider_offer (offer_id, provider_id, job_id) values (?, ?, ?)
-           on conflict (offer_id) do nothing returning offer_id`,
-          [offer.offerId, offer.providerId, offer.jobId],
-        );
-        if (inserted.length === 0) return;
-        await em.execute(
-          'update registry.provider set pending_offer_id = ?, updated_at = now() where id = ?',
-          [offer.offerId, offer.providerId],
-        );
-      }),
-      on(dispatch.OfferClosed, async (offer, { em }) => {
-        const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
-          offer.providerId,
-        ]);
-        if (known.length === 0) return;
-        await em.execute(
-          `insert into registry.provider_offer (offer_id, provider_id, job_id, status, response_seconds, closed_at)
-           values (?, ?, ?, ?, ?, now())
-           on conflict (offer_id) do update
-             set status = excluded.status, response_seconds = excluded.response_seconds, closed_at = excluded.closed_at
-             where provider_offer.status = 'PENDING'`,
-          [offer.offerId, offer.providerId, offer.jobId, offer.status, offer.responseSeconds],
-        );
-        await em.execute(
-          'update registry.provider set pending_offer_id = null, updated_at = now() where id = ? and pending_offer_id = ?',
-          [offer.providerId, offer.offerId],
-        );
-      }),
+      on(dispatch.OfferSent, (offer, { em }) => offerSent(em, { ...offer, leadId: null })),
+      on(dispatch.OfferClosed, (offer, { em }) => offerClosed(em, { ...offer, leadId: null })),
+      on(leads.LeadOfferSent, (offer, { em }) => offerSent(em, { ...offer, jobId: null })),
+      on(leads.LeadOfferClosed, (offer, { em }) => offerClosed(em, { ...offer, jobId: null })),
       on(dispatch.JobAssigned, async (job, { em }) => {
         if (!job.locksmith) return;
         await em.execute('update registry.provider set busy_job_id = ?, updated_at = now() where id = ?', [

@@ -3,6 +3,7 @@ import { Migration0001Initial } from './Migration0001Initial.ts';
 import { Migration0002StoredLocation } from './Migration0002StoredLocation.ts';
 import { Migration0003BusyJobIndex } from './Migration0003BusyJobIndex.ts';
 import { Migration0006Plumbers } from './Migration0006Plumbers.ts';
+import { Migration0007LeadOffers } from './Migration0007LeadOffers.ts';
 
 /** Oldest first. Migrations are committed and never edited once released. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Registry0002StoredLocation', class: Migration0002StoredLocation },
   { name: 'Registry0003BusyJobIndex', class: Migration0003BusyJobIndex },
   { name: 'Registry0006Plumbers', class: Migration0006Plumbers },
+  { name: 'Registry0007LeadOffers', class: Migration0007LeadOffers },
 ];
