@@ -12,7 +12,8 @@ import {
 import { migrateService, serviceEnv, startSmtpSink, waitFor, type SmtpSink } from '@trades/testkit';
 import { messagingService } from '../src/app.ts';
 import { queueEmail, type OutboundEmail } from '../src/email/queue.ts';
-import { logTwimlReply } from '../src/store/messages.ts';
+import { escapeHtml, htmlFromText } from '../src/email/render.ts';
+import { claimPending, logTwimlReply, queueOutbound } from '../src/store/messages.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -39,10 +40,10 @@ const startSink = (port?: number) =>
 beforeAll(async () => {
   await migrateService(messagingService);
   sink = await startSink();
-  // No TWILIO_API_BASE and no SMS queued for sending: this suite never reaches Twilio.
+  // Twilio is a closed local port: an SMS this suite queues can never leave the machine.
   messagingRunning = await startService(
     messagingService,
-    serviceEnv({ ...secrets, SMTP_URL: sink.url, EMAIL_FROM }),
+    serviceEnv({ ...secrets, SMTP_URL: sink.url, EMAIL_FROM, TWILIO_API_BASE: 'http://127.0.0.1:9' }),
   );
   gateway = buildServer(
     loadGatewayConfig({
@@ -197,6 +198,62 @@ describe('email', () => {
       timeoutMs: 30_000,
     });
     expect(sink.to(to)).toHaveLength(1);
+  });
+});
+
+describe('the email sender', () => {
+  it('claims emails only, and the SMS sender SMS only', async () => {
+    const rollBack = new Error('roll back');
+    let claimed: { email?: string; sms?: string; byEmail: string[]; bySms: string[] } | undefined;
+    await messagingRunning.ctx
+      .transaction(async (em) => {
+        const email = await queueEmail(em, {
+          to: address(),
+          subject: 'Mine',
+          text: 'Claimed by the email sender.',
+          purpose: `test-claim-email:${randomUUID()}`,
+        });
+        const sms = await queueOutbound(em, secrets.TWILIO_PHONE_NUMBER, {
+          to: '+14155550178',
+          body: 'Claimed by the SMS sender.',
+          purpose: `test-claim-sms:${randomUUID()}`,
+        });
+        claimed = {
+          email: email?.id,
+          sms: sms?.id,
+          byEmail: (await claimPending(em, 'email', 1000, 60)).map((m) => m.id),
+          bySms: (await claimPending(em, 'sms', 1000, 60)).map((m) => m.id),
+        };
+        // Nothing of this is committed: neither sender ever sees these rows.
+        throw rollBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rollBack) throw error;
+      });
+    expect(claimed?.email).toEqual(expect.any(String));
+    expect(claimed?.sms).toEqual(expect.any(String));
+    expect(claimed?.byEmail).toContain(claimed?.email);
+    expect(claimed?.byEmail).not.toContain(claimed?.sms);
+    expect(claimed?.bySms).toContain(claimed?.sms);
+    expect(claimed?.bySms).not.toContain(claimed?.email);
+  });
+});
+
+describe('the HTML part made from the text', () => {
+  it('escapes everything, keeps paragraphs and line breaks, and links only http(s) URLs', () => {
+    expect(escapeHtml(`<a href='x'>&"`)).toBe('&lt;a href=&#39;x&#39;&gt;&amp;&quot;');
+    const html = htmlFromText(
+      'Hi <b>Dana</b>,\nline two\n\nhttps://x.test/a?b=1&c="2" javascript:alert(1) <img src=x onerror=alert(1)>',
+      { heading: 'A <i>heading</i>' },
+    );
+    expect(html).toContain('<h1 style="font-size:20px;margin:0 0 16px">A &lt;i&gt;heading&lt;/i&gt;</h1>');
+    expect(html).toContain('<p style="margin:0 0 16px">Hi &lt;b&gt;Dana&lt;/b&gt;,<br>line two</p>');
+    // A quote ends a link: it cannot break out of the href.
+    expect(html).toContain(
+      '<a href="https://x.test/a?b=1&amp;c=">https://x.test/a?b=1&amp;c=</a>&quot;2&quot;',
+    );
+    expect(html).toContain('javascript:alert(1) &lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/<(b|i|img)\b/);
   });
 });
 
