@@ -11,9 +11,10 @@ import { migrations } from './migrations/index.ts';
 import { createSmsSender } from './sms/sender.ts';
 
 /**
- * The safety net for pending messages (each channel's sender polls): a consumer that queues one kicks the sender right after its
- * commit; this poll picks up what a crash or another replica left, and retries that are due (their
- * backoff starts at 2 s). A poll that finds nothing due costs one statement, no claim.
+ * The safety net for pending messages, polled by each channel's sender: a consumer that queues one kicks
+ * its sender right after its commit; this poll picks up what a crash, another replica or a transaction
+ * outside a consumer left, and retries that are due (their backoff starts at 2 s). A poll that finds
+ * nothing due costs one statement, no claim.
  */
 const SEND_POLL_MS = 1_000;
 
