@@ -51,6 +51,45 @@ export const auditSubject = (action: string): string =>
 
 export const STREAMS: StreamDefinition[] = [...EVENT_STREAMS, DEAD_LETTER_STREAM, AUDIT_STREAM];
 
+/**
+ * A JetStream key-value bucket the provisioning step creates: one value per key (compare-and-set on its
+ * revision), and a key nobody has written for `maxAgeMs` is dropped (NATS 2.9 has no per-key TTL).
+ */
+export interface KvBucketDefinition {
+  name: string;
+  description: string;
+  maxAgeMs: number;
+}
+
+const MINUTE = 60 * 1000;
+
+/** The gateway's rate-limit counters, shared by its replicas; no window may be longer than this bucket keeps a key. */
+export const RATE_LIMIT_BUCKET: KvBucketDefinition = {
+  name: 'gateway-rate-limits',
+  description: "The gateway's rate-limit counters per route and client, shared by every replica",
+  maxAgeMs: 15 * MINUTE,
+};
+
+/** Open live-status streams per tracking token and per client address, as leases that end with their stream. */
+export const STATUS_STREAM_BUCKET: KvBucketDefinition = {
+  name: 'gateway-status-streams',
+  description: 'Leases of open live-status streams per tracking token and per client address',
+  maxAgeMs: 2 * 60 * MINUTE,
+};
+
+/** Local operator sessions: one key per session; logout or revocation deletes it, the bucket drops it after 12 h. */
+export const OPERATOR_SESSION_BUCKET: KvBucketDefinition = {
+  name: 'admin-sessions',
+  description: 'Signed-in operators of the local admin login (the session cookie names one key)',
+  maxAgeMs: DAY / 2,
+};
+
+export const KV_BUCKETS: KvBucketDefinition[] = [
+  RATE_LIMIT_BUCKET,
+  STATUS_STREAM_BUCKET,
+  OPERATOR_SESSION_BUCKET,
+];
+
 export const deadLetterSubject = (durable: string): string => `dlq.${durable}`;
 
 /** Headers put on a dead-lettered message so an operator can see where it came from and why. */
