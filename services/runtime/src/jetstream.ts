@@ -45,7 +45,9 @@ export function consumerConfig(consumer: ConsumerDefinition): Partial<ConsumerCo
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: consumer.filterSubject,
-    max_deliver: consumer.maxDeliver,
+    // Unlimited: the consumer itself dead-letters what can never succeed or has failed for longer than
+    // its retryForMs. (An update lifts the limit of a consumer provisioned with one.)
+    max_deliver: -1,
     ack_wait: nanos(consumer.ackWaitMs),
     max_ack_pending: 1_000,
   };
