@@ -2,6 +2,7 @@ import { defineService } from '@trades/runtime';
 import { dispatchConfig } from './config.ts';
 import { bookingConsumer } from './handlers/bookings.ts';
 import { dispatchEndpoints } from './handlers/endpoints.ts';
+import { engagementsEndpoint } from './handlers/engagements.ts';
 import { leadConsumers, leadEndpoints } from './handlers/lead-endpoints.ts';
 import { runDueLeads } from './handlers/leads.ts';
 import { runDueWork } from './handlers/lifecycle.ts';
@@ -24,7 +25,7 @@ export const dispatchService = defineService({
       await runDueLeads(ctx);
     });
     return {
-      endpoints: [...dispatchEndpoints(ctx), ...leadEndpoints(ctx)],
+      endpoints: [...dispatchEndpoints(ctx), engagementsEndpoint(ctx), ...leadEndpoints(ctx)],
       consumers: [bookingConsumer(ctx), smsConsumer(ctx), ...leadConsumers(ctx)],
     };
   },
