@@ -233,14 +233,31 @@ describe('selling a plumbing lead', () => {
     const elsewhere = await plumber(service, '94105', 'pm_card_visa', ['94110']);
     const otherService = await plumber('water_heater', '94105', 'pm_card_visa');
 
-    const leadId = await leadAccepted(service, 'week');
+    // Through intake, as the public form submits it: validated, priced, accepted and published.
+    const receipt = await ask(intake.LeadSubmit, {
+      lead: {
+        firstName: 'Hana',
+        lastName: 'Homeowner',
+        email: `hana${tag}@example.test`,
+        phone: '(415) 555-0199',
+        serviceNeeded: service,
+        urgency: 'week',
+        zipCode: '94105',
+        description: 'Kitchen sink backs up',
+      },
+      consent: { text: 'I agree to be contacted.', capturedAt: new Date().toISOString() },
+      source: 'form',
+    });
+    const leadId = receipt.leadId;
     const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
+    const price = offered.priceCents;
+    expect(price).toBe(receipt.priceCents);
 
     expect(offered.offers.map((o) => o.plumberId)).toEqual([nearest.id, second.id, third.id]);
     for (const p of [fourth, noCard, elsewhere, otherService]) expect(offerOf(offered, p)).toBeUndefined();
     const sent = await published(leads.LeadOfferSent, leadId);
     expect(sent.map((s) => s.providerId).sort()).toEqual([nearest.id, second.id, third.id].sort());
-    expect(sent[0]).toMatchObject({ leadCode: offered.code, priceCents: 4500, zipCode: '94105' });
+    expect(sent[0]).toMatchObject({ leadCode: offered.code, priceCents: price, zipCode: '94105' });
     expect(JSON.stringify(sent)).not.toContain('Homeowner');
 
     // One YES by SMS, one through the email's accept link, at the same moment, on two replicas.
@@ -263,12 +280,12 @@ describe('selling a plumbing lead', () => {
 
     const charged = await intentsOf(buyer);
     expect(charged.map((pi) => [pi.status, pi.amount, pi.metadata['lead_id']])).toEqual([
-      ['succeeded', 4500, leadId],
+      ['succeeded', price, leadId],
     ]);
     expect(await intentsOf(loser)).toEqual([]);
     expect(await published(payments.LeadChargeSucceeded, leadId)).toHaveLength(1);
     expect(await ask(payments.LeadChargeList, { leadId })).toMatchObject({
-      items: [{ providerId: buyer.id, status: 'succeeded', amountCents: 4500 }],
+      items: [{ providerId: buyer.id, status: 'succeeded', amountCents: price }],
     });
 
     // The charge request delivered again (a redelivery, a replay): nobody is charged again.
@@ -289,6 +306,16 @@ describe('selling a plumbing lead', () => {
       'ASSIGNED',
       'COMPLETED',
     ]);
+    // Intake's lead follows the sale: the status partners and operators read, and its buyer.
+    const projected = await waitFor(
+      async () => {
+        const lead = await ask(intake.LeadGet, { id: leadId });
+        return lead.status === 'completed' && lead;
+      },
+      { what: "intake's lead completed" },
+    );
+    expect(projected.plumberId).toBe(buyer.id);
+    expect(projected.timeline.map((t) => t.status)).toEqual(['new', 'offered', 'assigned', 'completed']);
   });
 
   it.each([
