@@ -1,4 +1,4 @@
-import { CONSUMERS, dispatch, messaging, type EventData } from '@trades/contracts';
+import { CONSUMERS, dispatch, leads, messaging, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { CLOSE_REASON, decideYes, offerEnd } from '../domain/replies.ts';
@@ -175,7 +175,17 @@ async function handleNo(
 ): Promise<void> {
   const held = await pendingOfferOf(em, providerId);
   if (held.lead) {
-    if (sms.command.jobCode !== undefined && sms.command.jobCode !== held.lead.lead_code) return;
+    if (sms.command.jobCode !== undefined && sms.command.jobCode !== held.lead.lead_code) {
+      await ctx.publish(em, leads.LeadReplyRejected, {
+        providerId,
+        providerPhone: sms.from,
+        channel: 'sms',
+        reason: 'wrong_lead_code',
+        leadId: held.lead.lead_id,
+        leadCode: held.lead.lead_code,
+      });
+      return;
+    }
     await leadNo(ctx, em, providerId, held.lead);
     return;
   }
