@@ -15,12 +15,18 @@ import {
   type RequestOf,
 } from '@trades/contracts';
 import { usZips } from '@trades/geo';
-import { call, type NatsConnection } from '@trades/runtime';
+import { call, DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
 import { consumerSettled, natsUrl, waitFor } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
 import pg from 'pg';
 import type Stripe from 'stripe';
+import { SESSION_COOKIE } from '../gateway/src/plugins/admin-auth.ts';
 import { createStripeClient } from '../services/payments/src/adapters/stripe-client.ts';
+
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null && key in value
+    ? Object.entries(value).find(([k]) => k === key)?.[1]
+    : undefined;
 
 jest.setTimeout(180_000);
 
@@ -182,6 +188,55 @@ describe('selling a plumbing lead', () => {
     return leadId;
   }
 
+  /** A lead through intake's lead.submit (the public form's path): validated, priced, accepted, published. */
+  function submitLead(service: string, urgency: 'day' | 'week' | 'month') {
+    return ask(intake.LeadSubmit, {
+      lead: {
+        firstName: 'Hana',
+        lastName: 'Homeowner',
+        email: `hana${tag}@example.test`,
+        phone: '(415) 555-0199',
+        serviceNeeded: service,
+        urgency,
+        zipCode: '94105',
+        description: 'Kitchen sink backs up',
+      },
+      consent: { text: 'I agree to be contacted.', capturedAt: new Date().toISOString() },
+      source: 'form',
+    });
+  }
+
+  let cookie = '';
+  /** The gateway's API as an operator (signed in once) or, without `admin`, as anyone. */
+  async function http(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    admin = false,
+  ): Promise<{ status: number; body: unknown }> {
+    if (admin && cookie === '') {
+      const login = await fetch(`${stack.gatewayUrl}/api/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: DEVELOPMENT_DEFAULTS['ADMIN_EMAIL'],
+          password: DEVELOPMENT_DEFAULTS['ADMIN_PASSWORD'],
+        }),
+      });
+      expect(login.status).toBe(204);
+      const session = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+      cookie = session?.split(';')[0] ?? '';
+    }
+    const headers: Record<string, string> = admin ? { cookie } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
   async function leadWhen(
     id: string,
     ready: (lead: leads.LeadSaleDetail) => boolean,
@@ -234,20 +289,7 @@ describe('selling a plumbing lead', () => {
     const otherService = await plumber('water_heater', '94105', 'pm_card_visa');
 
     // Through intake, as the public form submits it: validated, priced, accepted and published.
-    const receipt = await ask(intake.LeadSubmit, {
-      lead: {
-        firstName: 'Hana',
-        lastName: 'Homeowner',
-        email: `hana${tag}@example.test`,
-        phone: '(415) 555-0199',
-        serviceNeeded: service,
-        urgency: 'week',
-        zipCode: '94105',
-        description: 'Kitchen sink backs up',
-      },
-      consent: { text: 'I agree to be contacted.', capturedAt: new Date().toISOString() },
-      source: 'form',
-    });
+    const receipt = await submitLead(service, 'week');
     const leadId = receipt.leadId;
     const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
     const price = offered.priceCents;
@@ -263,11 +305,17 @@ describe('selling a plumbing lead', () => {
     // One YES by SMS, one through the email's accept link, at the same moment, on two replicas.
     const linkFor = sent.find((s) => s.providerId === second.id);
     if (!linkFor) throw new Error('no offer for the second plumber');
+    const page = await http('GET', `/api/lead-offers/${linkFor.acceptToken}`);
+    expect(page).toMatchObject({
+      status: 200,
+      body: { leadCode: offered.code, priceCents: price, zipCode: '94105', open: true, status: 'PENDING' },
+    });
     const [, accepted] = await Promise.all([
       textFrom(nearest.phone, `YES ${offered.code}`),
-      ask(leads.LeadOfferAccept, { token: linkFor.acceptToken }),
+      http('POST', `/api/lead-offers/${linkFor.acceptToken}/accept`),
     ]);
-    expect(['charging', 'queued', 'rejected']).toContain(accepted.outcome);
+    expect(accepted.status).toBe(200);
+    expect(['charging', 'queued', 'rejected']).toContain(field(accepted.body, 'outcome'));
 
     const sold = await leadWhen(leadId, (l) => l.state === 'ASSIGNED', 'the lead sold');
     const buyer = sold.buyer?.id === nearest.id ? nearest : second;
@@ -405,27 +453,43 @@ describe('selling a plumbing lead', () => {
     expect(await intentsOf(first)).toEqual([]);
   });
 
-  it('an operator sells a lead to a named plumber with the same charge', async () => {
+  it('an operator sells a lead to a named plumber with the same charge, through the admin API', async () => {
     const service = 'repiping';
     const buyer = await plumber(service, '94110', 'pm_card_visa');
-    const leadId = await leadAccepted(service, 'month');
+    const { leadId } = await submitLead(service, 'month');
     await leadWhen(leadId, (l) => l.state === 'UNSOLD' || l.state === 'OFFERED', 'the lead out');
-    const charging = await ask(leads.LeadAssign, {
-      id: leadId,
-      plumberId: buyer.id,
-      actor: 'ops@example.test',
-    });
-    expect(charging.state === 'CHARGING' || charging.state === 'ASSIGNED').toBe(true);
+    const charging = await http('POST', `/api/admin/leads/${leadId}/assign`, { plumberId: buyer.id }, true);
+    expect(charging.status).toBe(200);
     const sold = await leadWhen(leadId, (l) => l.state === 'ASSIGNED', 'the lead sold by the operator');
     expect(sold.buyer).toMatchObject({ id: buyer.id });
-    expect((await intentsOf(buyer)).map((pi) => pi.status)).toEqual(['succeeded']);
-    const completed = await ask(leads.LeadComplete, { id: leadId, actor: 'ops@example.test' });
-    expect(completed.state).toBe('COMPLETED');
+    expect(sold.timeline.find((t) => t.state === 'CHARGING')).toMatchObject({
+      actor: DEVELOPMENT_DEFAULTS['ADMIN_EMAIL'],
+    });
+    const intents = await intentsOf(buyer);
+    expect(intents.map((pi) => pi.status)).toEqual(['succeeded']);
+    const again = await http('POST', `/api/admin/leads/${leadId}/assign`, { plumberId: buyer.id }, true);
+    expect(again).toMatchObject({ status: 409, body: { code: 'LEAD_NOT_FOR_SALE' } });
+    const detail = await http('GET', `/api/admin/leads/${leadId}`, undefined, true);
+    expect(detail).toMatchObject({
+      status: 200,
+      body: {
+        id: leadId,
+        charge: { paymentIntentId: intents[0]?.id, status: 'succeeded', plumberId: buyer.id },
+        sale: { state: 'ASSIGNED', buyer: { id: buyer.id } },
+      },
+    });
+    const completed = await http('POST', `/api/admin/leads/${leadId}/complete`, undefined, true);
+    expect(completed).toMatchObject({ status: 200, body: { sale: { state: 'COMPLETED' } } });
+    expect(await intentsOf(buyer)).toHaveLength(1);
   });
 
   it('an accept link dispatch did not sign opens nothing', async () => {
-    await expect(
-      ask(leads.LeadOfferAccept, { token: `${randomUUID()}.${randomBytes(32).toString('base64url')}` }),
-    ).rejects.toMatchObject({ code: 'LEAD_OFFER_NOT_FOUND' });
+    const forged = `${randomUUID()}.${randomBytes(32).toString('base64url')}`;
+    expect(await http('POST', `/api/lead-offers/${forged}/accept`)).toMatchObject({
+      status: 404,
+      body: { code: 'LEAD_OFFER_NOT_FOUND' },
+    });
+    expect(await http('GET', `/api/lead-offers/${forged}`)).toMatchObject({ status: 404 });
+    expect((await http('GET', '/api/lead-offers/not-a-token')).status).toBe(400);
   });
 });

@@ -1,4 +1,4 @@
-import { CONSUMERS, leads, payments, registry, type EventData } from '@trades/contracts';
+import { AppError, CONSUMERS, leads, payments, registry, type EventData } from '@trades/contracts';
 import {
   endpoint,
   on,
@@ -66,7 +66,15 @@ export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettin
   async function chargeableCard(
     providerId: string,
   ): Promise<{ customer: string; paymentMethod: string } | { missing: string; customer: string | null }> {
-    const plumber = await ctx.call(registry.PlumberGet, { id: providerId });
+    let plumber: registry.Plumber;
+    try {
+      plumber = await ctx.call(registry.PlumberGet, { id: providerId });
+    } catch (error) {
+      // No such plumber (any more): nothing to charge. The registry down is thrown: retried later.
+      if (error instanceof AppError && error.status === 404)
+        return { missing: 'not a plumber', customer: null };
+      throw error;
+    }
     const customer = plumber.stripeCustomerId;
     if (customer === null || plumber.card.status === 'none') return { missing: 'no card on file', customer };
     const found = await stripe.customers.retrieve(customer);
