@@ -61,12 +61,15 @@ const Sale = { 404: ErrorBody, 409: ErrorBody, ...Errors };
 /** Intake's lead joined with dispatch's sale (offers, timeline) and payments' charges. */
 async function leadDetail(app: FastifyInstance, id: string): Promise<LeadDetail> {
   const lead = await app.callService(intake.LeadGet, { id });
-  const sale = await app.callService(leads.LeadGet, { id }).catch((error: unknown) => {
-    // Not offered yet (or a test lead, never offered): intake's part only.
-    if (error instanceof AppError && error.status === 404) return null;
+  // Not offered yet (a test lead never is), or dispatch / payments not answering: intake's part stands alone.
+  const partOrNothing = (error: unknown): null => {
+    if (error instanceof AppError && (error.status === 404 || error.status === 503)) return null;
     throw error;
-  });
-  const charges = sale ? (await app.callService(payments.LeadChargeList, { leadId: id })).items : [];
+  };
+  const sale = await app.callService(leads.LeadGet, { id }).catch(partOrNothing);
+  const charges = sale
+    ? ((await app.callService(payments.LeadChargeList, { leadId: id }).catch(partOrNothing))?.items ?? [])
+    : [];
   const charge = charges.find((c) => c.status === 'succeeded') ?? charges.at(-1);
   return {
     ...lead,
