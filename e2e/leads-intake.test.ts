@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Service } from '@nats-io/services';
 import { intake, LEAD_FORM_CONSENT_TEXT } from '@trades/contracts';
 import type { NatsConnection } from '@trades/runtime';
-import { startStack, type Stack } from '@trades/testkit/stack';
-import { connectTestNats, field, streamEvents, text } from '../services/intake/test/booking-client.ts';
+import type { Stack } from '@trades/testkit/stack';
+import { field, streamEvents, text } from '../services/intake/test/booking-client.ts';
+import type { LeadClient } from '../services/intake/test/lead-client.ts';
 import {
-  LeadClient,
   PARTNER_CONSENT,
   serveTestCoverage,
+  startLeadStack,
   UNSERVED_ZIP,
   validLead,
 } from '../services/intake/test/lead-client.ts';
@@ -40,12 +41,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
   let formLeadId = '';
 
   beforeAll(async () => {
-    // No registry: the test's own coverage responder is the only one answering.
-    stack = await startStack({ without: ['dispatch', 'registry', 'messaging', 'payments'] });
-    client = new LeadClient(stack.gatewayUrl);
-    ({ nc } = await connectTestNats());
-    coverage = await serveTestCoverage(nc);
-    await client.login(stack.env['ADMIN_EMAIL'] ?? '', stack.env['ADMIN_PASSWORD'] ?? '');
+    ({ stack, client, nc, coverage } = await startLeadStack());
     partnerId = await client.createPartner('Acme Leads');
     ({ key } = await client.createKey(partnerId));
   }, 90_000);
