@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Service } from '@nats-io/services';
 import { intake, LEAD_FORM_CONSENT_TEXT } from '@trades/contracts';
-import type { NatsConnection } from '@trades/runtime';
+import { call, type NatsConnection } from '@trades/runtime';
 import type { Stack } from '@trades/testkit/stack';
 import { field, streamEvents, text } from '../services/intake/test/booking-client.ts';
 import type { LeadClient } from '../services/intake/test/lead-client.ts';
@@ -72,7 +72,8 @@ describe('lead intake: the partner API, the public form and the accepted event',
   it('takes a partner lead, prices it from the table and shows it to operators with its consent', async () => {
     const reply = await submit({
       ...validLead({ serviceNeeded: 'emergency_plumbing', urgency: 'day', externalId: 'acme-1' }),
-      consent: PARTNER_CONSENT,
+      consent: { ...PARTNER_CONSENT, campaign: 'not a consent field' },
+      affiliate: 'not a lead field',
     });
     expect(reply).toEqual({
       status: 201,
@@ -103,6 +104,11 @@ describe('lead intake: the partner API, the public form and the accepted event',
       ],
       offers: [],
     });
+    // What the body carried beyond the contract was neither forwarded nor stored (read past the
+    // gateway, whose response schemas would hide it).
+    const stored = await call(nc, intake.LeadGet, { id: leadId });
+    expect(stored.consent).toEqual(PARTNER_CONSENT);
+    expect(JSON.stringify(stored)).not.toContain('not a');
   });
 
   it('answers 401 without a key, with an unknown key and with a revoked key', async () => {
@@ -307,7 +313,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
   });
 
   it('the public form: consent is required; an accepted lead records the form consent', async () => {
-    const body = validLead({ serviceNeeded: 'fixture_install', urgency: 'month' });
+    const body = validLead({ serviceNeeded: 'fixture_install', urgency: 'month', externalId: 'form-1' });
     const withoutConsent = await client.post('/api/leads', body);
     expect(withoutConsent).toMatchObject({
       status: 400,
@@ -337,6 +343,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
     expect(detail.body).toMatchObject({
       source: 'form',
       partnerId: null,
+      externalId: null,
       consent: {
         text: LEAD_FORM_CONSENT_TEXT,
         capturedAt: expect.any(String),
