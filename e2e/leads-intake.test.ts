@@ -113,8 +113,14 @@ describe('lead intake: the partner API, the public form and the accepted event',
 
   it('answers 401 without a key, with an unknown key and with a revoked key', async () => {
     const body = { ...validLead(), consent: PARTNER_CONSENT };
-    const none = await client.postLead(null, body);
-    expect(none).toMatchObject({ status: 401, body: { code: 'INVALID_API_KEY' } });
+    const none = await fetch(`${stack.gatewayUrl}/api/partner/v1/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.json()).toMatchObject({ code: 'INVALID_API_KEY' });
     const unknown = await client.postLead(`tmk_live_${'x'.repeat(32)}`, body);
     expect(unknown).toMatchObject({ status: 401, body: { code: 'INVALID_API_KEY' } });
 
@@ -183,6 +189,13 @@ describe('lead intake: the partner API, the public form and the accepted event',
     );
     expect(changed).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
     expect((await client.leadsOf(partnerId)).length).toBe(before + 1);
+    expect(
+      await client.postLead(
+        key,
+        { ...validLead(), consent: PARTNER_CONSENT },
+        { 'idempotency-key': 'k'.repeat(256) },
+      ),
+    ).toMatchObject({ status: 400, body: { code: 'INVALID_IDEMPOTENCY_KEY' } });
 
     // An error answer is replayed too.
     const unserved = { ...validLead({ zipCode: UNSERVED_ZIP }), consent: PARTNER_CONSENT };
