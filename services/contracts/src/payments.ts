@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Cents, Uuid } from './common.ts';
+import { Cents, Timestamp, Uuid } from './common.ts';
 import { defineEndpoint, defineEvent } from './define.ts';
 import { DepositIntent } from './intake.ts';
 
@@ -126,4 +126,28 @@ export const DepositFailed = defineEvent(
   'evt.payments.deposit.failed.v1',
   'The card was declined or the payment failed.',
   Type.Object({ ...DepositEvent, reason: Type.String(), code: Type.Union([Type.String(), Type.Null()]) }),
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Providers' cards on file (plumbers buy leads with a card saved through a SetupIntent).
+
+/** Where a provider's card on file stands: none yet, saved (chargeable off-session), or declined and due for a new one. */
+export const CardStatus = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('saved'),
+  Type.Literal('needs_update'),
+]);
+export type CardStatus = Static<typeof CardStatus>;
+
+export const ProviderCardUpdated = defineEvent(
+  'evt.payments.provider.card_updated.v1',
+  "A provider's card on file changed: saved (with brand and last 4), or in need of an update after a failed charge. `at` orders the updates: a consumer keeps the newest and ignores an older one delivered late.",
+  Type.Object({
+    providerId: Uuid,
+    stripeCustomerId: Type.String({ minLength: 1, maxLength: 255 }),
+    status: CardStatus,
+    brand: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+    last4: Type.Union([Type.String({ pattern: '^[0-9]{4}$' }), Type.Null()]),
+    at: Timestamp,
+  }),
 );

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { Cursor, E164, Empty, Limit, Page, ServiceCode, Timestamp, Uuid } from './common.ts';
 import { defineEndpoint, defineEvent } from './define.ts';
+import { CardStatus } from './payments.ts';
 
 export const ProviderStatus = Type.Union([
   Type.Literal('active'),
@@ -123,7 +124,7 @@ export type Candidate = Static<typeof Candidate>;
 
 export const CandidatesNearest = defineEndpoint(
   'svc.registry.candidates.nearest',
-  'The k nearest eligible providers for a job: performs the service, active, available, not busy, no pending offer, the point within both the search radius and their own radius, not excluded; nearest first.',
+  'The k nearest eligible providers for a job: performs the service, active, available, not busy, no pending offer, the point within both the search radius and their own radius, not excluded; nearest first. When fewer than k are found, also the ones who would be eligible but for a pending offer (`held`), so the caller can wait for them rather than give up.',
   Type.Object({
     serviceCode: ServiceCode,
     lat: Type.Number({ minimum: -90, maximum: 90 }),
@@ -132,7 +133,15 @@ export const CandidatesNearest = defineEndpoint(
     limit: Type.Integer({ minimum: 1, maximum: 100 }),
     excludeProviderIds: Type.Array(Uuid, { maxItems: 1000 }),
   }),
-  Type.Object({ items: Type.Array(Candidate) }),
+  Type.Object({
+    items: Type.Array(Candidate),
+    held: Type.Optional(
+      Type.Array(Candidate, {
+        description:
+          'Only when `items` has fewer than `limit`: up to `limit` more, nearest first, who meet every condition but hold a pending offer as far as the registry knows (its flag follows dispatch a moment behind). Empty otherwise.',
+      }),
+    ),
+  }),
 );
 
 export const CoverageCheck = defineEndpoint(
@@ -153,7 +162,142 @@ export const RegistryStats = defineEndpoint(
   Type.Object({ activeLocksmiths: Type.Integer(), availableLocksmiths: Type.Integer() }),
 );
 
-const ProviderEventData = Type.Object({ provider: Provider, actor: Type.String() });
+// ---------------------------------------------------------------------------------------------------
+// Plumbers: providers with trade `plumber` who buy leads. Their services come from the plumbing
+// catalogue (`PLUMBING_SERVICES`); they cover a list of ZIP codes, or, with none listed, every ZIP
+// whose centre lies within their radius of their base ZIP's centre.
+
+export const ZipCode = Type.String({ pattern: '^[0-9]{5}$', description: 'US ZIP code (5 digits)' });
+
+export const PlumberCard = Type.Object({
+  status: CardStatus,
+  brand: Type.Optional(Type.String({ description: 'Card brand, e.g. visa' })),
+  last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+});
+
+export const Plumber = Type.Object({
+  id: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Type.String(),
+  phone: E164,
+  zipCode: ZipCode,
+  services: Type.Array(ServiceCode),
+  coverageZips: Type.Array(ZipCode, {
+    description: 'The ZIP codes they buy leads in; empty: every ZIP within radiusKm of their base ZIP',
+  }),
+  radiusKm: Type.Number({ exclusiveMinimum: 0 }),
+  status: ProviderStatus,
+  available: Type.Boolean(),
+  stripeCustomerId: Type.Union([Type.String(), Type.Null()]),
+  card: PlumberCard,
+  dailyCap: Type.Integer({ minimum: 0, description: 'Most leads they buy a day; 0 = no cap' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Plumber = Static<typeof Plumber>;
+
+const PlumberName = Type.String({ minLength: 1, maxLength: 60 });
+const PlumberServices = Type.Array(ServiceCode, { minItems: 1, maxItems: 30 });
+const CoverageZips = Type.Array(ZipCode, { maxItems: 500 });
+const DailyCap = Type.Integer({ minimum: 0, maximum: 1000, description: '0 = no cap' });
+
+export const PlumberCreate = defineEndpoint(
+  'svc.registry.plumber.create',
+  'Register a plumber: phone unique (PHONE_TAKEN), email unique among plumbers (EMAIL_TAKEN), ZIP codes that exist, plumbing services only (UNKNOWN_SERVICE); located at the base ZIP centre.',
+  Type.Object(
+    {
+      firstName: PlumberName,
+      lastName: PlumberName,
+      email: Email,
+      phone: Type.String({ minLength: 4, maxLength: 40 }),
+      zipCode: ZipCode,
+      services: PlumberServices,
+      coverageZips: Type.Optional(CoverageZips),
+      radiusKm: Type.Optional(Radius),
+      dailyCap: Type.Optional(DailyCap),
+      actor: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  Plumber,
+);
+
+export const PlumberUpdate = defineEndpoint(
+  'svc.registry.plumber.update',
+  'Change a plumber: names, contact, base ZIP, services, coverage, radius, daily cap, status or availability.',
+  Type.Object(
+    {
+      id: Uuid,
+      firstName: Type.Optional(PlumberName),
+      lastName: Type.Optional(PlumberName),
+      email: Type.Optional(Email),
+      phone: Type.Optional(Type.String({ minLength: 4, maxLength: 40 })),
+      zipCode: Type.Optional(ZipCode),
+      services: Type.Optional(PlumberServices),
+      coverageZips: Type.Optional(CoverageZips),
+      radiusKm: Type.Optional(Radius),
+      dailyCap: Type.Optional(DailyCap),
+      status: Type.Optional(ProviderStatus),
+      available: Type.Optional(Type.Boolean()),
+      actor: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+  Plumber,
+);
+
+export const PlumberGet = defineEndpoint(
+  'svc.registry.plumber.get',
+  'One plumber by id (PLUMBER_NOT_FOUND for any other provider).',
+  Type.Object({ id: Uuid }),
+  Plumber,
+);
+
+export const PlumberList = defineEndpoint(
+  'svc.registry.plumber.list',
+  'Plumbers, newest first, filtered by text, status, availability, card status, service and covered ZIP.',
+  Type.Object({
+    q: Type.Optional(Type.String({ maxLength: 120 })),
+    status: Type.Optional(ProviderStatus),
+    available: Type.Optional(Type.Boolean()),
+    cardStatus: Type.Optional(CardStatus),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  }),
+  Page(Plumber),
+);
+
+export const PlumberCandidate = Type.Object({
+  providerId: Uuid,
+  name: Type.String(),
+  phone: E164,
+  email: Type.String(),
+  distanceKm: Type.Number({ minimum: 0, description: 'From their base ZIP centre to the lead' }),
+  dailyCap: Type.Integer({ minimum: 0, description: '0 = no cap' }),
+});
+export type PlumberCandidate = Static<typeof PlumberCandidate>;
+
+export const PlumberCandidates = defineEndpoint(
+  'svc.registry.plumber.candidates',
+  'The plumbers a lead can be offered to, nearest first: active, available, card saved, buy the service, cover the ZIP (listed, or within their radius when they list none), no pending offer, not excluded. Each carries its daily cap for the seller to apply.',
+  Type.Object({
+    serviceCode: ServiceCode,
+    zipCode: ZipCode,
+    lat: Type.Number({ minimum: -90, maximum: 90, description: "The lead's ZIP centre" }),
+    lng: Type.Number({ minimum: -180, maximum: 180 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100 }),
+    excludeProviderIds: Type.Array(Uuid, { maxItems: 1000 }),
+  }),
+  Type.Object({ items: Type.Array(PlumberCandidate) }),
+);
+
+const ProviderEventData = Type.Object({
+  provider: Provider,
+  actor: Type.String(),
+  /** Present when the provider is a plumber (payments creates their card link from it). */
+  plumber: Type.Optional(Plumber),
+});
 
 export const ProviderCreated = defineEvent(
   'evt.registry.provider.created.v1',

@@ -2,12 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { GatewayConfig } from '../../config.ts';
 import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugins/admin-auth.ts';
 import audit from '../../plugins/audit.ts';
+import { OperatorSessions } from '../../plugins/operator-sessions.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import leads from './leads.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
 import partners from './partners.ts';
+import plumbers from './plumbers.ts';
 import sessions from './sessions.ts';
 
 export interface AdminRoutesOptions {
@@ -22,7 +24,13 @@ export interface AdminRoutesOptions {
  * scope before any route file is registered, and every mutating request is written to the audit log.
  */
 const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
-  await app.register(adminAuth, options.auth ?? adminAuthOptions(options.config));
+  const auth = options.auth ?? adminAuthOptions(options.config);
+  await app.register(adminAuth, {
+    ...auth,
+    ...(auth.local && !auth.sessions
+      ? { sessions: new OperatorSessions(app.shared, auth.local.sessionSecret) }
+      : {}),
+  });
   await app.register(audit);
   // Inside the boundary even a wrong path needs an operator: strangers cannot map the admin API by its 404s.
   app.setNotFoundHandler((request, reply) => {
@@ -35,6 +43,7 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(dashboard);
   await app.register(locksmiths);
   await app.register(messages);
+  await app.register(plumbers);
   await app.register(sessions);
   await app.register(partners);
   await app.register(leads);

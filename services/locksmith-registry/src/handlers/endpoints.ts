@@ -16,6 +16,7 @@ import {
   type Provider,
   type ProviderChanges,
 } from '../providers.ts';
+import { announceOperatorChanges } from './provider-changes.ts';
 
 const DEFAULT_PAGE = 50;
 
@@ -43,6 +44,16 @@ function checkServices(trade: Provider['trade'], services: string[]): void {
   }
 }
 
+/**
+ * Plumbers carry what a lead buyer needs (names, a unique email, a base ZIP, coverage): they are written
+ * only through the plumber endpoints, which check it.
+ */
+const plumbersHaveTheirOwn = (endpointName: string): AppError =>
+  badRequest(
+    'USE_PLUMBER_ENDPOINTS',
+    `Plumbers are registered and changed with ${endpointName} (/api/admin/plumbers), which checks their names, email and ZIP codes.`,
+  );
+
 export function registryEndpoints(
   ctx: ServiceContext<unknown>,
   geocoder: AddressGeocoder,
@@ -63,6 +74,7 @@ export function registryEndpoints(
         );
       }
       const trade = request.trade ?? 'locksmith';
+      if (trade === 'plumber') throw plumbersHaveTheirOwn('plumber.create');
       const services = [...new Set(request.services)];
       checkServices(trade, services);
       if ((await read((em) => findProviderByPhone(em, phone))) !== null) {
@@ -97,6 +109,7 @@ export function registryEndpoints(
       return ctx.transaction(async (em) => {
         const before = await findProvider(em, request.id, { lock: true });
         if (!before) throw notFound('PROVIDER_NOT_FOUND', 'There is no provider with that id.');
+        if (before.trade === 'plumber') throw plumbersHaveTheirOwn('plumber.update');
         const changes: ProviderChanges = {
           name: request.name?.trim(),
           email: request.email,
@@ -121,21 +134,7 @@ export function registryEndpoints(
         const provider = await findProvider(em, request.id);
         if (!provider) throw new Error(`provider ${request.id} vanished inside its own transaction`);
         await ctx.publish(em, registry.ProviderUpdated, { provider, actor: request.actor });
-        if (before.available !== provider.available) {
-          await ctx.publish(em, registry.ProviderAvailabilityChanged, {
-            providerId: provider.id,
-            phone: provider.phone,
-            available: provider.available,
-            cause: 'admin',
-          });
-        }
-        if (before.status !== 'deactivated' && provider.status === 'deactivated') {
-          await ctx.publish(em, registry.ProviderDeactivated, {
-            providerId: provider.id,
-            phone: provider.phone,
-            cause: `admin:${request.actor}`,
-          });
-        }
+        await announceOperatorChanges(ctx, em, before, provider, request.actor);
         return provider;
       });
     }),
@@ -163,9 +162,7 @@ export function registryEndpoints(
       ),
     ),
 
-    endpoint(registry.CandidatesNearest, async (request) => ({
-      items: await read((em) => nearestCandidates(em, request)),
-    })),
+    endpoint(registry.CandidatesNearest, (request) => read((em) => nearestCandidates(em, request))),
 
     endpoint(registry.CoverageCheck, async ({ lat, lng, trade }) => {
       const providers = await read((em) =>
