@@ -108,6 +108,7 @@ describe('selling a plumbing lead', () => {
     baseZip: string,
     card: string | null,
     coverageZips = ['94105'],
+    dailyCap = 0,
   ): Promise<TestPlumber> {
     counter += 1;
     const phone = `+1415${tag}${String(counter).padStart(3, '0')}`;
@@ -119,6 +120,7 @@ describe('selling a plumbing lead', () => {
       zipCode: baseZip,
       services: [service],
       coverageZips,
+      dailyCap,
       actor: 'test',
     });
     const result: TestPlumber = {
@@ -481,6 +483,21 @@ describe('selling a plumbing lead', () => {
     const completed = await http('POST', `/api/admin/leads/${leadId}/complete`, undefined, true);
     expect(completed).toMatchObject({ status: 200, body: { sale: { state: 'COMPLETED' } } });
     expect(await intentsOf(buyer)).toHaveLength(1);
+  });
+
+  it("keeps to a plumber's daily cap: one who bought their cap today is not offered another lead", async () => {
+    const service = 'fixture_install';
+    const capped = await plumber(service, '94105', 'pm_card_visa', ['94105'], 1);
+    const other = await plumber(service, '94103', 'pm_card_visa');
+    const first = await leadAccepted(service, 'week');
+    const offered = await leadWhen(first, (l) => l.state === 'OFFERED', 'the first lead offered');
+    expect(offered.offers.map((o) => o.plumberId)).toEqual([capped.id, other.id]);
+    await textFrom(capped.phone, `YES ${offered.code}`);
+    await leadWhen(first, (l) => l.state === 'ASSIGNED', 'the first lead sold');
+
+    const second = await leadAccepted(service, 'week');
+    const next = await leadWhen(second, (l) => l.state === 'OFFERED', 'the second lead offered');
+    expect(next.offers.map((o) => o.plumberId)).toEqual([other.id]);
   });
 
   it('an accept link dispatch did not sign opens nothing', async () => {
