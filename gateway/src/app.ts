@@ -15,6 +15,7 @@ import adminRoutes from './routes/admin/index.ts';
 import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
+import plumberCardRoutes from './routes/plumber-card.ts';
 import stripeWebhook from './routes/webhooks/stripe.ts';
 import twilioWebhooks from './routes/webhooks/twilio.ts';
 
@@ -78,6 +79,10 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
       tags: [
         { name: 'booking', description: 'The customer booking flow' },
         { name: 'admin', description: 'Operations console (operator session required)' },
+        {
+          name: 'plumbers',
+          description: "A plumber's card on file, through the single-use link sent to them",
+        },
         { name: 'webhooks', description: 'Twilio and Stripe callbacks (signature verified)' },
         { name: 'health', description: 'Liveness and service discovery' },
       ],
@@ -94,6 +99,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(healthRoutes);
   await fastify.register(catalogRoutes);
   await fastify.register(bookingRoutes);
+  await fastify.register(plumberCardRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
   await fastify.register(twilioWebhooks, {

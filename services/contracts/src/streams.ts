@@ -111,6 +111,8 @@ export const CONSUMERS = {
     'evt.messaging.sms.>',
   ),
   paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>'),
+  /** A plumber created → their Stripe customer and a card link (sent by messaging). */
+  paymentsProviders: consumer('payments', 'providers', [registry.ProviderCreated], 'evt.registry.provider.>'),
   messagingOffers: consumer(
     'messaging',
     'dispatch',
@@ -127,6 +129,12 @@ export const CONSUMERS = {
       registry.ProviderUpdated,
     ],
     'evt.registry.provider.>',
+  ),
+  messagingPayments: consumer(
+    'messaging',
+    'payments',
+    [payments.ProviderCardLinkCreated],
+    'evt.payments.provider.>',
   ),
   messagingParkedWebhooks: consumer(
     'messaging',

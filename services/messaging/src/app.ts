@@ -1,7 +1,7 @@
 import { defineService, type EntityManager } from '@trades/runtime';
 import Type from 'typebox';
 import { createTwilioClient } from './adapters/twilio-client.ts';
-import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
+import { dispatchConsumer, paymentsConsumer, providersConsumer } from './handlers/events.ts';
 import { queryEndpoints } from './handlers/queries.ts';
 import { handOnAwaitingInbound, parkedWebhooksConsumer, webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
@@ -59,6 +59,7 @@ export const messagingService = defineService({
       consumers: [
         dispatchConsumer(out),
         providersConsumer(out),
+        paymentsConsumer(out),
         parkedWebhooksConsumer(ctx, webhooks, out.queuedIn),
       ].map((consumer) => ({
         ...consumer,

@@ -52,6 +52,10 @@ export const templates = {
   customerJobFailed: (): string =>
     `Sorry, we couldn't find an available locksmith near you. Your card hold is released; you have not been charged.`,
 
+  cardLink: (firstName: string, url: string): string =>
+    `Hi ${firstName}, save the card you'll pay for plumbing leads with: ${url} ` +
+    `You're only charged for a lead you accept. The link works once, for 7 days.`,
+
   nowAvailable: (): string => `You are now available for jobs. Reply UNAVAILABLE to pause.`,
   nowUnavailable: (): string => `You are now unavailable; no job offers until you reply AVAILABLE.`,
 

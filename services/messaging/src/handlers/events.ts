@@ -1,4 +1,4 @@
-import { CONSUMERS, dispatch, messaging, registry, type EventData } from '@trades/contracts';
+import { CONSUMERS, dispatch, messaging, payments, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
 import { latestCommandAbout, queuedAt, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
@@ -234,6 +234,24 @@ export function providersConsumer(out: OutboundContext): ConsumerBinding {
           body: change.available ? templates.nowAvailable() : templates.nowUnavailable(),
           purpose: `availability:${event.id}`,
           providerId: change.providerId,
+        });
+      }),
+    ],
+  };
+}
+
+/** A plumber's link to save their card on file, by SMS (once per link: the event id is the purpose). */
+export function paymentsConsumer(out: OutboundContext): ConsumerBinding {
+  return {
+    definition: CONSUMERS.messagingPayments,
+    idempotency: 'handler',
+    handlers: [
+      on(payments.ProviderCardLinkCreated, async (link, { em, event }) => {
+        await text(out, em, {
+          to: link.phone,
+          body: templates.cardLink(link.firstName, link.url),
+          purpose: `card-link:${event.id}`,
+          providerId: link.providerId,
         });
       }),
     ],
