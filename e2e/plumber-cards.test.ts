@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { payments, registry, type EventEnvelope } from '@trades/contracts';
+import { CONSUMERS, payments, registry, type EventEnvelope } from '@trades/contracts';
 import { DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
-import { waitFor } from '@trades/testkit';
+import { consumerSettled, waitFor } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
 import type Stripe from 'stripe';
 import { SESSION_COOKIE } from '../gateway/src/plugins/admin-auth.ts';
@@ -298,6 +298,15 @@ describe("a plumber's card on file", () => {
     await request('POST', `${card(token)}/test-confirm`, { paymentMethod: 'pm_card_visa' });
     const completed = await request('POST', `${card(token)}/complete`);
     expect(completed.body).toEqual({ card: { status: 'saved', brand: 'visa', last4: '4242' } });
+  });
+
+  it('keeps the link an operator sent right after creating the plumber: the automatic first link never supersedes it', async () => {
+    const plumber = await newPlumber('Tariq');
+    const { token } = await newLink(plumber.id);
+    await waitFor(() => consumerSettled(nc, CONSUMERS.paymentsProviders), {
+      what: 'payments to have handled provider.created',
+    });
+    expect((await request('GET', card(token))).status).toBe(200);
   });
 
   it('needs an operator to send a link, and a plumber that exists', async () => {

@@ -22,6 +22,7 @@ import {
 import {
   findCustomer,
   findLinkByHash,
+  hasLink,
   insertCustomer,
   insertLink,
   markLinkUsed,
@@ -77,34 +78,48 @@ export function providerCardOperations(ctx: ServiceContext<unknown>, settings: C
   }
 
   /**
-   * A new link for the provider, announced for messaging to send, inside `em`'s transaction (a
-   * consumer's) or one of its own. The customer row's lock orders concurrent links: the last one wins.
+   * A new link for the provider, announced for messaging to send. The customer row's lock orders
+   * concurrent links: the last one wins.
    */
-  async function createLink(
-    recipient: Recipient,
-    em?: EntityManager,
-  ): Promise<{ url: string; expiresAt: string }> {
+  async function createLink(recipient: Recipient): Promise<{ url: string; expiresAt: string }> {
     await ensureCustomer(recipient);
+    return ctx.transaction(async (tx) => {
+      await findCustomer(tx, recipient.providerId, true);
+      return insertAndAnnounce(tx, recipient);
+    });
+  }
+
+  /**
+   * A new plumber's first link, inside the consumer's transaction, unless they already have one (an
+   * operator or the seed asked first): a later automatic link would supersede the one they were sent.
+   */
+  async function createFirstLink(em: EntityManager, recipient: Recipient): Promise<void> {
+    await ensureCustomer(recipient);
+    await findCustomer(em, recipient.providerId, true);
+    if (await hasLink(em, recipient.providerId)) return;
+    await insertAndAnnounce(em, recipient);
+  }
+
+  async function insertAndAnnounce(
+    tx: EntityManager,
+    recipient: Recipient,
+  ): Promise<{ url: string; expiresAt: string }> {
     const { token, hash } = newLinkToken();
     const url = `${settings.frontendUrl.replace(/\/+$/, '')}/plumber/card/${token}`;
     const expiresAt = new Date(Date.now() + CARD_LINK_TTL_MS);
-    const work = async (tx: EntityManager) => {
-      await findCustomer(tx, recipient.providerId, true);
-      await insertLink(tx, {
-        id: randomUUID(),
-        providerId: recipient.providerId,
-        tokenHash: hash,
-        firstName: recipient.firstName,
-        expiresAt,
-      });
-      await ctx.publish(tx, payments.ProviderCardLinkCreated, {
-        ...recipient,
-        url,
-        expiresAt: expiresAt.toISOString(),
-      });
-      return { url, expiresAt: expiresAt.toISOString() };
-    };
-    return em ? work(em) : ctx.transaction(work);
+    await insertLink(tx, {
+      id: randomUUID(),
+      providerId: recipient.providerId,
+      tokenHash: hash,
+      firstName: recipient.firstName,
+      expiresAt,
+    });
+    await ctx.publish(tx, payments.ProviderCardLinkCreated, {
+      ...recipient,
+      url,
+      expiresAt: expiresAt.toISOString(),
+    });
+    return { url, expiresAt: expiresAt.toISOString() };
   }
 
   async function requireLink(token: string): Promise<CardLinkRow> {
@@ -287,7 +302,15 @@ export function providerCardOperations(ctx: ServiceContext<unknown>, settings: C
       );
   }
 
-  return { createLink, session, testConfirm, complete, foldSetupIntent, onSetupIntentSucceeded };
+  return {
+    createLink,
+    createFirstLink,
+    session,
+    testConfirm,
+    complete,
+    foldSetupIntent,
+    onSetupIntentSucceeded,
+  };
 }
 
 export type ProviderCardOperations = ReturnType<typeof providerCardOperations>;
@@ -310,15 +333,12 @@ export function providerConsumers(cards: ProviderCardOperations): ConsumerBindin
     handlers: [
       on(registry.ProviderCreated, async ({ provider, plumber }, { em }) => {
         if (provider.trade !== 'plumber' || !plumber) return;
-        await cards.createLink(
-          {
-            providerId: plumber.id,
-            firstName: plumber.firstName,
-            email: plumber.email,
-            phone: plumber.phone,
-          },
-          em,
-        );
+        await cards.createFirstLink(em, {
+          providerId: plumber.id,
+          firstName: plumber.firstName,
+          email: plumber.email,
+          phone: plumber.phone,
+        });
       }),
     ],
   };

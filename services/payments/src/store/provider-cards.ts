@@ -70,6 +70,14 @@ export async function insertLink(
   );
 }
 
+export async function hasLink(em: EntityManager, providerId: string): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id from payments.card_link where provider_id = ? limit 1`,
+    [providerId],
+  );
+  return rows.length > 0;
+}
+
 export async function findLinkByHash(em: EntityManager, tokenHash: string): Promise<CardLinkRow | null> {
   const rows = await em.execute<CardLinkRow[]>(
     `select id, provider_id, first_name, setup_intent_id, expires_at, used_at, superseded_at
