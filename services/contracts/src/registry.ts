@@ -124,7 +124,7 @@ export type Candidate = Static<typeof Candidate>;
 
 export const CandidatesNearest = defineEndpoint(
   'svc.registry.candidates.nearest',
-  'The k nearest eligible providers for a job: performs the service, active, available, not busy, no pending offer, the point within both the search radius and their own radius, not excluded; nearest first.',
+  'The k nearest eligible providers for a job: performs the service, active, available, not busy, no pending offer, the point within both the search radius and their own radius, not excluded; nearest first. When fewer than k are found, also the ones who would be eligible but for a pending offer (`held`), so the caller can wait for them rather than give up.',
   Type.Object({
     serviceCode: ServiceCode,
     lat: Type.Number({ minimum: -90, maximum: 90 }),
@@ -133,7 +133,15 @@ export const CandidatesNearest = defineEndpoint(
     limit: Type.Integer({ minimum: 1, maximum: 100 }),
     excludeProviderIds: Type.Array(Uuid, { maxItems: 1000 }),
   }),
-  Type.Object({ items: Type.Array(Candidate) }),
+  Type.Object({
+    items: Type.Array(Candidate),
+    held: Type.Optional(
+      Type.Array(Candidate, {
+        description:
+          'Only when `items` has fewer than `limit`: up to `limit` more, nearest first, who meet every condition but hold a pending offer as far as the registry knows (its flag follows dispatch a moment behind). Empty otherwise.',
+      }),
+    ),
+  }),
 );
 
 export const CoverageCheck = defineEndpoint(

@@ -286,23 +286,44 @@ describe('one pending offer per locksmith', () => {
   });
   afterAll(async () => service?.stop());
 
-  it('never offers one locksmith two jobs at once, even when the jobs arrive together', async () => {
+  it('never offers one locksmith two jobs at once, even when the jobs arrive together: the others wait for them', async () => {
     const area = await harness.newArea();
     const only = await harness.locksmith(east(area, 1));
     const jobs = await Promise.all([harness.book(area), harness.book(area), harness.book(area)]);
+    const waits = (j: dispatch.JobDetail) =>
+      j.timeline.some((t) => /waiting for one to come free/.test(t.cause));
     const settled = await Promise.all(
       jobs.map((job) =>
-        harness.jobWhen(job.id, (j) => j.state === 'OFFERED' || j.state === 'FAILED', 'the wave'),
+        harness.jobWhen(job.id, (j) => j.state === 'OFFERED' || waits(j), 'the wave, or waiting for one'),
       ),
     );
     const offered = settled.filter((j) => j.state === 'OFFERED');
     expect(offered).toHaveLength(1);
     expect(offered[0]?.offers).toMatchObject([{ locksmithId: only.id, status: 'PENDING' }]);
+    // The other two are not failed for want of a locksmith who is only busy answering: they wait.
+    expect(settled.filter((j) => j.state !== 'OFFERED')).toMatchObject([
+      { state: 'DISPATCHING', wave: 0, offers: [] },
+      { state: 'DISPATCHING', wave: 0, offers: [] },
+    ]);
     const pending = await harness.db.query<{ n: number }>(
       `select count(*)::int as n from dispatch.offer where provider_id = $1 and status = 'PENDING'`,
       [only.id],
     );
     expect(pending.rows[0]?.n).toBe(1);
+
+    // They pass on it: its only wave is over and it fails; the locksmith goes to a job that waited.
+    const first = offered[0];
+    if (!first) throw new Error('no offered job');
+    await harness.sms(only, `NO ${first.code}`, { kind: 'NO', jobCode: first.code });
+    await harness.jobWhen(first.id, (j) => j.state === 'FAILED', 'the declined job to fail');
+    const next = await waitFor(
+      async () => {
+        const now = await Promise.all(jobs.filter((j) => j.id !== first.id).map((j) => harness.job(j.id)));
+        return now.find((j) => j.state === 'OFFERED');
+      },
+      { what: 'a waiting job offered to the locksmith' },
+    );
+    expect(next.offers).toMatchObject([{ locksmithId: only.id, status: 'PENDING', wave: 1 }]);
   });
 
   it('lets two waves that reach two shared locksmiths in opposite orders both finish, without a deadlock', async () => {
@@ -336,12 +357,12 @@ describe('one pending offer per locksmith', () => {
         release();
         await bothHoldOne;
         const other = await insertPendingOffer(em, offer(jobId, theirs));
-        return { own: own?.provider_id, other: other?.provider_id };
+        return { own: own.kind === 'offered' ? own.offer.provider_id : own.kind, other: other.kind };
       });
     const results = await Promise.all([wave(first.id, p1, p2), wave(second.id, p2, p1)]);
     expect(results).toEqual([
-      { own: p1, other: undefined },
-      { own: p2, other: undefined },
+      { own: p1, other: 'held' },
+      { own: p2, other: 'held' },
     ]);
     const pending = await harness.db.query<{ provider_id: string; job_id: string }>(
       `select provider_id, job_id from dispatch.offer where provider_id = any($1::uuid[]) and status = 'PENDING'

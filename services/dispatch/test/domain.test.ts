@@ -1,9 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { dispatch } from '@trades/contracts';
 import { areaOf } from '../src/domain/area.ts';
-import { decideYes } from '../src/domain/replies.ts';
+import { CLOSE_REASON, decideYes, offerEnd, type OfferEnd } from '../src/domain/replies.ts';
 import { canTransition, OPEN_STATES, TRANSITIONS, transitionProblem } from '../src/domain/state-machine.ts';
-import { planNextWave, radiusForRoundWave, type WavePolicy } from '../src/domain/waves.ts';
+import {
+  heldRetrySeconds,
+  planNextWave,
+  radiusForRoundWave,
+  searchLimit,
+  type WavePolicy,
+} from '../src/domain/waves.ts';
 
 type JobState = dispatch.JobState;
 
@@ -104,42 +110,82 @@ describe('wave planning', () => {
   it('keeps the radius fixed when the step is zero', () => {
     expect(radiusForRoundWave({ ...policy, radiusStepKm: 0 }, 4)).toBe(5);
   });
+
+  it('asks for twice the offers wanted, doubling on each search past locksmiths other waves took', () => {
+    expect([0, 1, 2].map((search) => searchLimit(3, search))).toEqual([6, 12, 24]);
+    expect(searchLimit(40, 2)).toBe(100);
+  });
+
+  it('looks again 1 to 3 seconds later when everyone in range is holding another offer', () => {
+    expect(heldRetrySeconds(0)).toBe(1);
+    expect(heldRetrySeconds(0.5)).toBe(2);
+    expect(heldRetrySeconds(0.999)).toBeLessThan(3);
+  });
 });
 
 describe('a YES reply', () => {
+  const pending = { jobCode: '4821' };
+  const latest = (end: OfferEnd) => ({ jobCode: '4821', end });
+
   it('accepts a bare YES or one with the right code when an offer is pending', () => {
-    expect(decideYes(undefined, { jobCode: '4821' }, undefined)).toEqual({ kind: 'accept' });
-    expect(decideYes('4821', { jobCode: '4821' }, undefined)).toEqual({ kind: 'accept' });
+    expect(decideYes(undefined, pending, undefined, false)).toEqual({ kind: 'accept' });
+    expect(decideYes('4821', pending, undefined, false)).toEqual({ kind: 'accept' });
   });
 
   it('rejects a code that is not the pending offer’s', () => {
-    expect(decideYes('1234', { jobCode: '4821' }, undefined)).toEqual({
+    expect(decideYes('1234', pending, undefined, false)).toEqual({
       kind: 'reject',
       reason: 'wrong_job_code',
       jobCode: '4821',
     });
   });
 
-  it('says the job is taken when the latest offer was closed because another locksmith won', () => {
-    expect(decideYes(undefined, undefined, { jobCode: '4821', takenByAnother: true })).toEqual({
+  it('refuses a locksmith who is already on another job', () => {
+    expect(decideYes('4821', pending, undefined, true)).toEqual({
+      kind: 'reject',
+      reason: 'on_another_job',
+      jobCode: '4821',
+    });
+    expect(decideYes(undefined, undefined, latest('assigned_elsewhere'), true)).toEqual({
+      kind: 'reject',
+      reason: 'on_another_job',
+      jobCode: '4821',
+    });
+  });
+
+  it('says why a YES came too late: the job was taken, or the offer expired', () => {
+    expect(decideYes(undefined, undefined, latest('taken'), false)).toEqual({
       kind: 'reject',
       reason: 'job_taken',
+      jobCode: '4821',
+    });
+    expect(decideYes('4821', undefined, latest('expired'), false)).toEqual({
+      kind: 'reject',
+      reason: 'offer_expired',
       jobCode: '4821',
     });
   });
 
   it('says nothing is pending otherwise', () => {
-    expect(decideYes(undefined, undefined, undefined)).toEqual({
+    expect(decideYes(undefined, undefined, undefined, false)).toEqual({
       kind: 'reject',
       reason: 'no_pending_offer',
       jobCode: null,
     });
-    expect(decideYes('1111', undefined, { jobCode: '4821', takenByAnother: true })).toEqual({
+    expect(decideYes('1111', undefined, latest('taken'), false)).toEqual({
       kind: 'reject',
       reason: 'no_pending_offer',
       jobCode: '1111',
     });
-    expect(decideYes(undefined, undefined, { jobCode: '4821', takenByAnother: false }).kind).toBe('reject');
+    expect(decideYes(undefined, undefined, latest('other'), false).kind).toBe('reject');
+  });
+
+  it('reads why an offer closed from its status and reason', () => {
+    expect(offerEnd('CANCELED', CLOSE_REASON.jobTaken)).toBe('taken');
+    expect(offerEnd('CANCELED', CLOSE_REASON.assignedElsewhere)).toBe('assigned_elsewhere');
+    expect(offerEnd('CANCELED', CLOSE_REASON.jobStopped)).toBe('other');
+    expect(offerEnd('EXPIRED', CLOSE_REASON.expired)).toBe('expired');
+    expect(offerEnd('DECLINED', CLOSE_REASON.declined)).toBe('other');
   });
 });
 

@@ -192,6 +192,28 @@ export class Harness {
     }
   }
 
+  /**
+   * Waits until `count` backends wait on the transaction of backend `pid`, directly or behind one another:
+   * a test holding a lock knows the racers it started are lined up behind it before it lets them go.
+   */
+  async waitForWaiters(pid: number, count: number, what: string): Promise<void> {
+    await waitFor(
+      async () => {
+        const { rows } = await this.db.query<{ n: number }>(
+          `with recursive waiting(pid) as (
+             select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+             union
+             select a.pid from pg_stat_activity a join waiting w on w.pid = any(pg_blocking_pids(a.pid))
+           )
+           select count(*)::int as n from waiting`,
+          [pid],
+        );
+        return (rows[0]?.n ?? 0) >= count;
+      },
+      { what, timeoutMs: 20_000 },
+    );
+  }
+
   /** Rows the dispatch outbox holds for a job and subject: what dispatch said, counted exactly. */
   async outboxCount(subject: string, jobId: string): Promise<number> {
     const result = await this.db.query<{ n: number }>(

@@ -232,6 +232,23 @@ const EARTH_RADIUS_M = 6378168;
 const chordFor = (metres: string): string =>
   `2 * ${EARTH_RADIUS_M} * sin(${metres} / (2.0 * ${EARTH_RADIUS_M}))`;
 
+/** Candidates free of offers (`free`), or the ones who would be candidates but for a pending offer (`held`). */
+const candidatesSql = (offers: 'free' | 'held'): string => `
+  select p.id, p.name, p.phone,
+         2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(p.location, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000
+           as distance_km
+  from registry.provider p
+  where p.location operator(public.<@) registry.earth_search_box(registry.earth_point(?, ?), ? * 1000)
+    and public.cube_distance(p.location, registry.earth_point(?, ?)) <= ${chordFor('least(?, p.radius_km) * 1000')}
+    and p.status = 'active'
+    and p.available
+    and p.busy_job_id is null
+    and p.pending_offer_id is ${offers === 'free' ? 'null' : 'not null'}
+    and p.services @> array[?]::text[]
+    and p.id <> all(?::uuid[])
+  order by p.location operator(public.<->) registry.earth_point(?, ?)
+  limit ?`;
+
 /**
  * The statement behind candidates.nearest; exported so a test can EXPLAIN exactly it. The GiST index on
  * `location` serves both the bounding box and the order (`<->`, the straight-line distance between earth
@@ -243,21 +260,14 @@ const chordFor = (metres: string): string =>
  * in the bench's 100,000-provider registry: p50 1.7 ms against 0.9 ms). {@link nearestCandidates} breaks
  * ties by id among the rows it gets.
  */
-export const NEAREST_SQL = `
-  select p.id, p.name, p.phone,
-         2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(p.location, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000
-           as distance_km
-  from registry.provider p
-  where p.location operator(public.<@) registry.earth_search_box(registry.earth_point(?, ?), ? * 1000)
-    and public.cube_distance(p.location, registry.earth_point(?, ?)) <= ${chordFor('least(?, p.radius_km) * 1000')}
-    and p.status = 'active'
-    and p.available
-    and p.busy_job_id is null
-    and p.pending_offer_id is null
-    and p.services @> array[?]::text[]
-    and p.id <> all(?::uuid[])
-  order by p.location operator(public.<->) registry.earth_point(?, ?)
-  limit ?`;
+export const NEAREST_SQL = candidatesSql('free');
+
+/**
+ * The same search for the providers who hold a pending offer: run only when NEAREST_SQL found fewer than
+ * k, so a busy city's searches, which find their k, pay nothing for it; in a sparse one it reads the
+ * same few index pages again.
+ */
+export const HELD_SQL = candidatesSql('held');
 
 export const nearestParams = (query: NearestQuery): unknown[] => [
   query.lat,
@@ -275,31 +285,28 @@ export const nearestParams = (query: NearestQuery): unknown[] => [
   query.limit,
 ];
 
-/**
- * NEAREST_SQL as a named prepared statement, in pg's own `$n` placeholders: each pooled connection
- * parses and plans it once, not on every search (dispatch asks once per wave, and the bench at 200/s).
- */
-export const NEAREST_STATEMENT = {
-  name: 'registry_candidates_nearest',
-  text: (() => {
-    let n = 0;
-    return NEAREST_SQL.replace(/\?/g, () => `$${++n}`);
-  })(),
+/** A statement in pg's own `$n` placeholders, named: each pooled connection parses and plans it once. */
+const prepared = (name: string, sql: string): { name: string; text: string } => {
+  let n = 0;
+  return { name, text: sql.replace(/\?/g, () => `$${++n}`) };
 };
+
+/** NEAREST_SQL as a named prepared statement (dispatch asks once per wave, and the bench at 200/s). */
+export const NEAREST_STATEMENT = prepared('registry_candidates_nearest', NEAREST_SQL);
+const HELD_STATEMENT = prepared('registry_candidates_held', HELD_SQL);
 
 /** The pg pool under MikroORM: the named statement needs pg's own query config. */
 type NativePool = {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 };
 
-/** Runs on `em`'s pool, never inside a transaction `em` may hold: a read that needs none. */
-export async function nearestCandidates(
-  em: EntityManager,
+async function candidates(
+  pool: NativePool,
+  statement: { name: string; text: string },
   query: NearestQuery,
 ): Promise<registry.Candidate[]> {
-  const pool = (await em.getConnection().getNativeClient()) as NativePool;
   const { rows } = await pool.query<{ id: string; name: string; phone: string; distance_km: number }>({
-    ...NEAREST_STATEMENT,
+    ...statement,
     values: nearestParams(query),
   });
   return rows
@@ -311,6 +318,20 @@ export async function nearestCandidates(
     }))
     .sort((a, b) => a.distanceKm - b.distanceKm || (a.providerId < b.providerId ? -1 : 1))
     .map((candidate) => ({ ...candidate, distanceKm: Math.round(candidate.distanceKm * 1000) / 1000 }));
+}
+
+/**
+ * The k nearest eligible providers and, when there are fewer than k, the nearest who are held by a
+ * pending offer. Runs on `em`'s pool, never inside a transaction `em` may hold: a read that needs none.
+ */
+export async function nearestCandidates(
+  em: EntityManager,
+  query: NearestQuery,
+): Promise<{ items: registry.Candidate[]; held: registry.Candidate[] }> {
+  const pool = (await em.getConnection().getNativeClient()) as NativePool;
+  const items = await candidates(pool, NEAREST_STATEMENT, query);
+  const held = items.length < query.limit ? await candidates(pool, HELD_STATEMENT, query) : [];
+  return { items, held };
 }
 
 /** Largest radius a provider may have (the contract's maximum): bounds the coverage index scan. */

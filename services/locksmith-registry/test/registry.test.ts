@@ -14,7 +14,7 @@ import { encodeJson, startService, type EntityManager, type RunningService } fro
 import { migrateService, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import { createRegistryService } from '../src/app.ts';
 import { DEMO_LOCKSMITHS, seedDemoLocksmiths } from '../src/demo-data.ts';
-import { NEAREST_SQL, NEAREST_STATEMENT, nearestParams } from '../src/providers.ts';
+import { HELD_SQL, NEAREST_SQL, NEAREST_STATEMENT, nearestParams } from '../src/providers.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -268,8 +268,10 @@ describe('candidates.nearest', () => {
     });
 
   it('returns only eligible providers whose radius and the search radius reach the job, nearest first', async () => {
-    const { items } = await nearest(10, [ids['pacificHeightsExcluded'] ?? '']);
+    const { items, held } = await nearest(10, [ids['pacificHeightsExcluded'] ?? '']);
     expect(items.map((c) => c.name).sort()).toEqual(['Mission Lock & Key', 'castro', 'soma'].sort());
+    // Fewer than asked for: beside them, the one who would be eligible but for a pending offer.
+    expect(held?.map((c) => c.name)).toEqual(['excelsiorPending']);
     const distances = items.map((c) => c.distanceKm);
     expect([...distances].sort((a, b) => a - b)).toEqual(distances);
     for (const candidate of items) {
@@ -293,6 +295,8 @@ describe('candidates.nearest', () => {
       excludeProviderIds: [],
     });
     expect(limited.items).toHaveLength(2);
+    // Enough free ones: nobody held is looked for.
+    expect(limited.held).toEqual([]);
   });
 
   it('frees a provider when their offer closes and when their job ends', async () => {
@@ -396,10 +400,10 @@ describe('demo data', () => {
   });
 });
 
-/** The plan PostgreSQL picks for candidates.nearest around Mission BART, as text. */
-async function explainNearest(em: EntityManager): Promise<string> {
+/** The plan PostgreSQL picks for candidates.nearest (or its search for held providers) around Mission BART, as text. */
+async function explainNearest(em: EntityManager, sql = NEAREST_SQL): Promise<string> {
   const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
-    `explain ${NEAREST_SQL}`,
+    `explain ${sql}`,
     nearestParams({
       serviceCode: 'home_lockout',
       ...MISSION_BART,
@@ -422,6 +426,7 @@ describe('the nearest query', () => {
       from generate_series(1, 5000) as n`);
     await em.execute('analyze registry.provider');
     expect(await explainNearest(em)).toContain('provider_location_gist');
+    expect(await explainNearest(em, HELD_SQL)).toContain('provider_location_gist');
   });
 
   it('can take its order from the index, so a dense city stops the scan at k', async () => {
@@ -429,13 +434,15 @@ describe('the nearest query', () => {
     // a bitmap scan and a sort on a table this size, an ordered index scan at the bench's 100,000.
     // With bitmap scans off, the plan shows whether the statement lets the index hand rows back nearest
     // first; a second sort key (`, p.id`) would force a sort of everything in the box.
-    const text = await service.ctx.transaction(async (em) => {
-      await em.execute('set local enable_bitmapscan = off');
-      return explainNearest(em);
-    });
-    expect(text).toMatch(/Index Scan using provider_location_gist/);
-    expect(text).toMatch(/Order By: /);
-    expect(text).not.toMatch(/Sort/);
+    for (const sql of [NEAREST_SQL, HELD_SQL]) {
+      const text = await service.ctx.transaction(async (em) => {
+        await em.execute('set local enable_bitmapscan = off');
+        return explainNearest(em, sql);
+      });
+      expect(text).toMatch(/Index Scan using provider_location_gist/);
+      expect(text).toMatch(/Order By: /);
+      expect(text).not.toMatch(/Sort/);
+    }
   });
 
   it('keeps the index in the generic plan its prepared statement may switch to', async () => {

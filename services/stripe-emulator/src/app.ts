@@ -144,6 +144,8 @@ export function buildStripeEmulator(options: StripeEmulatorOptions = {}): Stripe
   app.addHook('onReady', async () => {
     app.log.info({ webhooks: webhooks.endpoints().map((endpoint) => endpoint.url) }, 'webhook endpoints');
   });
+  // A request kept by a 'hold' fault would keep the server from closing.
+  app.addHook('preClose', async () => router.releaseHeld());
   app.addHook('onClose', async () => core.close());
   return { app, core, router };
 }

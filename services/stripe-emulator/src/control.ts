@@ -43,6 +43,16 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore, 
     },
   );
 
+  app.post('/__emulator/webhooks/pause', async () => {
+    core.webhooks.pause();
+    return { paused: true };
+  });
+
+  app.post('/__emulator/webhooks/resume', async () => {
+    core.webhooks.resume();
+    return { paused: false };
+  });
+
   app.post<{ Params: { id: string }; Body: { endpoint?: string } | undefined }>(
     '/__emulator/events/:id/resend',
     async (request) => {
@@ -95,7 +105,7 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore, 
       path: string;
       status?: number;
       when?: 'before' | 'after';
-      response?: 'error' | 'drop';
+      response?: 'error' | 'drop' | 'hold';
       times?: number;
     };
   }>(
@@ -110,7 +120,7 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore, 
             path: { type: 'string', pattern: '^/v1/' },
             status: { type: 'integer', minimum: 400, maximum: 599 },
             when: { type: 'string', enum: ['before', 'after'] },
-            response: { type: 'string', enum: ['error', 'drop'] },
+            response: { type: 'string', enum: ['error', 'drop', 'hold'] },
             times: { type: 'integer', minimum: 1 },
           },
           additionalProperties: false,
@@ -130,6 +140,14 @@ export function registerControlRoutes(app: FastifyInstance, core: EmulatorCore, 
       return { added: true };
     },
   );
+
+  app.get('/__emulator/faults/held', async () => ({ held: router.heldCount() }));
+
+  app.post('/__emulator/faults/release', async () => {
+    const released = router.heldCount();
+    router.releaseHeld();
+    return { released };
+  });
 
   app.delete('/__emulator/faults', async () => {
     router.clearFaults();

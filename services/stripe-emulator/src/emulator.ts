@@ -34,12 +34,26 @@ export interface StripeEmulator {
   events(): EmulatorEvent[];
   deliveries(): WebhookDelivery[];
   /**
+   * Holds webhook deliveries back (Stripe's can come minutes late): events keep queueing, in order,
+   * and are delivered on {@link resumeWebhooks}. `settled()` waits for them, so resume first.
+   */
+  pauseWebhooks(): void;
+  resumeWebhooks(): void;
+  /**
    * Resolves once everything the emulator does in the background has happened: delayed
    * outcomes (a refund that fails later) and every webhook delivered or given up.
    */
   settled(timeoutMs?: number): Promise<void>;
-  /** Makes the next matching API call(s) fail, before or after they take effect. */
+  /**
+   * Makes the next matching API call(s) fail, before or after they take effect; or, with
+   * `response: 'hold'`, wait there until {@link releaseHeld} (Stripe slow to answer).
+   */
   injectFault(fault: Partial<Omit<Fault, 'remaining'>> & { pathPrefix: string; times?: number }): void;
+  /** How many API calls a 'hold' fault is keeping waiting right now. */
+  heldCount(): number;
+  /** Lets every call kept by a 'hold' fault go on and be answered. */
+  releaseHeld(): void;
+  /** Clears the faults not yet taken and releases the held calls. */
   clearFaults(): void;
   /** Finishes a pending 3-D Secure challenge on a PaymentIntent or SetupIntent. */
   authenticate(intentId: string, outcome: 'succeed' | 'fail'): void;
@@ -80,6 +94,8 @@ export async function startStripeEmulator(options: StartOptions = {}): Promise<S
         .sort((a, b) => core.store.sequenceOf(a.id) - core.store.sequenceOf(b.id))
         .map((event) => structuredClone(event)),
     deliveries: () => core.webhooks.deliveries(),
+    pauseWebhooks: () => core.webhooks.pause(),
+    resumeWebhooks: () => core.webhooks.resume(),
     settled: (timeoutMs) => core.settled(timeoutMs),
     injectFault: (fault) =>
       router.addFault({
@@ -90,6 +106,8 @@ export async function startStripeEmulator(options: StartOptions = {}): Promise<S
         response: fault.response ?? 'error',
         times: fault.times ?? 1,
       }),
+    heldCount: () => router.heldCount(),
+    releaseHeld: () => router.releaseHeld(),
     clearFaults: () => router.clearFaults(),
     authenticate: (intentId, outcome) => {
       const payment = core.store.paymentIntents.get(intentId);

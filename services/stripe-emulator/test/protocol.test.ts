@@ -121,6 +121,68 @@ describe('the emulator’s HTTP behaviour', () => {
     expect((await stripe.charges.list()).data).toHaveLength(1);
   });
 
+  it('loses a replayed answer too while the fault lasts: the charge still happens once', async () => {
+    const retrying = stripeFor(emulator, 'sk_test_emulator', 2);
+    const params = { amount: 4900, currency: 'usd', payment_method: 'pm_card_visa', confirm: true };
+    emulator.injectFault({
+      pathPrefix: '/v1/payment_intents',
+      method: 'POST',
+      when: 'after',
+      status: 500,
+      times: 3,
+    });
+
+    const lost = await stripeError(() => retrying.paymentIntents.create(params, { idempotencyKey: 'lost' }));
+    const again = await retrying.paymentIntents.create(params, { idempotencyKey: 'lost' });
+
+    expect(lost).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect((await stripe.charges.list()).data).toHaveLength(1);
+  });
+
+  it('holds a call after its effect until released, as a Stripe slow to answer', async () => {
+    const intent = await stripe.paymentIntents.create({
+      amount: 4900,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    emulator.injectFault({
+      pathPrefix: `/v1/payment_intents/${intent.id}/capture`,
+      method: 'POST',
+      when: 'after',
+      response: 'hold',
+    });
+
+    const capturing = stripe.paymentIntents.capture(intent.id);
+    while (emulator.heldCount() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const meanwhile = await stripe.paymentIntents.retrieve(intent.id);
+    emulator.releaseHeld();
+
+    expect(meanwhile.status).toBe('succeeded');
+    expect((await capturing).status).toBe('succeeded');
+    expect(emulator.heldCount()).toBe(0);
+  });
+
+  it('holds and releases calls through its control API too', async () => {
+    const control = (path: string, init?: RequestInit) =>
+      fetch(`${emulator.url}/__emulator/${path}`, init).then((response) => response.json());
+    await control('faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/v1/customers', method: 'POST', when: 'before', response: 'hold' }),
+    });
+
+    const creating = stripe.customers.create({ name: 'Held' });
+    while (emulator.heldCount() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await control('faults/held')).toEqual({ held: 1 });
+    expect((await stripe.customers.list()).data).toHaveLength(0);
+    expect(await control('faults/release', { method: 'POST' })).toEqual({ released: 1 });
+
+    expect((await creating).name).toBe('Held');
+  });
+
   it('surfaces injected failures as Stripe API errors', async () => {
     emulator.injectFault({ pathPrefix: '/v1/customers', status: 503 });
 

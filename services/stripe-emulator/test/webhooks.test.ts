@@ -55,6 +55,25 @@ describe('webhooks sent by the emulator', () => {
     expect(last?.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
+  it('wait while paused, as late webhooks do, then arrive in order', async () => {
+    emulator.pauseWebhooks();
+    const intent = await holdDeposit();
+    await stripe.paymentIntents.capture(intent.id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.received).toHaveLength(0);
+
+    emulator.resumeWebhooks();
+    await emulator.settled();
+
+    expect(receiver.eventTypes()).toEqual([
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.amount_capturable_updated',
+      'charge.captured',
+      'payment_intent.succeeded',
+    ]);
+  });
+
   it('fail verification when the body is altered or the secret is wrong', async () => {
     await holdDeposit();
     await emulator.settled();

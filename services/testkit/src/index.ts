@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { STREAMS, type ConsumerDefinition } from '@trades/contracts';
+import { KV_BUCKETS, STREAMS, type ConsumerDefinition } from '@trades/contracts';
 import {
   createLogger,
   migrate,
@@ -13,6 +13,10 @@ import {
   type ServiceDefinition,
 } from '@trades/runtime';
 import type { TProperties } from 'typebox';
+import { waitFor } from './wait.ts';
+
+export { startSmtpSink, type ReceivedEmail, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
+export { waitFor } from './wait.ts';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -68,7 +72,10 @@ export async function createScratchDatabase(
   return { url: url.toString(), drop: () => run(`drop database if exists "${name}" with (force)`) };
 }
 
-/** Deletes the project's streams (and their consumers) and provisions them again: a clean slate per suite. */
+/**
+ * Deletes the project's streams (and their consumers) and provisions them again, and empties the
+ * key-value buckets (the gateway's rate-limit counters would otherwise carry over): a clean slate per suite.
+ */
 export async function resetJetStream(): Promise<void> {
   const nc = await connect({ servers: natsUrl() });
   try {
@@ -77,6 +84,7 @@ export async function resetJetStream(): Promise<void> {
       await jsm.streams.delete(stream.name).catch(() => false);
     }
     await provisionJetStream(nc, { replicas: 1, log: createLogger('testkit', 'warn') });
+    for (const bucket of KV_BUCKETS) await jsm.streams.purge(`KV_${bucket.name}`);
   } finally {
     await nc.close();
   }
@@ -105,24 +113,6 @@ export async function migrateService<P extends TProperties>(
   } finally {
     await orm.close();
   }
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
-  }
-  throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
 }
 
 export interface ChildService {

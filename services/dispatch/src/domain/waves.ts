@@ -14,8 +14,15 @@ export interface WaveProgress {
   roundStartWave: number;
 }
 
-export type WavePlan =
-  { kind: 'wave'; wave: number; radiusKm: number; size: number } | { kind: 'exhausted'; reason: string };
+/** A wave to send: its number, search radius and how many to offer it to. */
+export interface Wave {
+  kind: 'wave';
+  wave: number;
+  radiusKm: number;
+  size: number;
+}
+
+export type WavePlan = Wave | { kind: 'exhausted'; reason: string };
 
 /** The search radius of the n-th wave of a round (1-based). */
 export function radiusForRoundWave(policy: WavePolicy, roundWave: number): number {
@@ -37,4 +44,23 @@ export function planNextWave(policy: WavePolicy, progress: WaveProgress): WavePl
     radiusKm: radiusForRoundWave(policy, roundWave),
     size: policy.waveSize,
   };
+}
+
+/** Times the registry is asked again within one wave, past the locksmiths other waves took meanwhile. */
+export const WAVE_SEARCHES = 3;
+
+/**
+ * How many candidates to ask the registry for: twice the offers still wanted on the first search (some
+ * will have been taken by another wave meanwhile), doubling on each search past the ones lost.
+ */
+export function searchLimit(wanted: number, search: number): number {
+  return Math.min(100, wanted * 2 * 2 ** search);
+}
+
+/**
+ * Seconds until a job whose locksmiths in range are all holding other offers looks again: 1 to 3 s
+ * (`random` in [0, 1)), spread so the jobs of one burst do not all ask at the same moment.
+ */
+export function heldRetrySeconds(random: number): number {
+  return 1 + 2 * random;
 }

@@ -3,7 +3,8 @@ import { endpoint, type EndpointBinding, type EntityManager } from '@trades/runt
 import type { DispatchContext } from '../config.ts';
 import { CLOSE_REASON } from '../domain/replies.ts';
 import { OPEN_STATES, UNASSIGNED_STATES } from '../domain/state-machine.ts';
-import { insertTimeline, jobDetail, listJobs, lockJob } from '../store/jobs.ts';
+import { insertTimeline, jobDetail, listJobs, lockJob, lockJobs, openJobOf } from '../store/jobs.ts';
+import { lockProvider, pendingOfferOf } from '../store/offers.ts';
 import { toJob, type JobRow } from '../store/rows.ts';
 import { afterOfferClosed, closeOffers, continueDispatch, transition, tryTransition } from './lifecycle.ts';
 
@@ -124,12 +125,16 @@ async function assign(
     throw conflict('NOT_A_LOCKSMITH', `${locksmith.name} is a ${locksmith.trade}, not a locksmith.`);
   }
   await ctx.transaction(async (em) => {
-    const job = await lockJob(em, request.id);
-    const [busy] = await em.execute<{ code: string }[]>(
-      `select code from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE') and id <> ?`,
-      [locksmith.id, job.id],
-    );
-    if (busy) {
+    // The locksmith's lock first, then the job rows: no wave can offer them a job, and no YES or other
+    // assignment of theirs can be decided, until this commits. The offer they hold for another job is
+    // withdrawn in this same transaction, so no YES to it can win a second job after this one.
+    await lockProvider(em, locksmith.id);
+    const held = await pendingOfferOf(em, locksmith.id);
+    const elsewhere = held && held.job_id !== request.id ? held : undefined;
+    const locked = await lockJobs(em, request.id, elsewhere ? [elsewhere.job_id] : []);
+    const { job } = locked;
+    const busy = await openJobOf(em, locksmith.id);
+    if (busy && busy.id !== job.id) {
       throw conflict(
         'LOCKSMITH_BUSY',
         `${locksmith.name} is already on job ${busy.code}; finish or re-dispatch it first.`,
@@ -182,18 +187,9 @@ async function assign(
       CLOSE_REASON.jobTaken,
       false,
     );
-  });
-  // An offer the locksmith still holds for another job is withdrawn, so they cannot win a second job.
-  // Its own transaction, job row first, like every other change to offers.
-  const [elsewhere] = await ctx.orm.em
-    .fork()
-    .execute<{ id: string; job_id: string }[]>(
-      `select id, job_id from dispatch.offer where provider_id = ? and status = 'PENDING'`,
-      [locksmith.id],
-    );
-  if (elsewhere) {
-    await ctx.transaction(async (em) => {
-      const other = await lockJob(em, elsewhere.job_id);
+    const other = elsewhere && locked.others.get(elsewhere.job_id);
+    if (elsewhere && other) {
+      // Their offer for another job: withdrawn, and that job moves on.
       const closed = await closeOffers(
         ctx,
         em,
@@ -204,8 +200,8 @@ async function assign(
         false,
       );
       if (closed.length > 0) await afterOfferClosed(ctx, em, other);
-    });
-  }
+    }
+  });
 }
 
 export function dispatchEndpoints(ctx: DispatchContext): EndpointBinding[] {

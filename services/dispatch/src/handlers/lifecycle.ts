@@ -4,8 +4,16 @@ import type { DispatchContext } from '../config.ts';
 import { areaOf } from '../domain/area.ts';
 import { CLOSE_REASON } from '../domain/replies.ts';
 import { transitionProblem } from '../domain/state-machine.ts';
-import { planNextWave, radiusForRoundWave, type WavePolicy } from '../domain/waves.ts';
-import { insertTimeline, uuidArray } from '../store/jobs.ts';
+import {
+  heldRetrySeconds,
+  planNextWave,
+  radiusForRoundWave,
+  searchLimit,
+  WAVE_SEARCHES,
+  type Wave,
+  type WavePolicy,
+} from '../domain/waves.ts';
+import { insertTimeline, isSecondOpenJob } from '../store/jobs.ts';
 import { insertPendingOffer } from '../store/offers.ts';
 import { iso, secondsBetween, type JobRow, type OfferRow } from '../store/rows.ts';
 
@@ -111,10 +119,22 @@ export async function tryTransition(
   // The winner of "first YES" is decided right here: only one transaction finds the job still OFFERED
   // with no locksmith; every concurrent one re-reads the row after the winner commits and matches nothing.
   const guard = to === 'ASSIGNED' ? ' and locksmith_id is null' : '';
-  const rows = await em.execute<JobRow[]>(
-    `update dispatch.job set ${sets.join(', ')} where id = ? and state = ?${guard} returning *`,
-    [...params, job.id, job.state],
-  );
+  let rows: JobRow[];
+  try {
+    rows = await em.execute<JobRow[]>(
+      `update dispatch.job set ${sets.join(', ')} where id = ? and state = ?${guard} returning *`,
+      [...params, job.id, job.state],
+    );
+  } catch (error) {
+    // Callers check under the locksmith's lock first; the unique index is what no race gets past.
+    if (isSecondOpenJob(error)) {
+      throw conflict(
+        'LOCKSMITH_BUSY',
+        `${options.set?.locksmith_name ?? 'The locksmith'} is already on another open job; finish or re-dispatch it first.`,
+      );
+    }
+    throw error;
+  }
   const moved = rows[0];
   if (!moved) return undefined;
   await insertTimeline(em, moved.id, to, job.state, options.cause, options.actor);
@@ -213,11 +233,73 @@ export async function continueDispatch(
 }
 
 const REGISTRY_RETRY_SECONDS = 5;
+/** The registry takes at most this many ids to leave out of a search. */
+const MAX_EXCLUDED = 1000;
+
+interface WaveSearch {
+  offers: OfferRow[];
+  /** Locksmiths in range who are only held for now (another offer pending, or being offered one). */
+  held: number;
+}
+
+/**
+ * Offers the job to up to `plan.size` of the nearest eligible locksmiths within the wave's radius.
+ * Locksmiths lost to another wave meanwhile (its try-lock, a pending offer, a job just taken) are
+ * searched past: the registry is asked again without them, up to WAVE_SEARCHES times. The registry's
+ * pending-offer flags follow our events a moment behind, so the locksmiths it believes held (it names
+ * them when the free ones are too few) are tried too: this database says whether they are.
+ */
+async function searchWave(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+  plan: Wave,
+  exclude: readonly string[],
+): Promise<WaveSearch> {
+  const offers: OfferRow[] = [];
+  const passed = new Set<string>();
+  let held = 0;
+  for (let search = 0; search < WAVE_SEARCHES && offers.length < plan.size; search++) {
+    const limit = searchLimit(plan.size - offers.length, search);
+    const found = await ctx.call(registry.CandidatesNearest, {
+      serviceCode: job.service_code,
+      lat: job.address.lat,
+      lng: job.address.lng,
+      radiusKm: plan.radiusKm,
+      limit,
+      excludeProviderIds: [...passed, ...exclude].slice(0, MAX_EXCLUDED),
+    });
+    const candidates = [...found.items, ...(found.held ?? [])].sort((a, b) => a.distanceKm - b.distanceKm);
+    for (const candidate of candidates) {
+      if (offers.length >= plan.size) break;
+      const attempt = await insertPendingOffer(em, {
+        jobId: job.id,
+        providerId: candidate.providerId,
+        providerName: candidate.name,
+        providerPhone: candidate.phone,
+        wave: plan.wave,
+        distanceKm: candidate.distanceKm,
+        ttlSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+      });
+      if (attempt.kind === 'offered') {
+        offers.push(attempt.offer);
+        continue;
+      }
+      passed.add(candidate.providerId);
+      if (attempt.kind === 'held') held += 1;
+    }
+    // Fewer than asked for: nobody else in range is free.
+    if (found.items.length < limit) break;
+  }
+  return { offers, held };
+}
 
 /**
  * Sends the job's next wave: the k nearest eligible locksmiths not yet offered this job, within a radius
- * that widens each wave. A wave that finds nobody counts as a wave and the next, wider one is tried at
- * once; when the round has no waves left the job FAILS. The job row must be locked by the caller.
+ * that widens each wave. A wave that finds nobody free counts as a wave and the next, wider one is tried
+ * at once. When the round has no waves left the job FAILS, unless some wave found locksmiths in range
+ * who are only holding other offers: then the job waits for them, from that wave, and looks again in a
+ * moment (no wave spent). The job row must be locked by the caller.
  */
 export async function sendNextWave(ctx: DispatchContext, em: EntityManager, locked: JobRow): Promise<JobRow> {
   const policy = wavePolicy(ctx);
@@ -228,12 +310,15 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
     [job.id],
   );
   const exclude = [...new Set([...alreadyOffered.map((o) => o.provider_id), ...job.excluded_provider_ids])];
-  /** Writes the wave counter, which empty waves only advanced in memory. */
+  /** The first wave of this pass that found only held locksmiths: the one to try again. */
+  let heldAt: Wave | undefined;
+  /** Writes the wave counter, which empty waves only advanced in memory (back to before `heldAt`). */
   const saveWave = async (): Promise<JobRow> => {
-    if (job.wave === locked.wave) return job;
+    const wave = heldAt ? heldAt.wave - 1 : job.wave;
+    if (wave === locked.wave) return { ...job, wave };
     const [updated] = await em.execute<JobRow[]>(
       'update dispatch.job set wave = ? where id = ? returning *',
-      [job.wave, job.id],
+      [wave, job.id],
     );
     if (!updated) throw new Error(`job ${job.id} vanished while sending a wave`);
     return updated;
@@ -241,6 +326,8 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
   for (;;) {
     const plan = planNextWave(policy, { wave: job.wave, roundStartWave: job.round_start_wave });
     if (plan.kind === 'exhausted') {
+      if (heldAt)
+        return waitForHeldLocksmiths(ctx, em, await saveWave(), radiusForRoundWave(policy, policy.maxWaves));
       job = await saveWave();
       const offered = await em.execute<{ n: number }[]>(
         'select count(*)::int as n from dispatch.offer where job_id = ? and wave > ?',
@@ -250,18 +337,9 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
       const cause = (offered[0]?.n ?? 0) === 0 ? `no available locksmith within ${widest} km` : plan.reason;
       return transition(ctx, em, job, 'FAILED', { cause, actor: SYSTEM_ACTOR });
     }
-    let candidates: registry.Candidate[];
+    let search: WaveSearch;
     try {
-      const found = await ctx.call(registry.CandidatesNearest, {
-        serviceCode: job.service_code,
-        lat: job.address.lat,
-        lng: job.address.lng,
-        radiusKm: plan.radiusKm,
-        // Ask for a few more than needed: some may have picked up another job's offer meanwhile.
-        limit: Math.min(100, plan.size * 2),
-        excludeProviderIds: exclude.slice(0, 1000),
-      });
-      candidates = found.items;
+      search = await searchWave(ctx, em, job, plan, exclude);
     } catch (error) {
       if (!(error instanceof AppError) || error.status < 500) throw error;
       ctx.log.warn(
@@ -275,32 +353,15 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
       );
       return job;
     }
-    const offers: OfferRow[] = [];
-    if (candidates.length > 0) {
-      // The registry learns who is busy from our events, a moment later; this database knows now.
-      const busy = await em.execute<{ locksmith_id: string }[]>(
-        `select locksmith_id from dispatch.job where locksmith_id = any(?::uuid[]) and state in ('ASSIGNED', 'EN_ROUTE')`,
-        [uuidArray(candidates.map((c) => c.providerId))],
-      );
-      const busyIds = new Set(busy.map((b) => b.locksmith_id));
-      for (const candidate of candidates) {
-        if (offers.length >= plan.size) break;
-        if (busyIds.has(candidate.providerId)) continue;
-        const offer = await insertPendingOffer(em, {
-          jobId: job.id,
-          providerId: candidate.providerId,
-          providerName: candidate.name,
-          providerPhone: candidate.phone,
-          wave: plan.wave,
-          distanceKm: candidate.distanceKm,
-          ttlSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
-        });
-        if (offer) offers.push(offer);
-      }
-    }
     job = { ...job, wave: plan.wave };
-    if (offers.length === 0) continue;
+    if (search.offers.length === 0) {
+      if (search.held > 0) heldAt ??= plan;
+      continue;
+    }
+    // A free locksmith farther out is offered the job now rather than waiting for a nearer held one.
+    heldAt = undefined;
     job = await saveWave();
+    const { offers } = search;
 
     const offered = await transition(ctx, em, job, 'OFFERED', {
       cause: `wave ${plan.wave}: offered to ${offers.length} locksmith${offers.length === 1 ? '' : 's'} within ${plan.radiusKm} km`,
@@ -323,6 +384,32 @@ export async function sendNextWave(ctx: DispatchContext, em: EntityManager, lock
     }
     return offered;
   }
+}
+
+/**
+ * Everyone eligible in range is holding another offer: the job stays DISPATCHING and looks again in a
+ * moment (with jitter), noted once on its timeline so an operator sees why it waits.
+ */
+async function waitForHeldLocksmiths(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+  widestKm: number,
+): Promise<JobRow> {
+  const cause = `every locksmith available within ${widestKm} km is considering another offer; waiting for one to come free`;
+  const [due] = await em.execute<JobRow[]>(
+    'update dispatch.job set next_action_at = now() + make_interval(secs => ?) where id = ? returning *',
+    [heldRetrySeconds(Math.random()), job.id],
+  );
+  const [last] = await em.execute<{ cause: string }[]>(
+    'select cause from dispatch.job_timeline where job_id = ? order by id desc limit 1',
+    [job.id],
+  );
+  if (last?.cause !== cause) {
+    await insertTimeline(em, job.id, job.state, job.state, cause, SYSTEM_ACTOR);
+    ctx.log.info({ jobId: job.id, wave: job.wave + 1 }, 'locksmiths in range all held; waiting for one');
+  }
+  return due ?? job;
 }
 
 /**

@@ -1,26 +1,14 @@
 import { CONSUMERS, dispatch, messaging, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
-import { CLOSE_REASON, decideYes } from '../domain/replies.ts';
-import { lockJob } from '../store/jobs.ts';
+import { CLOSE_REASON, decideYes, offerEnd } from '../domain/replies.ts';
+import { lockJob, openJobOf } from '../store/jobs.ts';
+import { lockProvider, pendingOfferOf } from '../store/offers.ts';
 import type { JobRow, OfferRow } from '../store/rows.ts';
 import { afterOfferClosed, closeOffers, transition, tryTransition } from './lifecycle.ts';
 
 type SmsReceived = EventData<typeof messaging.SmsReceived>;
 type RejectReason = EventData<typeof dispatch.ReplyRejected>['reason'];
-
-interface OfferWithCode extends OfferRow {
-  job_code: string;
-}
-
-async function pendingOfferOf(em: EntityManager, providerId: string): Promise<OfferWithCode | undefined> {
-  const rows = await em.execute<OfferWithCode[]>(
-    `select o.*, j.code as job_code from dispatch.offer o join dispatch.job j on j.id = o.job_id
-     where o.provider_id = ? and o.status = 'PENDING'`,
-    [providerId],
-  );
-  return rows[0];
-}
 
 async function reject(
   ctx: DispatchContext,
@@ -42,14 +30,27 @@ async function reject(
   });
 }
 
-/** YES [code] [eta]: the first one for an OFFERED job wins it; everyone else is told it is taken. */
+/**
+ * YES [code] [eta]: the first one for an OFFERED job wins it; everyone else is told why not.
+ *
+ * Locks, in the order every writer takes them: the locksmith's (no offer can reach them and no operator
+ * assign them meanwhile), then their pending offer's job row (whoever expires, takes or stops the job's
+ * offers holds it). The offer is read again under both: a YES that waited for the row while the timer
+ * expired its wave finds its offer EXPIRED, and is told so instead of taking the job from wave 2.
+ */
 export async function handleYes(
   ctx: DispatchContext,
   em: EntityManager,
   sms: SmsReceived,
   providerId: string,
 ): Promise<void> {
-  const pending = await pendingOfferOf(em, providerId);
+  await lockProvider(em, providerId);
+  let pending = await pendingOfferOf(em, providerId);
+  let job: JobRow | undefined;
+  if (pending) {
+    job = await lockJob(em, pending.job_id);
+    pending = await pendingOfferOf(em, providerId);
+  }
   type LatestOffer = { id: string; job_id: string; job_code: string; status: string; reason: string | null };
   let latest: LatestOffer | undefined;
   if (!pending) {
@@ -60,15 +61,13 @@ export async function handleYes(
     );
     latest = rows[0];
   }
+  // Only a pending offer needs it: the index and the offer insert keep a locksmith on a job from getting one.
+  const onAnotherJob = pending !== undefined && (await openJobOf(em, providerId)) !== undefined;
   const decision = decideYes(
     sms.command.jobCode,
     pending ? { jobCode: pending.job_code } : undefined,
-    latest
-      ? {
-          jobCode: latest.job_code,
-          takenByAnother: latest.status === 'CANCELED' && latest.reason === CLOSE_REASON.jobTaken,
-        }
-      : undefined,
+    latest ? { jobCode: latest.job_code, end: offerEnd(latest.status, latest.reason) } : undefined,
+    onAnotherJob,
   );
   if (decision.kind === 'reject') {
     if (decision.reason === 'job_taken' && latest) {
@@ -78,13 +77,26 @@ export async function handleYes(
         [latest.id],
       );
     }
-    const about = decision.reason === 'job_taken' ? latest?.job_id : pending?.job_id;
+    if (decision.reason === 'on_another_job' && pending && job) {
+      // An offer they cannot take any more: withdrawn, so its wave moves on without waiting for it.
+      const closed = await closeOffers(
+        ctx,
+        em,
+        job,
+        { sql: 'id = ?', params: [pending.id] },
+        'CANCELED',
+        CLOSE_REASON.assignedElsewhere,
+        true,
+      );
+      if (closed.length > 0) await afterOfferClosed(ctx, em, job);
+    }
+    const about = pending ? pending.job_id : decision.reason === 'no_pending_offer' ? null : latest?.job_id;
     await reject(ctx, em, sms, providerId, decision.reason, decision.jobCode, about ?? null);
     return;
   }
-  if (!pending) return;
-  const offeredJob = { ...(await jobOf(em, pending.job_id)), state: 'OFFERED' as const };
-  const won = await tryTransition(ctx, em, offeredJob, 'ASSIGNED', {
+  if (!pending || !job) return;
+  // A pending offer means the job is OFFERED; the conditional update still has the last word.
+  const won = await tryTransition(ctx, em, { ...job, state: 'OFFERED' }, 'ASSIGNED', {
     cause: `${pending.provider_name} replied YES`,
     actor: providerId,
     set: {
@@ -95,21 +107,17 @@ export async function handleYes(
     },
   });
   if (!won) {
-    // Someone else won (or the job stopped) between reading the offer and the update. The winner has
-    // usually closed this offer already; closing it here covers the job having been stopped instead.
-    const now = await jobOf(em, pending.job_id);
-    const taken = now.locksmith_id !== null;
-    const reason = taken ? CLOSE_REASON.jobTaken : CLOSE_REASON.jobEnded;
-    await closeOffers(ctx, em, now, { sql: 'id = ?', params: [pending.id] }, 'CANCELED', reason, true);
-    await reject(
+    // The job stopped without closing its offers (it cannot have been taken: we hold its row).
+    await closeOffers(
       ctx,
       em,
-      sms,
-      providerId,
-      taken ? 'job_taken' : 'no_pending_offer',
-      pending.job_code,
-      pending.job_id,
+      job,
+      { sql: 'id = ?', params: [pending.id] },
+      'CANCELED',
+      CLOSE_REASON.jobEnded,
+      true,
     );
+    await reject(ctx, em, sms, providerId, 'no_pending_offer', pending.job_code, pending.job_id);
     return;
   }
   await closeOffers(
@@ -130,12 +138,6 @@ export async function handleYes(
     CLOSE_REASON.jobTaken,
     false,
   );
-}
-
-async function jobOf(em: EntityManager, id: string): Promise<JobRow> {
-  const [job] = await em.execute<JobRow[]>('select * from dispatch.job where id = ?', [id]);
-  if (!job) throw new Error(`offer points at a missing job ${id}`);
-  return job;
 }
 
 /**

@@ -13,12 +13,49 @@ export async function findJob(em: EntityManager, id: string): Promise<JobRow | u
   return rows[0];
 }
 
+const jobNotFound = (id: string) => notFound('JOB_NOT_FOUND', `There is no job ${id}.`);
+
 /** The job row, locked for the rest of the transaction; 404 when there is none. */
 export async function lockJob(em: EntityManager, id: string): Promise<JobRow> {
   const rows = await em.execute<JobRow[]>('select * from dispatch.job where id = ? for update', [id]);
   const job = rows[0];
-  if (!job) throw notFound('JOB_NOT_FOUND', `There is no job ${id}.`);
+  if (!job) throw jobNotFound(id);
   return job;
+}
+
+/**
+ * The job `id` and the `others`, locked in id order, so two transactions that lock the same jobs never
+ * wait for each other in a circle; 404 when `id` does not exist.
+ */
+export async function lockJobs(
+  em: EntityManager,
+  id: string,
+  others: readonly string[],
+): Promise<{ job: JobRow; others: Map<string, JobRow> }> {
+  const rows = await em.execute<JobRow[]>(
+    'select * from dispatch.job where id = any(?::uuid[]) order by id for update',
+    [uuidArray([...new Set([id, ...others])])],
+  );
+  const job = rows.find((row) => row.id === id);
+  if (!job) throw jobNotFound(id);
+  return { job, others: new Map(rows.filter((row) => row.id !== id).map((row) => [row.id, row])) };
+}
+
+/** The job a locksmith is on (ASSIGNED or EN_ROUTE): at most one, by the unique index below. */
+export async function openJobOf(em: EntityManager, locksmithId: string): Promise<JobRow | undefined> {
+  const rows = await em.execute<JobRow[]>(
+    `select * from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE')`,
+    [locksmithId],
+  );
+  return rows[0];
+}
+
+/** The unique partial index that keeps a locksmith on one open job (Dispatch0002OneOpenJobPerLocksmith). */
+const ONE_OPEN_JOB_PER_LOCKSMITH = 'job_one_open_per_locksmith';
+
+/** Whether a failed statement broke the one-open-job-per-locksmith index. */
+export function isSecondOpenJob(error: unknown): boolean {
+  return error instanceof Error && 'constraint' in error && error.constraint === ONE_OPEN_JOB_PER_LOCKSMITH;
 }
 
 export async function insertTimeline(

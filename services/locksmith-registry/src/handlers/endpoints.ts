@@ -162,9 +162,7 @@ export function registryEndpoints(
       ),
     ),
 
-    endpoint(registry.CandidatesNearest, async (request) => ({
-      items: await read((em) => nearestCandidates(em, request)),
-    })),
+    endpoint(registry.CandidatesNearest, (request) => read((em) => nearestCandidates(em, request))),
 
     endpoint(registry.CoverageCheck, async ({ lat, lng, trade }) => {
       const providers = await read((em) =>

@@ -73,7 +73,13 @@ export const templates = {
     `OK, you passed on job ${jobCode}. We'll text you when the next one comes in.`,
 
   replyRejected: (
-    reason: 'job_taken' | 'no_pending_offer' | 'no_active_job' | 'wrong_job_code',
+    reason:
+      | 'job_taken'
+      | 'no_pending_offer'
+      | 'no_active_job'
+      | 'wrong_job_code'
+      | 'offer_expired'
+      | 'on_another_job',
     jobCode: string | null,
     command = 'YES',
   ) => {
@@ -86,6 +92,14 @@ export const templates = {
         return `You have no open job offer right now. We'll text you when one comes in.`;
       case 'no_active_job':
         return `You have no active job right now.`;
+      case 'offer_expired':
+        return jobCode
+          ? `Sorry, the offer for job ${jobCode} expired before your reply reached us.`
+          : `Sorry, that offer expired before your reply reached us.`;
+      case 'on_another_job':
+        return jobCode
+          ? `You are already on another job, so job ${jobCode} can't be yours too. Reply DONE when you finish.`
+          : `You are already on another job. Reply DONE when you finish.`;
       case 'wrong_job_code':
         if (command === 'NO')
           return jobCode

@@ -100,10 +100,19 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     intent: Stripe.PaymentIntent,
     releaseReason?: string,
   ): Promise<DepositRow> {
-    const row = await requireDeposit(em, bookingId, true);
+    return foldLocked(em, await requireDeposit(em, bookingId, true), intent, releaseReason);
+  }
+
+  /** Folds `intent` into `row`, which `em`'s transaction holds locked. */
+  async function foldLocked(
+    em: EntityManager,
+    row: DepositRow,
+    intent: Stripe.PaymentIntent,
+    releaseReason?: string,
+  ): Promise<DepositRow> {
     if (confirms(row, intent)) return row;
     const { next, changes } = reconcile(toState(row), factsOf(intent));
-    await saveDepositState(em, bookingId, next);
+    await saveDepositState(em, row.booking_id, next);
     const reason =
       releaseReason ??
       row.release_reason ??
@@ -219,7 +228,33 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     return fold(row, confirmed);
   }
 
-  /** Captures an authorized hold once: the row's status and Stripe's idempotency key both guard it. */
+  /**
+   * Asks Stripe to capture an authorized hold (once: Stripe's idempotency key guards it) and folds in
+   * what Stripe then says. Returns the deposit as it ends up: captured (by this call or an earlier one),
+   * or still uncaptured when the hold was gone (a release that got to Stripe first, a lapsed
+   * authorization): the caller decides whether that is an error.
+   */
+  async function tryCapture(bookingId: string, known?: DepositRow): Promise<DepositRow> {
+    const row = known ?? (await requireDeposit(ctx.orm.em.fork(), bookingId));
+    if (row.status !== 'authorized') return row;
+    try {
+      await stripe.paymentIntents.capture(
+        row.payment_intent_id,
+        {},
+        { idempotencyKey: `deposit-capture:${bookingId}` },
+      );
+    } catch (error) {
+      // Captured by an earlier attempt, or canceled or expired meanwhile: Stripe's own state decides below.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      ctx.log.warn(
+        { bookingId, code: error.code },
+        'Stripe refused the capture; re-reading the PaymentIntent',
+      );
+    }
+    return sync(bookingId);
+  }
+
+  /** Captures an authorized hold once; 409 when there is no hold to capture. */
   async function capture(bookingId: string, known?: DepositRow): Promise<DepositRow> {
     const row = known ?? (await requireDeposit(ctx.orm.em.fork(), bookingId));
     if (CAPTURED_STATUSES.includes(row.status)) return row;
@@ -229,28 +264,17 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
         `The deposit is ${row.status}, so there is no hold to capture.`,
       );
     }
-    try {
-      await stripe.paymentIntents.capture(
-        row.payment_intent_id,
-        {},
-        { idempotencyKey: `deposit-capture:${bookingId}` },
-      );
-    } catch (error) {
-      // Captured by an earlier attempt or expired meanwhile: Stripe's own state decides below.
-      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
-      ctx.log.warn(
-        { bookingId, code: error.code },
-        'Stripe refused the capture; re-reading the PaymentIntent',
-      );
-    }
-    const after = await sync(bookingId);
+    const after = await tryCapture(bookingId, row);
     if (!CAPTURED_STATUSES.includes(after.status)) {
       throw conflict('DEPOSIT_NOT_CAPTURABLE', `The deposit could not be captured; it is ${after.status}.`);
     }
     return after;
   }
 
-  /** Releases a hold that was never captured (nothing is charged). */
+  /**
+   * Releases a hold that was never captured (nothing is charged). Returns the deposit as Stripe then
+   * has it: released, or captured when a capture got to Stripe first (refund it then).
+   */
   async function release(bookingId: string, reason: string, known?: DepositRow): Promise<DepositRow> {
     const row = known ?? (await requireDeposit(ctx.orm.em.fork(), bookingId));
     if (row.status === 'released') return row;
@@ -284,6 +308,55 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     return sync(bookingId, reason);
   }
 
+  /**
+   * Locks the deposit's row and folds a fresh read of the PaymentIntent into it, so that what a refund
+   * computes from (captured, refunded so far) is what Stripe has, even after an answer that was lost.
+   */
+  async function lockAsStripeHasIt(em: EntityManager, bookingId: string): Promise<DepositRow> {
+    const row = await requireDeposit(em, bookingId, true);
+    return foldLocked(em, row, await readIntent(row.payment_intent_id));
+  }
+
+  /**
+   * Refunds `amount` of the locked `row` at Stripe, records it and announces it, in `em`'s transaction.
+   * Keyed by what was refunded before, so a retry of this refund replays it and the next one is new.
+   */
+  async function refundLocked(
+    em: EntityManager,
+    row: DepositRow,
+    amount: number,
+    reason: string,
+    actor: string,
+  ): Promise<DepositRow> {
+    const bookingId = row.booking_id;
+    const created = await stripe.refunds.create(
+      {
+        payment_intent: row.payment_intent_id,
+        amount,
+        reason: 'requested_by_customer',
+        metadata: { booking_id: bookingId, reason: reason.slice(0, 490), actor: actor.slice(0, 490) },
+      },
+      { idempotencyKey: `deposit-refund:${bookingId}:${row.refunded_cents}:${amount}` },
+    );
+    await em.execute(
+      `insert into payments.deposit_refund (stripe_refund_id, booking_id, amount_cents, reason, actor)
+       values (?, ?, ?, ?, ?) on conflict do nothing`,
+      [created.id, bookingId, amount, reason, actor],
+    );
+    const refundedCents = row.refunded_cents + amount;
+    const status = refundedCents >= row.captured_cents ? 'refunded' : 'partially_refunded';
+    await saveDepositState(em, bookingId, { ...toState(row), status, refundedCents });
+    await ctx.publish(em, payments.DepositRefunded, {
+      bookingId,
+      paymentIntentId: row.payment_intent_id,
+      amountCents: row.amount_cents,
+      refundedCents: amount,
+      totalRefundedCents: refundedCents,
+      reason,
+    });
+    return { ...row, status, refunded_cents: refundedCents };
+  }
+
   /** Refunds some or all of what was captured; the row lock serialises refunds of one deposit. */
   async function refund(
     bookingId: string,
@@ -292,7 +365,7 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     actor: string,
   ): Promise<DepositRow> {
     return ctx.transaction(async (em) => {
-      const row = await requireDeposit(em, bookingId, true);
+      const row = await lockAsStripeHasIt(em, bookingId);
       if (!CAPTURED_STATUSES.includes(row.status)) {
         throw conflict(
           'DEPOSIT_NOT_CAPTURED',
@@ -308,33 +381,22 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
           remainingCents: remaining,
         });
       }
-      const created = await stripe.refunds.create(
-        {
-          payment_intent: row.payment_intent_id,
-          amount,
-          reason: 'requested_by_customer',
-          metadata: { booking_id: bookingId, reason: reason.slice(0, 490), actor: actor.slice(0, 490) },
-        },
-        // Keyed by what was refunded before, so a retry of this refund replays it and the next one is new.
-        { idempotencyKey: `deposit-refund:${bookingId}:${row.refunded_cents}:${amount}` },
-      );
-      await em.execute(
-        `insert into payments.deposit_refund (stripe_refund_id, booking_id, amount_cents, reason, actor)
-         values (?, ?, ?, ?, ?) on conflict do nothing`,
-        [created.id, bookingId, amount, reason, actor],
-      );
-      const refundedCents = row.refunded_cents + amount;
-      const status = refundedCents >= row.captured_cents ? 'refunded' : 'partially_refunded';
-      await saveDepositState(em, bookingId, { ...toState(row), status, refundedCents });
-      await ctx.publish(em, payments.DepositRefunded, {
-        bookingId,
-        paymentIntentId: row.payment_intent_id,
-        amountCents: row.amount_cents,
-        refundedCents: amount,
-        totalRefundedCents: refundedCents,
-        reason,
-      });
-      return { ...row, status, refunded_cents: refundedCents };
+      return refundLocked(em, row, amount, reason, actor);
+    });
+  }
+
+  /**
+   * Gives back whatever of a captured deposit is not refunded yet (a job that ended after its capture).
+   * Under the row lock and after a fresh read, so any number of replicas and redeliveries refund it once:
+   * finding nothing left (refunded by a racing call, an operator, or an attempt whose answer was lost)
+   * is done, not an error. A deposit that is not captured is returned as it is.
+   */
+  async function refundRemainder(bookingId: string, reason: string, actor: string): Promise<DepositRow> {
+    return ctx.transaction(async (em) => {
+      const row = await lockAsStripeHasIt(em, bookingId);
+      const remaining = row.captured_cents - row.refunded_cents;
+      if (!CAPTURED_STATUSES.includes(row.status) || remaining <= 0) return row;
+      return refundLocked(em, row, remaining, reason, actor);
     });
   }
 
@@ -345,9 +407,11 @@ export function depositOperations(ctx: ServiceContext<unknown>, settings: Stripe
     sync,
     createIntent,
     testConfirm,
+    tryCapture,
     capture,
     release,
     refund,
+    refundRemainder,
     toDeposit,
   };
 }

@@ -105,6 +105,7 @@ export class EmulatorCore {
     this.#tasks.clear();
     this.store.clear();
     this.webhooks.clearDeliveries();
+    this.webhooks.resume();
   }
 
   close(): void {

@@ -32,8 +32,11 @@ export interface Fault {
   status: number;
   /** 'before': fail without running; 'after': run (and store for idempotent replay), then fail. */
   when: 'before' | 'after';
-  /** 'error': answer with `status`; 'drop': close the connection without an answer. */
-  response: 'error' | 'drop';
+  /**
+   * 'error': answer with `status`; 'drop': close the connection without an answer; 'hold': keep the
+   * request waiting (before or after its effect, by `when`) until `releaseHeld()`, then answer it as usual.
+   */
+  response: 'error' | 'drop' | 'hold';
   remaining: number;
 }
 
@@ -60,6 +63,8 @@ export class StripeRouter {
   readonly #secretKey: string | undefined;
   readonly #idempotent = new Map<string, StoredResponse>();
   readonly #faults: Fault[] = [];
+  /** Requests kept waiting by a 'hold' fault: each resolves when released. */
+  readonly #held = new Set<() => void>();
 
   /** `secretKey`: the only secret key accepted; without it any test-mode secret key is. */
   constructor(core: EmulatorCore, secretKey?: string) {
@@ -81,8 +86,25 @@ export class StripeRouter {
     this.#faults.push({ ...fault, remaining: fault.times ?? 1 });
   }
 
+  /** Clears the faults not yet taken and lets every held request go on. */
   clearFaults(): void {
     this.#faults.length = 0;
+    this.releaseHeld();
+  }
+
+  /** How many requests a 'hold' fault is keeping waiting. */
+  heldCount(): number {
+    return this.#held.size;
+  }
+
+  /** Lets every request kept by a 'hold' fault go on to its answer. */
+  releaseHeld(): void {
+    for (const release of this.#held) release();
+    this.#held.clear();
+  }
+
+  #hold(): Promise<void> {
+    return new Promise((resolve) => this.#held.add(resolve));
   }
 
   reset(): void {
@@ -115,7 +137,10 @@ export class StripeRouter {
     }
 
     const fault = this.#takeFault(request);
-    if (fault?.when === 'before') return failByFault(reply, fault);
+    if (fault?.when === 'before') {
+      if (fault.response !== 'hold') return failByFault(reply, fault);
+      await this.#hold();
+    }
 
     const headerKey = request.headers['idempotency-key'];
     const idempotencyKey =
@@ -132,6 +157,11 @@ export class StripeRouter {
               message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
             },
           });
+        }
+        // A replayed answer can be lost or slow like any other.
+        if (fault?.when === 'after') {
+          if (fault.response !== 'hold') return failByFault(reply, fault);
+          await this.#hold();
         }
         void reply.header('idempotent-replayed', 'true').header('original-request', requestId);
         if (idempotencyKey !== null) void reply.header('idempotency-key', idempotencyKey);
@@ -170,7 +200,10 @@ export class StripeRouter {
     }
     if (storeKey !== null && store)
       this.#remember(storeKey, { fingerprint, status, body, storedAt: Date.now() });
-    if (fault?.when === 'after') return failByFault(reply, fault);
+    if (fault?.when === 'after') {
+      if (fault.response !== 'hold') return failByFault(reply, fault);
+      await this.#hold();
+    }
     return send(reply, status, body);
   }
 

@@ -69,6 +69,7 @@ export class WebhookDispatcher {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #idleWaiters = new Set<() => void>();
   #closed = false;
+  #paused = false;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
@@ -142,6 +143,23 @@ export class WebhookDispatcher {
     return [...this.#deliveries.values()].map((delivery) => structuredClone(delivery));
   }
 
+  /**
+   * Holds every delivery back, as when Stripe's webhooks come late: events still queue, in order,
+   * and go out on {@link resume}. Retries due meanwhile wait too.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    for (const endpointId of this.#queues.keys()) void this.#drain(endpointId);
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   clearDeliveries(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -176,6 +194,7 @@ export class WebhookDispatcher {
 
   close(): void {
     this.#closed = true;
+    this.#paused = false;
     this.clearDeliveries();
   }
 
@@ -187,10 +206,10 @@ export class WebhookDispatcher {
   }
 
   async #drain(endpointId: string): Promise<void> {
-    if (this.#running.has(endpointId)) return;
+    if (this.#running.has(endpointId) || this.#paused) return;
     this.#running.add(endpointId);
     try {
-      for (;;) {
+      while (!this.#paused) {
         const item = this.#queues.get(endpointId)?.shift();
         if (item === undefined) break;
         if (!this.#deliveries.has(item.delivery.id)) continue;
