@@ -114,7 +114,7 @@ async function textsTo(phone: string): Promise<string[]> {
 const card = (pathToken: string) => `/api/plumber-card/${pathToken}`;
 
 describe("a plumber's card on file", () => {
-  it('sends a new plumber a single-use card link by SMS, from payments’ consumer of provider.created', async () => {
+  it('sends a new plumber a single-use card link by SMS and email, from payments’ consumer of provider.created', async () => {
     const plumber = await newPlumber('Nadia');
     const [created] = await waitFor(
       async () => {
@@ -139,6 +139,10 @@ describe("a plumber's card on file", () => {
       { what: 'the card link SMS' },
     );
     expect(sms).toContain('Hi Nadia');
+    const email = await stack.smtp.waitForEmail((e) => e.to.includes(plumber.email) && e.text.includes(url));
+    expect(email.subject).toBe('Save the card you pay for plumbing leads with');
+    expect(email.text).toContain('Never for a lead you don');
+    expect(email.html).toContain(`<a href="${url}">`);
     // The link works: it opens a SetupIntent for the plumber's Stripe customer.
     const session = await request('GET', card(url.split('/').pop() ?? ''));
     expect(session.status).toBe(200);
