@@ -104,7 +104,11 @@ const eventsAbout = async (subject: string, providerId: string): Promise<EventEn
   (await streamEvents(nc, 'EVT_PAYMENTS', subject)).filter(
     (event) => field(event.data, 'providerId') === providerId,
   );
-const cardUpdates = (providerId: string) => eventsAbout(payments.ProviderCardUpdated.subject, providerId);
+/** The card_updated events saying a card was saved (the first, status none, announces the Stripe customer). */
+const cardUpdates = async (providerId: string) =>
+  (await eventsAbout(payments.ProviderCardUpdated.subject, providerId)).filter(
+    (event) => field(event.data, 'status') === 'saved',
+  );
 
 async function textsTo(phone: string): Promise<string[]> {
   const messages = await twilioApi.messages.list({ to: phone });
@@ -143,6 +147,14 @@ describe("a plumber's card on file", () => {
     expect(email.subject).toBe('Save the card you pay for plumbing leads with');
     expect(email.text).toContain('Never for a lead you don');
     expect(email.html).toContain(`<a href="${url}">`);
+    // The plumber shows their Stripe customer (no card yet) as soon as payments made it.
+    const shown = await waitFor(async () => {
+      const got = await request('GET', `/api/admin/plumbers/${plumber.id}`, undefined, true);
+      return isPlumber(got.body) && got.body.stripeCustomerId !== null && got.body;
+    });
+    expect(shown.card).toEqual({ status: 'none' });
+    const customer = await stripe.customers.retrieve(shown.stripeCustomerId ?? '');
+    expect(!customer.deleted && customer.metadata).toEqual({ provider_id: plumber.id });
     // The link works: it opens a SetupIntent for the plumber's Stripe customer.
     const session = await request('GET', card(url.split('/').pop() ?? ''));
     expect(session.status).toBe(200);

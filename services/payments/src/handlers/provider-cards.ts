@@ -70,9 +70,19 @@ export function providerCardOperations(ctx: ServiceContext<unknown>, settings: C
       },
       { idempotencyKey: `provider-customer:${recipient.providerId}` },
     );
-    const em = ctx.orm.em.fork();
-    await insertCustomer(em, recipient.providerId, customer.id);
-    const row = await findCustomer(em, recipient.providerId);
+    // Announced with no card yet, so the plumber shows their Stripe customer before saving one.
+    await ctx.transaction(async (em) => {
+      if (!(await insertCustomer(em, recipient.providerId, customer.id))) return;
+      await ctx.publish(em, payments.ProviderCardUpdated, {
+        providerId: recipient.providerId,
+        stripeCustomerId: customer.id,
+        status: 'none',
+        brand: null,
+        last4: null,
+        at: new Date().toISOString(),
+      });
+    });
+    const row = await findCustomer(ctx.orm.em.fork(), recipient.providerId);
     if (!row) throw new Error(`provider_customer ${recipient.providerId} missing right after its insert`);
     return row;
   }

@@ -41,17 +41,21 @@ export async function findCustomer(
   return rows[0] ?? null;
 }
 
-/** Records the provider's Stripe customer; the first one recorded stays (a concurrent creator's is the same). */
+/**
+ * Records the provider's Stripe customer; the first one recorded stays (a concurrent creator's is the
+ * same). True when this call recorded it.
+ */
 export async function insertCustomer(
   em: EntityManager,
   providerId: string,
   stripeCustomerId: string,
-): Promise<void> {
-  await em.execute(
+): Promise<boolean> {
+  const inserted = await em.execute<{ provider_id: string }[]>(
     `insert into payments.provider_customer (provider_id, stripe_customer_id) values (?, ?)
-     on conflict (provider_id) do nothing`,
+     on conflict (provider_id) do nothing returning provider_id`,
     [providerId, stripeCustomerId],
   );
+  return inserted.length === 1;
 }
 
 /** A new link, superseding the provider's older unused ones. Run under the customer row's lock. */
