@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CONSUMERS, payments, registry, type EventEnvelope } from '@trades/contracts';
-import { DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
+import { call, DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
 import { consumerSettled, waitFor } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
 import type Stripe from 'stripe';
@@ -323,6 +323,24 @@ describe("a plumber's card on file", () => {
       what: 'payments to have handled provider.created',
     });
     expect((await request('GET', card(token))).status).toBe(200);
+  });
+
+  it('leaves exactly one working link when several are asked for at once', async () => {
+    const plumber = await newPlumber('Ulla');
+    const recipient = {
+      providerId: plumber.id,
+      firstName: plumber.firstName,
+      email: plumber.email,
+      phone: plumber.phone,
+    };
+    const links = await Promise.all(
+      Array.from({ length: 20 }, () => call(nc, payments.ProviderCardLink, recipient)),
+    );
+    const statuses = await Promise.all(
+      links.map(async ({ url }) => (await request('GET', card(url.slice(url.lastIndexOf('/') + 1)))).status),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 410)).toHaveLength(19);
   });
 
   it('needs an operator to send a link, and a plumber that exists', async () => {
