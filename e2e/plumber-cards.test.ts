@@ -255,6 +255,20 @@ describe("a plumber's card on file", () => {
     expect(await cardUpdates(plumber.id)).toHaveLength(1);
   });
 
+  it('publishes one card_updated however many completes race each other and the webhook', async () => {
+    const plumber = await newPlumber('Vera');
+    const { token } = await newLink(plumber.id);
+    await request('POST', `${card(token)}/test-confirm`, { paymentMethod: 'pm_card_visa' });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => call(nc, payments.ProviderCardComplete, { token })),
+    );
+    expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(
+      new Set([JSON.stringify({ card: { status: 'saved', brand: 'visa', last4: '4242' } })]),
+    );
+    await stack.stripe.settled();
+    expect(await cardUpdates(plumber.id)).toHaveLength(1);
+  });
+
   it('refuses a superseded, an expired, an unknown and a malformed link with a sentence the plumber can act on', async () => {
     const plumber = await newPlumber('Quinn');
     const older = await newLink(plumber.id);
