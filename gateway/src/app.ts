@@ -17,6 +17,8 @@ import adminRoutes from './routes/admin/index.ts';
 import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
+import leadRoutes from './routes/leads/index.ts';
+import partnerRoutes from './routes/partner/index.ts';
 import plumberCardRoutes from './routes/plumber-card.ts';
 import stripeWebhook from './routes/webhooks/stripe.ts';
 import twilioWebhooks from './routes/webhooks/twilio.ts';
@@ -82,6 +84,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
       servers: [{ url: config.BASE_URL }],
       tags: [
         { name: 'booking', description: 'The customer booking flow' },
+        { name: 'leads', description: 'The public plumbing form' },
+        { name: 'partner', description: 'The partner lead API (Authorization: Bearer <API key>)' },
         { name: 'admin', description: 'Operations console (operator session required)' },
         {
           name: 'plumbers',
@@ -109,6 +113,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
       maxLifetimeMs: config.STATUS_STREAM_MAX_LIFETIME_MS,
     },
   });
+  await fastify.register(leadRoutes);
+  await fastify.register(partnerRoutes);
   await fastify.register(plumberCardRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);

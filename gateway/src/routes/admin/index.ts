@@ -5,8 +5,10 @@ import audit from '../../plugins/audit.ts';
 import { OperatorSessions } from '../../plugins/operator-sessions.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
+import leads from './leads.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
+import partners from './partners.ts';
 import plumbers from './plumbers.ts';
 import sessions from './sessions.ts';
 
@@ -43,6 +45,8 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(messages);
   await app.register(plumbers);
   await app.register(sessions);
+  await app.register(partners);
+  await app.register(leads);
 };
 
 export default admin;
