@@ -178,6 +178,8 @@ export const CONSUMERS = {
   // Captures, releases and refunds: a card authorization holds for days, so a Stripe incident is waited
   // out for a day rather than left to an operator.
   paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>', { retryForMs: 24 * HOUR }),
+  /** A plumber created → their Stripe customer and a card link (sent by messaging). */
+  paymentsProviders: consumer('payments', 'providers', [registry.ProviderCreated], 'evt.registry.provider.>'),
   messagingOffers: consumer(
     'messaging',
     'dispatch',
@@ -194,6 +196,12 @@ export const CONSUMERS = {
       registry.ProviderUpdated,
     ],
     'evt.registry.provider.>',
+  ),
+  messagingPayments: consumer(
+    'messaging',
+    'payments',
+    [payments.ProviderCardLinkCreated],
+    'evt.payments.provider.>',
   ),
   messagingParkedWebhooks: consumer(
     'messaging',
