@@ -95,6 +95,15 @@ describe('selling a plumbing lead', () => {
     return rows.map((r) => r.data).filter((d): d is EventData<S> => contract.validate.check(d));
   }
 
+  /** Card links payments announced for a provider. */
+  async function cardLinksOf(providerId: string): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(
+      `select count(*)::int as n from payments.outbox where subject = $1 and payload->'data'->>'providerId' = $2`,
+      [payments.ProviderCardLinkCreated.subject, providerId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   interface TestPlumber {
     id: string;
     name: string;
@@ -130,35 +139,25 @@ describe('selling a plumbing lead', () => {
       customer: null,
     };
     if (card === null) return result;
-    // The card-link page's part, straight at Stripe: a SetupIntent saves the card for off-session use.
-    const customer = await stripe.customers.create({
-      name: result.name,
-      metadata: { provider_id: created.id },
-    });
-    const setup = await stripe.setupIntents.create({
-      customer: customer.id,
-      payment_method: card,
-      usage: 'off_session',
-      confirm: true,
-    });
-    if (setup.status === 'requires_action') stack.stripe.authenticate(setup.id, 'succeed');
-    const saved = await stripe.setupIntents.retrieve(setup.id);
-    expect(saved.status).toBe('succeeded');
-    await stripe.customers.update(customer.id, {
-      invoice_settings: { default_payment_method: String(saved.payment_method) },
-    });
-    // What payments' card fold announces once the card is saved (the registry projects it).
-    await publish(payments.ProviderCardUpdated, {
+    // The plumber's card link, used as the card page uses it: confirm the SetupIntent, then complete.
+    const { url } = await ask(payments.ProviderCardLink, {
       providerId: created.id,
-      stripeCustomerId: customer.id,
-      status: 'saved',
-      brand: 'visa',
-      last4: '4242',
-      at: new Date().toISOString(),
+      firstName: created.firstName,
+      email: created.email,
+      phone,
     });
-    await waitFor(async () => (await ask(registry.PlumberGet, { id: created.id })).card.status === 'saved', {
-      what: 'the card saved in the registry',
-    });
+    const token = url.split('/').at(-1) ?? '';
+    const confirmed = await ask(payments.ProviderCardTestConfirm, { token, paymentMethod: card });
+    if (confirmed.status === 'requires_action') stack.stripe.authenticate(confirmed.setupIntentId, 'succeed');
+    expect(await ask(payments.ProviderCardComplete, { token })).toMatchObject({ card: { status: 'saved' } });
+    const saved = await waitFor(
+      async () => {
+        const current = await ask(registry.PlumberGet, { id: created.id });
+        return current.card.status === 'saved' && current;
+      },
+      { what: 'the card saved in the registry' },
+    );
+    const customer = { id: saved.stripeCustomerId ?? '' };
     return { ...result, customer: customer.id };
   }
 
@@ -381,6 +380,7 @@ describe('selling a plumbing lead', () => {
       const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
       expect(offered.offers.map((o) => o.plumberId)).toEqual([failing.id, next.id]);
 
+      const linksBefore = await cardLinksOf(failing.id);
       // Stripe is slow to answer the first charge: the second YES comes while it is being charged.
       stack.stripe.injectFault({
         pathPrefix: '/v1/payment_intents',
@@ -431,6 +431,8 @@ describe('selling a plumbing lead', () => {
         async () => (await ask(registry.PlumberGet, { id: failing.id })).card.status === 'needs_update',
         { what: "the first plumber's card marked needs_update" },
       );
+      // …and they were sent a fresh card link (messaging texts and emails it).
+      expect(await cardLinksOf(failing.id)).toBe(linksBefore + 1);
     },
   );
 

@@ -35,6 +35,11 @@ export const routes: Routes = [
     title: `Booking status · ${BRAND}`,
     loadComponent: () => import('./status/status-page').then((m) => m.StatusPage),
   },
+  {
+    path: 'plumber/card/:token',
+    title: 'Save your card · Plumbing leads',
+    loadComponent: () => import('./plumber/card-page').then((m) => m.CardPage),
+  },
   { path: '**', redirectTo: '' },
 ];
 

@@ -1,4 +1,4 @@
-import { AppError, CONSUMERS, leads, payments, registry, type EventData } from '@trades/contracts';
+import { CONSUMERS, leads, payments, type EventData } from '@trades/contracts';
 import {
   endpoint,
   on,
@@ -9,7 +9,9 @@ import {
   type ServiceContext,
 } from '@trades/runtime';
 import Stripe from 'stripe';
+import { findCustomer } from '../store/provider-cards.ts';
 import type { StripeSettings } from './deposits.ts';
+import type { ProviderCardOperations } from './provider-cards.ts';
 
 /** Marks what a PaymentIntent is for. */
 export const LEAD_PURPOSE = 'lead_charge';
@@ -37,7 +39,6 @@ type ChargeResult =
       message: string;
       /** The card itself was refused: it needs updating. */
       cardProblem: boolean;
-      stripeCustomerId: string | null;
     };
 
 const toLeadCharge = (row: LeadChargeRow): payments.LeadCharge => ({
@@ -59,49 +60,40 @@ const toLeadCharge = (row: LeadChargeRow): payments.LeadCharge => ({
  * the row and publishes nothing. Network errors and Stripe 5xx are thrown: the event is redelivered and
  * retried with the same key, so Stripe never charges twice.
  */
-export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettings) {
+export function leadCharges(
+  ctx: ServiceContext<unknown>,
+  settings: StripeSettings,
+  cards: Pick<ProviderCardOperations, 'cardFailed'>,
+) {
   const { stripe } = settings;
 
-  /** The plumber's Stripe customer and the card to charge, or why there is none. */
+  /** The plumber's card on file (their Stripe customer and default payment method), or why there is none. */
   async function chargeableCard(
+    em: EntityManager,
     providerId: string,
-  ): Promise<{ customer: string; paymentMethod: string } | { missing: string; customer: string | null }> {
-    let plumber: registry.Plumber;
-    try {
-      plumber = await ctx.call(registry.PlumberGet, { id: providerId });
-    } catch (error) {
-      // No such plumber (any more): nothing to charge. The registry down is thrown: retried later.
-      if (error instanceof AppError && error.status === 404)
-        return { missing: 'not a plumber', customer: null };
-      throw error;
-    }
-    const customer = plumber.stripeCustomerId;
-    if (customer === null || plumber.card.status === 'none') return { missing: 'no card on file', customer };
-    const found = await stripe.customers.retrieve(customer);
-    if (found.deleted) return { missing: 'their Stripe customer was deleted', customer };
-    const preferred = found.invoice_settings.default_payment_method;
-    if (preferred !== null) {
-      return { customer, paymentMethod: typeof preferred === 'string' ? preferred : preferred.id };
-    }
-    const cards = await stripe.customers.listPaymentMethods(customer, { type: 'card', limit: 1 });
-    const card = cards.data[0];
-    return card ? { customer, paymentMethod: card.id } : { missing: 'no card on file', customer };
+  ): Promise<{ customer: string; paymentMethod: string } | { missing: string }> {
+    const row = await findCustomer(em, providerId);
+    if (!row) return { missing: 'no card on file' };
+    if (row.card_status === 'needs_update') return { missing: 'their card on file needs updating' };
+    if (row.card_status !== 'saved' || row.default_payment_method === null)
+      return { missing: 'no card on file' };
+    return { customer: row.stripe_customer_id, paymentMethod: row.default_payment_method };
   }
 
   async function charge(
+    em: EntityManager,
     data: leads.LeadSaleData,
     buyer: leads.LeadBuyer,
     key: string,
   ): Promise<ChargeResult> {
-    const card = await chargeableCard(buyer.id);
+    const card = await chargeableCard(em, buyer.id);
     if ('missing' in card) {
       return {
         status: 'failed',
         paymentIntentId: null,
         code: 'no_card',
         message: card.missing,
-        cardProblem: card.customer !== null,
-        stripeCustomerId: card.customer,
+        cardProblem: false,
       };
     }
     try {
@@ -125,7 +117,6 @@ export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettin
         code: intent.status === 'requires_action' ? 'authentication_required' : intent.status,
         message: intent.last_payment_error?.message ?? `the payment is ${intent.status}`,
         cardProblem: true,
-        stripeCustomerId: card.customer,
       };
     } catch (error) {
       if (
@@ -140,7 +131,6 @@ export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettin
             (error instanceof Stripe.errors.StripeCardError ? 'card_declined' : 'invalid_request'),
           message: error.message,
           cardProblem: true,
-          stripeCustomerId: card.customer,
         };
       }
       throw error;
@@ -192,7 +182,7 @@ export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettin
       await publishResult(em, existing, existing.status, data.chargeAttempt);
       return;
     }
-    const result = await charge(data, buyer, data.idempotencyKey);
+    const result = await charge(em, data, buyer, data.idempotencyKey);
     const row = {
       lead_id: data.leadId,
       provider_id: buyer.id,
@@ -222,15 +212,13 @@ export function leadCharges(ctx: ServiceContext<unknown>, settings: StripeSettin
     await publishResult(em, row, result.status, data.chargeAttempt);
     if (result.status === 'failed') {
       log.info({ leadId: data.leadId, providerId: buyer.id, code: result.code }, 'lead charge failed');
-      if (result.cardProblem && result.stripeCustomerId !== null) {
-        // Their card needs updating: registry and messaging learn it (a fresh card link follows it).
-        await ctx.publish(em, payments.ProviderCardUpdated, {
+      if (result.cardProblem) {
+        // Their card needs updating (the registry stops offering them leads) and a fresh link goes out.
+        await cards.cardFailed(em, {
           providerId: buyer.id,
-          stripeCustomerId: result.stripeCustomerId,
-          status: 'needs_update',
-          brand: null,
-          last4: null,
-          at: new Date().toISOString(),
+          firstName: buyer.name.split(' ')[0] ?? buyer.name,
+          email: buyer.email,
+          phone: buyer.phone,
         });
       }
     }
