@@ -203,7 +203,8 @@ export async function closeOffers(
         status,
         reason,
         responseSeconds,
-        inLine: offer.yes_at !== null,
+        // They said YES too and waited behind the buyer (only ever so for an offer closed because it sold).
+        inLine: offer.yes_at !== null && status === 'CANCELED',
       });
     } else if (offer.job_id !== null) {
       await ctx.publish(em, dispatch.OfferClosed, {
