@@ -302,6 +302,22 @@ describe('selling a plumbing lead', () => {
     expect(sent.map((s) => s.providerId).sort()).toEqual([nearest.id, second.id, third.id].sort());
     expect(sent[0]).toMatchObject({ leadCode: offered.code, priceCents: price, zipCode: '94105' });
     expect(JSON.stringify(sent)).not.toContain('Homeowner');
+    // The registry holds plumbers with a pending lead offer like locksmiths with a job offer.
+    const zip = usZips().lookup('94105');
+    const candidates = async () =>
+      (
+        await ask(registry.PlumberCandidates, {
+          serviceCode: service,
+          zipCode: '94105',
+          lat: zip?.lat ?? 0,
+          lng: zip?.lng ?? 0,
+          limit: 10,
+          excludeProviderIds: [],
+        })
+      ).items.map((c) => c.providerId);
+    await waitFor(async () => (await candidates()).join() === fourth.id, {
+      what: 'the three offered plumbers held in the registry',
+    });
 
     // One YES by SMS, one through the email's accept link, at the same moment, on two replicas.
     const linkFor = sent.find((s) => s.providerId === second.id);
@@ -326,6 +342,9 @@ describe('selling a plumbing lead', () => {
     expect(offerOf(sold, buyer)).toMatchObject({ status: 'ACCEPTED' });
     expect(offerOf(sold, loser)).toMatchObject({ status: 'CANCELED', reason: 'lead sold' });
     expect(offerOf(sold, third)).toMatchObject({ status: 'CANCELED', reason: 'lead sold' });
+    await waitFor(async () => (await candidates()).length === 4, {
+      what: 'the plumbers who did not buy it free again (the buyer too: nothing pending)',
+    });
 
     const charged = await intentsOf(buyer);
     expect(charged.map((pi) => [pi.status, pi.amount, pi.metadata['lead_id']])).toEqual([
