@@ -57,6 +57,10 @@ describe('selling a plumbing lead', () => {
         DISPATCH_LEAD_MONTH_WAVE_SIZE: '1',
         DISPATCH_LEAD_MONTH_OFFER_TTL_SECONDS: '1',
         DISPATCH_LEAD_MONTH_MAX_WAVES: '2',
+        // One wide wave, for the many-way race.
+        DISPATCH_LEAD_DAY_WAVE_SIZE: '8',
+        DISPATCH_LEAD_DAY_OFFER_TTL_SECONDS: '600',
+        DISPATCH_LEAD_DAY_MAX_WAVES: '1',
       },
     });
     nc = await connect({ servers: natsUrl() });
@@ -384,6 +388,34 @@ describe('selling a plumbing lead', () => {
     );
     expect(projected.plumberId).toBe(buyer.id);
     expect(projected.timeline.map((t) => t.status)).toEqual(['new', 'offered', 'assigned', 'completed']);
+  });
+
+  it('eight YES at once on two replicas: one sale, one charge, everyone else told it sold', async () => {
+    const service = 'emergency_plumbing';
+    const bases = ['94105', '94103', '94107', '94108', '94104', '94111', '94102', '94109'];
+    const racers: TestPlumber[] = [];
+    for (const base of bases) racers.push(await plumber(service, base, 'pm_card_visa'));
+    const leadId = await leadAccepted(service, 'day');
+    const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
+    expect(offered.offers).toHaveLength(8);
+
+    await Promise.all(racers.map((p) => textFrom(p.phone, `YES ${offered.code}`)));
+
+    const sold = await leadWhen(
+      leadId,
+      (l) => l.state === 'ASSIGNED' && l.offers.every((o) => o.status !== 'PENDING'),
+      'the lead sold and every offer closed',
+    );
+    expect(sold.timeline.filter((t) => t.state === 'CHARGING')).toHaveLength(1);
+    const buyer = racers.find((p) => p.id === sold.buyer?.id);
+    if (!buyer) throw new Error('sold to nobody of the racers');
+    const others = sold.offers.filter((o) => o.plumberId !== buyer.id);
+    expect(others.map((o) => [o.status, o.reason])).toEqual(others.map(() => ['CANCELED', 'lead sold']));
+    const charged = await Promise.all(racers.map(async (p) => (await intentsOf(p)).length));
+    expect(charged.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await intentsOf(buyer)).toHaveLength(1);
+    expect(await published(payments.LeadChargeSucceeded, leadId)).toHaveLength(1);
+    expect(await published(leads.LeadAssigned, leadId)).toHaveLength(1);
   });
 
   it.each([
