@@ -553,6 +553,37 @@ describe('selling a plumbing lead', () => {
     expect(next.offers.map((o) => o.plumberId)).toEqual([other.id]);
   });
 
+  it('a charge that succeeds for a plumber the lead was not being sold to is refunded at once', async () => {
+    const service = 'pipe_repair';
+    const buyer = await plumber(service, '94105', 'pm_card_visa');
+    const stranger = await plumber(service, '94103', 'pm_card_visa');
+    const leadId = await leadAccepted(service, 'week');
+    const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
+    await textFrom(buyer.phone, `YES ${offered.code}`);
+    await leadWhen(leadId, (l) => l.state === 'ASSIGNED', 'the lead sold');
+
+    // A charge request dispatch never made (a bug, a replay gone wrong): payments charges, dispatch
+    // sees the lead is not being sold to them and voids it, payments refunds it.
+    const [charging] = await published(leads.LeadCharging, leadId);
+    if (!charging?.buyer) throw new Error('no lead.charging event');
+    await publish(leads.LeadCharging, {
+      ...charging,
+      buyer: { ...charging.buyer, id: stranger.id, phone: stranger.phone },
+      chargeAttempt: charging.chargeAttempt + 1,
+      idempotencyKey: `lead-charge:${leadId}:${stranger.id}`,
+    });
+    await waitFor(async () => (await published(payments.LeadChargeRefunded, leadId)).length === 1, {
+      what: 'the stray charge refunded',
+    });
+    const [stray] = await intentsOf(stranger);
+    if (!stray) throw new Error('the stray charge never reached Stripe');
+    const refunds = await stripe.refunds.list({ payment_intent: stray.id });
+    expect(refunds.data.map((r) => r.amount)).toEqual([stray.amount]);
+    expect(await published(leads.LeadChargeVoided, leadId)).toMatchObject([{ providerId: stranger.id }]);
+    const after = await ask(leads.LeadGet, { id: leadId });
+    expect(after).toMatchObject({ state: 'ASSIGNED', buyer: { id: buyer.id } });
+  });
+
   it('an accept link dispatch did not sign opens nothing', async () => {
     const forged = `${randomUUID()}.${randomBytes(32).toString('base64url')}`;
     expect(await http('POST', `/api/lead-offers/${forged}/accept`)).toMatchObject({
