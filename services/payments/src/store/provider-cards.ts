@@ -51,8 +51,10 @@ export async function insertCustomer(
   stripeCustomerId: string,
 ): Promise<boolean> {
   const inserted = await em.execute<{ provider_id: string }[]>(
+    // No conflict target: two first calls for one provider race with the same customer id (one Stripe
+    // idempotency key), and the loser may meet either unique index first; a target would let the other raise.
     `insert into payments.provider_customer (provider_id, stripe_customer_id) values (?, ?)
-     on conflict (provider_id) do nothing returning provider_id`,
+     on conflict do nothing returning provider_id`,
     [providerId, stripeCustomerId],
   );
   return inserted.length === 1;
