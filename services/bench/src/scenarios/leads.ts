@@ -321,6 +321,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const notes: string[] = [];
   const errorSamples: string[] = [];
   let processes: ProcessUsage[];
+  let cpuPerUnit: ScenarioReport['cpuPerUnit'];
   const sampler = new UsageSampler([
     { name: 'bench (load generator)', pid: process.pid },
     ...(ctx.nats.process ? [{ name: 'nats-server', pid: ctx.nats.process.pid }] : []),
@@ -382,6 +383,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       maxInFlight: MAX_IN_FLIGHT,
       fire: partnerFire,
     });
+    sampler.markWindow();
     const partnerRun = await openLoop({
       ratePerSecond: PARTNER_RATE,
       durationMs: PARTNER_MS * ctx.timeScale,
@@ -394,6 +396,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     errorSamples.push(...partnerRun.errorSamples.map((e) => `partner API: ${e}`));
     // Dispatch takes every one of those leads for sale: let it finish before the next part.
     await settle(observed, queued, smtp, 3_000, 120_000);
+    sampler.endWindow(partnerRun.ok);
 
     // 2. Lead accepted → first offer SMS at Twilio and first offer email at the SMTP sink.
     const acceptedAt = new Map<string, number>();
@@ -612,14 +615,26 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       );
     if (toEmail.length === 0) notes.push('no offer email reached the SMTP sink');
     notes.push(
-      'latency of parts 2 runs from the instant the partner API answered 201 (the lead accepted); part 3 ' +
+      'latency of part 2 runs from the instant the partner API answered 201 (the lead accepted); part 3 ' +
         "from each YES's due time at a fixed rate (open loop); SMS instants are the Twilio emulator's log " +
         "timestamps, email instants the SMTP sink's (after parsing the message)",
       `offer SMS / email matched by the offered plumbers' phone / email and the lead code; the bought SMS ` +
         'by the buyer, the code and being queued after lead.assigned',
     );
   } finally {
+    const postgresMs = sampler.postgresMsPerUnit();
     processes = sampler.stop();
+    if (postgresMs !== undefined) {
+      cpuPerUnit = {
+        unit: 'lead',
+        postgresMs,
+        totalMs: processes.reduce((sum, p) => sum + (p.cpuMsPerUnit ?? 0), postgresMs),
+      };
+      notes.push(
+        'CPU ms / lead: CPU time (user + system, from /proc) each process used from the first partner lead ' +
+          'of the measured run until dispatch had taken them all for sale, divided by the leads accepted',
+      );
+    }
     await nc.close();
     await pool.end();
     await stack.stop();
@@ -637,6 +652,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     rows,
     checks,
     processes,
+    ...(cpuPerUnit ? { cpuPerUnit } : {}),
     notes,
     errorSamples,
   };
