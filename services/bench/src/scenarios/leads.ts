@@ -25,9 +25,10 @@ import {
   type ScenarioReport,
 } from '../lib/report.ts';
 import { UsageSampler, type ProcessUsage } from '../lib/rss.ts';
-import { startStack, type BenchStack } from '../lib/stack.ts';
+import { startStack } from '../lib/stack.ts';
 import { summarize } from '../lib/stats.ts';
-import { listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
+import { inbound, listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
+import { waitUntil } from '../lib/wait.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 
 const NOMINAL_PARTNER_RATE = 100;
@@ -115,15 +116,6 @@ function observeLeads(nc: NatsConnection): Observed {
   return seen;
 }
 
-async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (probe()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return probe();
-}
-
 /** Waits until no lead event, SMS or email arrived for `quietMs`, or `maxMs` passed. */
 async function settle(
   observed: Observed,
@@ -144,17 +136,6 @@ async function settle(
     if (Date.now() - Math.max(lastChange, observed.lastEventAt) >= quietMs) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function inbound(stack: BenchStack, from: string, body: string): Promise<void> {
-  const response = await fetch(`${stack.twilioUrl}/__emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from, body }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`inbound SMS: ${response.status} ${text.slice(0, 200)}`);
-  if (!text.includes('"webhookStatus":200')) throw new Error(`inbound SMS webhook: ${text.slice(0, 200)}`);
 }
 
 interface BenchPlumber {
@@ -484,7 +465,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         const target = yesTargets[i];
         if (!target) return;
         yesDue.set(target.leadId, performance.timeOrigin + dueAt);
-        await inbound(stack, target.phone, `YES ${target.code}`);
+        await inbound(stack.twilioUrl, target.phone, `YES ${target.code}`);
       },
     });
     rows.push(rowFromRun('YES inbound webhook (emulator → gateway)', YES_RATE, yes, { errors: 0 }));
@@ -559,7 +540,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       const offers = observed.offers.get(leadId) ?? [];
       if (offers.length < RACE_WAVE) shortWaves++;
       const burstAt = now();
-      const replies = await Promise.allSettled(offers.map((o) => inbound(stack, o.phone, `YES ${o.code}`)));
+      const replies = await Promise.allSettled(
+        offers.map((o) => inbound(stack.twilioUrl, o.phone, `YES ${o.code}`)),
+      );
       for (const reply of replies) {
         if (reply.status === 'rejected' && errorSamples.length < 15)
           errorSamples.push(`race ${r}: ${String(reply.reason)}`);
