@@ -68,3 +68,15 @@ export async function listMessages(twilioUrl: string, queued: Map<string, number
   }
   return messages;
 }
+
+/** A text from `from` to the platform's number through the emulator's inbound API (a signed webhook). */
+export async function inbound(twilioUrl: string, from: string, body: string): Promise<void> {
+  const response = await fetch(`${twilioUrl}/__emulator/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from, body }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`inbound SMS: ${response.status} ${text.slice(0, 200)}`);
+  if (!text.includes('"webhookStatus":200')) throw new Error(`inbound SMS webhook: ${text.slice(0, 200)}`);
+}

@@ -26,9 +26,10 @@ import {
   type ScenarioReport,
 } from '../lib/report.ts';
 import { UsageSampler, type ProcessUsage } from '../lib/rss.ts';
-import { startStack, type BenchStack } from '../lib/stack.ts';
+import { startStack } from '../lib/stack.ts';
 import { summarize } from '../lib/stats.ts';
-import { listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
+import { inbound, listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
+import { waitUntil } from '../lib/wait.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 
 const PROVIDERS = 100_000;
@@ -196,15 +197,6 @@ async function settle(
   }
 }
 
-async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (probe()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return probe();
-}
-
 /** Waits until candidates.nearest answers promptly again (an overloaded run leaves a backlog behind). */
 async function registryIdle(nc: NatsConnection): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -266,17 +258,6 @@ function splitRows(rate: number, parts: [name: string, samples: number[]][]): La
     fromSend: null,
     checks: [],
   }));
-}
-
-async function inbound(stack: BenchStack, from: string, body: string): Promise<void> {
-  const response = await fetch(`${stack.twilioUrl}/__emulator/inbound`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from, body }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`inbound SMS: ${response.status} ${text.slice(0, 200)}`);
-  if (!text.includes('"webhookStatus":200')) throw new Error(`inbound SMS webhook: ${text.slice(0, 200)}`);
 }
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
@@ -454,7 +435,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         const target = yesTargets[i];
         if (!target) return;
         yesDue.set(target.jobId, performance.timeOrigin + dueAt);
-        await inbound(stack, target.phone, `YES ${target.code}`);
+        await inbound(stack.twilioUrl, target.phone, `YES ${target.code}`);
       },
     });
     rows.push(rowFromRun('YES inbound webhook (emulator → gateway)', YES_RATE, yes, { errors: 0 }));
@@ -552,7 +533,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       if (offers.length < RACE_WAVE) shortWaves++;
       const burstAt = performance.timeOrigin + performance.now();
       const replies = await Promise.allSettled(
-        offers.map((o) => inbound(stack, o.providerPhone, `YES ${job.code}`)),
+        offers.map((o) => inbound(stack.twilioUrl, o.providerPhone, `YES ${job.code}`)),
       );
       for (const reply of replies) {
         if (reply.status === 'rejected' && errorSamples.length < 15)
