@@ -15,6 +15,8 @@ import adminRoutes from './routes/admin/index.ts';
 import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
+import leadRoutes from './routes/leads/index.ts';
+import partnerRoutes from './routes/partner/index.ts';
 import stripeWebhook from './routes/webhooks/stripe.ts';
 import twilioWebhooks from './routes/webhooks/twilio.ts';
 
@@ -77,6 +79,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
       servers: [{ url: config.BASE_URL }],
       tags: [
         { name: 'booking', description: 'The customer booking flow' },
+        { name: 'leads', description: 'The public plumbing form' },
+        { name: 'partner', description: 'The partner lead API (Authorization: Bearer <API key>)' },
         { name: 'admin', description: 'Operations console (operator session required)' },
         { name: 'webhooks', description: 'Twilio and Stripe callbacks (signature verified)' },
         { name: 'health', description: 'Liveness and service discovery' },
@@ -94,6 +98,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   await fastify.register(healthRoutes);
   await fastify.register(catalogRoutes);
   await fastify.register(bookingRoutes);
+  await fastify.register(leadRoutes);
+  await fastify.register(partnerRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
   await fastify.register(twilioWebhooks, {

@@ -6,8 +6,13 @@ import { adminEndpoints } from './handlers/admin.ts';
 import { bookingEndpoints } from './handlers/booking.ts';
 import { catalogEndpoints } from './handlers/catalog.ts';
 import { bookingConsumers } from './handlers/events.ts';
+import { leadEndpoints, purgeIdempotencyKeys } from './handlers/leads.ts';
+import { partnerEndpoints } from './handlers/partners.ts';
 import { expireAbandonedSessions } from './handlers/sweep.ts';
 import { migrations } from './migrations/index.ts';
+
+/** Partners' Idempotency-Keys are kept 24 hours; the expired ones are deleted this often. */
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Intake: booking sessions and their funnel, the service catalog and deposits' prices, leads. */
 export const intakeService = defineService({
@@ -40,8 +45,15 @@ export const intakeService = defineService({
     ctx.every('expire-abandoned-sessions', ctx.config.INTAKE_SWEEP_INTERVAL_MS, () =>
       expireAbandonedSessions(ctx, ctx.config.INTAKE_SESSION_TTL_HOURS),
     );
+    ctx.every('purge-idempotency-keys', IDEMPOTENCY_PURGE_INTERVAL_MS, () => purgeIdempotencyKeys(ctx));
     return {
-      endpoints: [...catalogEndpoints(ctx), ...bookingEndpoints(ctx, { geocoder }), ...adminEndpoints(ctx)],
+      endpoints: [
+        ...catalogEndpoints(ctx),
+        ...bookingEndpoints(ctx, { geocoder }),
+        ...adminEndpoints(ctx),
+        ...leadEndpoints(ctx),
+        ...partnerEndpoints(ctx),
+      ],
       consumers: bookingConsumers(ctx),
     };
   },

@@ -4,8 +4,10 @@ import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugin
 import audit from '../../plugins/audit.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
+import leads from './leads.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
+import partners from './partners.ts';
 import plumbers from './plumbers.ts';
 import sessions from './sessions.ts';
 
@@ -36,6 +38,8 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(messages);
   await app.register(plumbers);
   await app.register(sessions);
+  await app.register(partners);
+  await app.register(leads);
 };
 
 export default admin;

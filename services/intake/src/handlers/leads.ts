@@ -1,0 +1,242 @@
+import { AppError, badRequest, intake, PLUMBING_SERVICES, registry, unavailable } from '@trades/contracts';
+import type { ErrorBody } from '@trades/contracts';
+import { usZips } from '@trades/geo';
+import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
+import { requestHash } from '../domain/lead-keys.ts';
+import { validateLead, validationFailed, type ValidLead } from '../domain/lead-validation.ts';
+import { decodeCursor, encodeCursor } from '../domain/session.ts';
+import {
+  findDuplicate,
+  findIdempotentAnswer,
+  findLead,
+  insertLead,
+  leadNotFound,
+  listLeads,
+  lockDuplicateKeys,
+  priceFor,
+  purgeExpiredIdempotencyKeys,
+  saveIdempotentAnswer,
+  toLeadSummary,
+  toLeadView,
+  type StoredAnswer,
+} from '../store/leads.ts';
+
+/** An answer to a submitted lead: the receipt (201) or the error a partner codes against. */
+interface Outcome {
+  status: number;
+  body: intake.LeadReceipt | ErrorBody;
+}
+
+/** Another request with the same Idempotency-Key committed first: roll back and give its answer. */
+class KeyTakenByConcurrentRequest extends Error {}
+
+function fromError(error: AppError): Outcome {
+  return { status: error.status, body: error.toBody() };
+}
+
+/** The stored answer as the reply (or the error) of this request. */
+function answer(outcome: Outcome): intake.LeadReceipt {
+  if (outcome.status === 201 && 'leadId' in outcome.body) return outcome.body;
+  const body = outcome.body;
+  if ('code' in body) throw new AppError(outcome.status, body.code, body.message, body.details);
+  throw new AppError(500, 'INTERNAL', 'A stored answer could not be read.');
+}
+
+function replay(stored: StoredAnswer, hash: string): intake.LeadReceipt {
+  if (stored.requestHash !== hash) {
+    throw new AppError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with a different body; use a new key for a new lead.',
+    );
+  }
+  return answer({ status: stored.status, body: stored.body });
+}
+
+const centroidOf = (zip: string): { lat: number; lng: number } | null => {
+  const found = usZips().lookup(zip);
+  return found ? { lat: found.lat, lng: found.lng } : null;
+};
+
+/** Leads in: validation, coverage, the duplicate rule, the price, idempotency, the accepted event. */
+export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
+  const readOnly = (): EntityManager => ctx.orm.em.fork();
+
+  async function isServed(lead: ValidLead): Promise<boolean> {
+    try {
+      const coverage = await ctx.call(registry.PlumberCoverage, {
+        serviceCode: lead.service.code,
+        zipCode: lead.zipCode,
+      });
+      return coverage.served;
+    } catch (error) {
+      if (error instanceof AppError && error.status >= 500) {
+        ctx.log.error({ err: error }, 'plumber coverage unavailable');
+        throw unavailable(
+          'COVERAGE_UNAVAILABLE',
+          'We cannot check which plumbers serve this area right now; nothing was stored. Try again in a minute.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  return [
+    endpoint(intake.LeadServices, async () => ({
+      items: PLUMBING_SERVICES.map(({ code, name }) => ({ code, name })),
+    })),
+
+    endpoint(intake.LeadSubmit, async (request) => {
+      const { source, partnerId, partnerKeyId, idempotencyKey } = request;
+      const test = request.test ?? false;
+      if ((source === 'partner') !== (partnerId !== undefined))
+        throw badRequest('INVALID_SOURCE', 'A partner lead names its partner, and only a partner lead does.');
+      if (idempotencyKey !== undefined && partnerId === undefined)
+        throw badRequest('INVALID_SOURCE', 'Idempotency keys are for partner leads.');
+
+      const key =
+        partnerId !== undefined && idempotencyKey !== undefined ? { partnerId, idempotencyKey } : null;
+      const hash = requestHash({ lead: request.lead, consent: request.consent, test });
+      if (key) {
+        const stored = await findIdempotentAnswer(readOnly(), key.partnerId, key.idempotencyKey);
+        if (stored) return replay(stored, hash);
+      }
+
+      const { lead, problems } = validateLead(request.lead, request.consent, centroidOf);
+      let decided: Outcome | null = lead ? null : fromError(validationFailed(problems));
+      if (lead && !(await isServed(lead))) {
+        decided = fromError(
+          new AppError(
+            422,
+            'NOT_SERVED',
+            `No plumber takes ${lead.service.name.toLowerCase()} leads in ${lead.zipCode} yet, so we cannot take this lead.`,
+            { serviceNeeded: lead.service.code, zipCode: lead.zipCode },
+          ),
+        );
+      }
+      // Nothing to store without a key: answer now.
+      if (decided && !key) return answer(decided);
+
+      try {
+        const outcome = await ctx.transaction(async (em): Promise<Outcome> => {
+          const result = decided ?? (await take(em, lead));
+          if (
+            key &&
+            !(await saveIdempotentAnswer(em, key.partnerId, key.idempotencyKey, {
+              requestHash: hash,
+              ...result,
+            }))
+          )
+            throw new KeyTakenByConcurrentRequest();
+          return result;
+        });
+        return answer(outcome);
+      } catch (error) {
+        if (!(error instanceof KeyTakenByConcurrentRequest) || !key) throw error;
+        const stored = await findIdempotentAnswer(readOnly(), key.partnerId, key.idempotencyKey);
+        if (!stored)
+          throw unavailable('IDEMPOTENCY_CONFLICT', 'Another request with this key is in progress; retry.');
+        return replay(stored, hash);
+      }
+
+      /** Inside the transaction: the duplicate rule under its locks, the price, the row and the event. */
+      async function take(em: EntityManager, valid: ValidLead | null): Promise<Outcome> {
+        if (!valid) throw new Error('take() needs a valid lead');
+        await lockDuplicateKeys(em, valid.service.code, valid.phone, valid.email);
+        const duplicate = await findDuplicate(em, valid.service.code, valid.phone, valid.email);
+        if (duplicate) {
+          return fromError(
+            new AppError(
+              409,
+              'DUPLICATE_LEAD',
+              `This homeowner already asked for ${valid.service.name.toLowerCase()} in the last 30 days.`,
+              { leadId: duplicate },
+            ),
+          );
+        }
+        const priceCents = await priceFor(em, valid.service.code, valid.urgency, valid.zipCode);
+        if (priceCents === null) {
+          throw unavailable('PRICE_NOT_SET', 'This service has no lead price yet; nothing was stored.');
+        }
+        const row = await insertLead(
+          em,
+          {
+            lead: valid,
+            consent: request.consent,
+            source,
+            partnerId: partnerId ?? null,
+            partnerKeyId: partnerKeyId ?? null,
+            test,
+            priceCents,
+          },
+          partnerId ? `partner:${partnerId}` : 'public form',
+        );
+        if (!test) {
+          await ctx.publish(em, intake.LeadAccepted, {
+            leadId: row.id,
+            serviceCode: valid.service.code,
+            serviceName: valid.service.name,
+            urgency: valid.urgency,
+            zipCode: valid.zipCode,
+            lat: valid.centroid.lat,
+            lng: valid.centroid.lng,
+            priceCents,
+            homeowner: {
+              firstName: valid.firstName,
+              lastName: valid.lastName,
+              email: valid.email,
+              phone: valid.phone,
+            },
+            description: valid.description,
+            source,
+            partnerId: partnerId ?? null,
+            acceptedAt: new Date(row.created_at).toISOString(),
+          });
+        }
+        const receipt: intake.LeadReceipt = { leadId: row.id, status: 'accepted', priceCents };
+        return { status: 201, body: test ? { ...receipt, test: true } : receipt };
+      }
+    }),
+
+    endpoint(intake.LeadGet, async ({ id, partnerId }) => {
+      const em = readOnly();
+      const row = await findLead(em, id);
+      if (!row || (partnerId !== undefined && row.partner_id !== partnerId)) leadNotFound();
+      return toLeadView(em, row);
+    }),
+
+    endpoint(intake.LeadList, async ({ cursor, limit, ...filter }) => {
+      const pageSize = limit ?? 50;
+      let after: { createdAt: string; id: string } | undefined;
+      if (cursor !== undefined) {
+        const position = decodeCursor(cursor);
+        if (!position || !/^[0-9a-f-]{36}$/i.test(position.id))
+          throw badRequest(
+            'INVALID_CURSOR',
+            'The cursor is not one this list handed out; start from the first page.',
+          );
+        after = position;
+      }
+      if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to)
+        throw badRequest('INVALID_PERIOD', '"from" must be before "to".');
+      const rows = await listLeads(readOnly(), { ...filter, ...(after ? { after } : {}) }, pageSize);
+      const page = rows.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        items: page.map(toLeadSummary),
+        nextCursor:
+          rows.length > pageSize && last
+            ? encodeCursor(new Date(last.created_at).toISOString(), last.id)
+            : null,
+      };
+    }),
+  ];
+}
+
+/** Idempotency keys older than 24 hours are deleted (their answers can no longer be replayed anyway). */
+export async function purgeIdempotencyKeys(ctx: ServiceContext<unknown>): Promise<void> {
+  let purged: number;
+  do {
+    purged = await ctx.transaction((em) => purgeExpiredIdempotencyKeys(em));
+  } while (purged > 0);
+}
