@@ -4,6 +4,7 @@
 //               `trades`), else embedded
 //   NATS        NATS_URL, else the machine's (127.0.0.1:4222), else `nats-server -js` from PATH
 //   emulators   Stripe (12111) and Twilio (12112) unless EMULATORS=none (then real keys are required)
+//   email       SMTP_URL, else MailDev (SMTP 1025, web UI 1080) from node_modules
 //   then: JetStream provisioning, migrations, the five services, the gateway (8000), demo data,
 //   and the two UIs built and served (customer 3000, admin 3001). Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import { STRIPE_WEBHOOK_EVENTS } from '@trades/payments';
 import { DEVELOPMENT_DEFAULTS, NODE_FLAGS } from '@trades/runtime';
 import { ensureDatabase, ensureNats } from './lib/infra.ts';
 import { formatLogLine } from './lib/log-format.ts';
+import { planMailDev } from './lib/maildev.ts';
 import { SERVICES } from './lib/services.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -22,6 +24,8 @@ const CUSTOMER_PORT = 3000;
 const ADMIN_PORT = 3001;
 const STRIPE_PORT = Number(process.env['STRIPE_EMULATOR_PORT'] ?? 12111);
 const TWILIO_PORT = Number(process.env['TWILIO_EMULATOR_PORT'] ?? 12112);
+const MAILDEV_SMTP_PORT = Number(process.env['MAILDEV_SMTP_PORT'] ?? 1025);
+const MAILDEV_WEB_PORT = Number(process.env['MAILDEV_WEB_PORT'] ?? 1080);
 const useEmulators = (process.env['EMULATORS'] ?? 'local') !== 'none';
 
 const COLORS = [36, 35, 33, 32, 34, 91, 92, 93, 94, 95, 96];
@@ -167,7 +171,8 @@ try {
   cleanups.push(database.stop);
   const nats = await ensureNats(ROOT, say);
   if (nats.process) cleanups.push(async () => void nats.process?.kill('SIGTERM'));
-  say(`PostgreSQL: ${database.source}; NATS: ${nats.source}`);
+  const mail = await planMailDev(ROOT, { smtp: MAILDEV_SMTP_PORT, web: MAILDEV_WEB_PORT });
+  say(`PostgreSQL: ${database.source}; NATS: ${nats.source}; email: ${mail.source}`);
 
   const baseUrl = process.env['BASE_URL'] ?? `http://localhost:${GATEWAY_PORT}`;
   const secrets = Object.fromEntries(
@@ -192,6 +197,8 @@ try {
     BASE_URL: baseUrl,
     FRONTEND_URL: process.env['FRONTEND_URL'] ?? `http://localhost:${CUSTOMER_PORT}`,
     ADMIN_URL: process.env['ADMIN_URL'] ?? `http://localhost:${ADMIN_PORT}`,
+    SMTP_URL: mail.smtpUrl,
+    EMAIL_FROM: process.env['EMAIL_FROM'] ?? DEVELOPMENT_DEFAULTS['EMAIL_FROM'],
     ...(useEmulators
       ? {
           STRIPE_API_BASE: `http://127.0.0.1:${STRIPE_PORT}`,
@@ -223,6 +230,7 @@ try {
       TWILIO_INBOUND_WEBHOOK_URL: `http://127.0.0.1:${GATEWAY_PORT}/api/webhooks/twilio/sms`,
     });
   }
+  if (mail.args) supervise('maildev', mail.args, env);
   for (const service of SERVICES) {
     supervise(service.dir, [`services/${service.dir}/src/main.ts`], {
       ...env,
@@ -276,6 +284,9 @@ try {
           `  Twilio emulator    http://127.0.0.1:${TWILIO_PORT}   (account ${secrets['TWILIO_ACCOUNT_SID']}, token ${secrets['TWILIO_AUTH_TOKEN']})`,
           '  play a locksmith   npm run sms -- --from +14155550101 "YES"',
         ]
+      : []),
+    ...(mail.webUrl
+      ? [`  MailDev (email)    ${mail.webUrl}   (every email sent; SMTP ${mail.smtpUrl}, JSON at /api/email)`]
       : []),
     '  Ctrl-C stops everything.',
     '',

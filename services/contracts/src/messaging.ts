@@ -35,6 +35,8 @@ export const SmsCommand = Type.Object({
 });
 export type SmsCommand = Static<typeof SmsCommand>;
 
+/** One log for both: an SMS (Twilio) or an email (SMTP). */
+export const MessageChannel = Type.Union([Type.Literal('sms'), Type.Literal('email')]);
 export const MessageDirection = Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]);
 export const MessageStatus = Type.Union([
   Type.Literal('received'),
@@ -51,14 +53,21 @@ export const MessageStatus = Type.Union([
 ]);
 
 export const Message = Type.Object({
-  sid: Type.Union([Type.String(), Type.Null()]),
+  channel: MessageChannel,
+  sid: Type.Union([Type.String(), Type.Null()], {
+    description: "Twilio's MessageSid of an SMS; the Message-ID header of an email",
+  }),
   direction: MessageDirection,
-  from: Type.String(),
-  to: Type.String(),
-  body: Type.String(),
+  from: Type.String({
+    description: 'A phone number (E.164), or an email address (empty until the email is handed to SMTP)',
+  }),
+  to: Type.String({ description: 'A phone number (E.164), or an email address' }),
+  body: Type.String({ description: "An SMS's text; an email's plain-text part" }),
+  subject: Type.Union([Type.String(), Type.Null()], { description: "An email's subject; null for an SMS" }),
   status: MessageStatus,
   purpose: Type.Union([Type.String(), Type.Null()]),
   jobId: Type.Union([Uuid, Type.Null()]),
+  leadId: Type.Union([Uuid, Type.Null()]),
   providerId: Type.Union([Uuid, Type.Null()]),
   errorCode: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
@@ -68,12 +77,15 @@ export type Message = Static<typeof Message>;
 
 export const MessageList = defineEndpoint(
   'svc.messaging.message.list',
-  'The SMS log, newest first, filtered by phone, direction, status and job.',
+  'The message log (SMS and email), newest first, filtered by channel, phone, email address, direction, status, job and lead.',
   Type.Object({
+    channel: Type.Optional(MessageChannel),
     phone: Type.Optional(Type.String({ maxLength: 40 })),
+    email: Type.Optional(Type.String({ maxLength: 254 })),
     direction: Type.Optional(MessageDirection),
     status: Type.Optional(MessageStatus),
     jobId: Type.Optional(Uuid),
+    leadId: Type.Optional(Uuid),
     cursor: Type.Optional(Cursor),
     limit: Type.Optional(Limit),
   }),

@@ -17,7 +17,7 @@ import { consumerSettled, migrateService, resetJetStream, serviceEnv, waitFor } 
 import { createTwilioEmulator, type InboundResult, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, twilioSignature, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
-import { claimPending, markHandedToTwilio } from '../src/messages.ts';
+import { claimPending, markHandedToTwilio } from '../src/store/messages.ts';
 
 // Project-level testTimeout is not applied in a multi-project jest config; these suites start real services.
 jest.setTimeout(60_000);
@@ -656,7 +656,7 @@ describe('the sender', () => {
             [id, secrets.TWILIO_PHONE_NUMBER, `test:${id}`],
           );
         }
-        const mine = (await claimPending(em, 100, 60)).map((m) => m.id);
+        const mine = (await claimPending(em, 'sms', 100, 60)).map((m) => m.id);
         // Rolled back: the running sender never sees these rows.
         throw new Rollback(mine);
       })

@@ -13,6 +13,10 @@ import {
   type ServiceDefinition,
 } from '@trades/runtime';
 import type { TProperties } from 'typebox';
+import { waitFor } from './wait.ts';
+
+export { startSmtpSink, type ReceivedEmail, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
+export { waitFor } from './wait.ts';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -105,24 +109,6 @@ export async function migrateService<P extends TProperties>(
   } finally {
     await orm.close();
   }
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
-  }
-  throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
 }
 
 export interface ChildService {

@@ -15,6 +15,7 @@ import type { TProperties } from 'typebox';
 import { startStripeEmulator, type StripeEmulator } from '@trades/stripe-emulator';
 import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createScratchDatabase, migrateService, resetJetStream, serviceEnv } from './index.ts';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 
 export const ALL_SERVICE_DEFINITIONS: readonly ServiceDefinition<TProperties>[] = [
   intakeService,
@@ -37,6 +38,8 @@ export interface Stack {
   gatewayUrl: string;
   stripe: StripeEmulator;
   twilio: TwilioEmulator;
+  /** Where messaging's emails go (SMTP_URL): every one received, parsed. */
+  smtp: SmtpSink;
   /** The environment the services were started with (secrets, URLs). */
   env: Record<string, string>;
   services: Map<string, RunningService<unknown>[]>;
@@ -45,7 +48,7 @@ export interface Stack {
 
 /**
  * The whole platform in this process, wired like `npm start`: fresh JetStream streams, every schema
- * migrated, the Stripe and Twilio emulators, the five services and the gateway. Tests talk to it through
+ * migrated, the Stripe and Twilio emulators, an SMTP sink, the five services and the gateway. Tests talk to it through
  * the gateway's HTTP API and the emulators' provider APIs, as a client would.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -88,6 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     inboundWebhookUrl: `${gatewayUrl}/api/webhooks/twilio/sms`,
     statusStepMs: 20,
   });
+  const smtp = await startSmtpSink();
 
   const env = serviceEnv({
     ...secrets,
@@ -95,6 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     BASE_URL: gatewayUrl,
     STRIPE_API_BASE: stripe.url,
     TWILIO_API_BASE: twilio.url,
+    SMTP_URL: smtp.url,
     ...options.env,
   });
   const services = new Map<string, RunningService<unknown>[]>();
@@ -123,8 +128,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all(running.map((s) => s.stop('test stack stopped')));
     await stripe.close();
     await twilio.close();
+    await smtp.close();
     await database.drop();
   }
 
-  return { gatewayUrl, stripe, twilio, env, services, stop: stopAll };
+  return { gatewayUrl, stripe, twilio, smtp, env, services, stop: stopAll };
 }

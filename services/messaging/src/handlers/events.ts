@@ -1,7 +1,13 @@
 import { CONSUMERS, dispatch, messaging, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { minutesUntil, templates } from '../domain/templates.ts';
-import { latestCommandAbout, queuedAt, queueOutbound, withdrawPending, type Outbound } from '../messages.ts';
+import {
+  latestCommandAbout,
+  queuedAt,
+  queueOutbound,
+  withdrawPending,
+  type Outbound,
+} from '../store/messages.ts';
 
 /** Twilio's error for a message to a number that texted STOP. */
 const TWILIO_UNSUBSCRIBED = '21610';

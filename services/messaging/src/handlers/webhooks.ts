@@ -24,7 +24,7 @@ import {
   queueOutbound,
   recordInbound,
   settleAwaitingInbound,
-} from '../messages.ts';
+} from '../store/messages.ts';
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 

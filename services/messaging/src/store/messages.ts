@@ -1,20 +1,26 @@
-// Every SQL statement about the SMS log and the opt-out list.
+// Every SQL statement about the message log (SMS and email, one table) and the opt-out list.
 import { randomUUID } from 'node:crypto';
 import type { messaging } from '@trades/contracts';
+import type { Static } from 'typebox';
 import { pgArray, type EntityManager } from '@trades/runtime';
-import { encodeCursor, type ListPosition } from './domain/cursor.ts';
-import { statusesBefore, type MessageStatus } from './domain/status.ts';
+import { encodeCursor, type ListPosition } from '../domain/cursor.ts';
+import { statusesBefore, type MessageStatus } from '../domain/status.ts';
+
+export type Channel = Static<typeof messaging.MessageChannel>;
 
 interface MessageRow {
   id: string;
+  channel: Channel;
   sid: string | null;
   direction: 'inbound' | 'outbound';
   from_phone: string;
   to_phone: string;
   body: string;
+  subject: string | null;
   status: MessageStatus;
   purpose: string | null;
   job_id: string | null;
+  lead_id: string | null;
   provider_id: string | null;
   offer_id: string | null;
   error_code: string | null;
@@ -23,18 +29,21 @@ interface MessageRow {
   created_at_exact: string;
 }
 
-const COLUMNS = `id, sid, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id,
-  error_code, created_at, updated_at, to_json(created_at) #>> '{}' as created_at_exact`;
+const COLUMNS = `id, channel, sid, direction, from_phone, to_phone, body, subject, status, purpose, job_id, lead_id,
+  provider_id, offer_id, error_code, created_at, updated_at, to_json(created_at) #>> '{}' as created_at_exact`;
 
 const toMessage = (row: MessageRow): messaging.Message => ({
+  channel: row.channel,
   sid: row.sid,
   direction: row.direction,
   from: row.from_phone,
   to: row.to_phone,
   body: row.body,
+  subject: row.subject,
   status: row.status,
   purpose: row.purpose,
   jobId: row.job_id,
+  leadId: row.lead_id,
   providerId: row.provider_id,
   errorCode: row.error_code,
   createdAt: new Date(row.created_at).toISOString(),
@@ -61,8 +70,8 @@ export async function queueOutbound(
   message: Outbound,
 ): Promise<{ id: string; status: MessageStatus } | null> {
   const [inserted] = await em.execute<{ id: string; status: MessageStatus }[]>(
-    `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id)
-     select ?, 'outbound', ?, ?, ?,
+    `insert into messaging.message (id, channel, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id)
+     select ?, 'sms', 'outbound', ?, ?, ?,
             case when exists (select 1 from messaging.opt_out where phone = ?) then 'suppressed' else 'pending' end,
             ?, ?, ?, ?
      on conflict (purpose) do nothing
@@ -77,6 +86,44 @@ export async function queueOutbound(
       message.jobId ?? null,
       message.providerId ?? null,
       message.offerId ?? null,
+    ],
+  );
+  return inserted ?? null;
+}
+
+export interface OutboundEmailRow {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  purpose: string;
+  leadId?: string | null;
+  providerId?: string | null;
+}
+
+/**
+ * Queues an outbound email (status `pending`, sent by the email sender); null when a message with this
+ * purpose exists. Its `from` is left empty until the sender hands it over with the configured address.
+ */
+export async function queueEmailRow(
+  em: EntityManager,
+  email: OutboundEmailRow,
+): Promise<{ id: string; status: MessageStatus } | null> {
+  const [inserted] = await em.execute<{ id: string; status: MessageStatus }[]>(
+    `insert into messaging.message
+       (id, channel, direction, from_phone, to_phone, body, subject, html_body, status, purpose, lead_id, provider_id)
+     values (?, 'email', 'outbound', '', ?, ?, ?, ?, 'pending', ?, ?, ?)
+     on conflict (purpose) do nothing
+     returning id, status`,
+    [
+      randomUUID(),
+      email.to,
+      email.text,
+      email.subject,
+      email.html,
+      email.purpose,
+      email.leadId ?? null,
+      email.providerId ?? null,
     ],
   );
   return inserted ?? null;
@@ -193,31 +240,35 @@ export interface PendingMessage {
   to_phone: string;
   from_phone: string;
   body: string;
+  subject: string | null;
+  html_body: string | null;
   purpose: string | null;
   offer_id: string | null;
   job_id: string | null;
 }
 
-/** How many pending messages are due to be sent, counting at most `cap` (no locks taken). */
-export async function countDue(em: EntityManager, cap: number): Promise<number> {
+/** How many pending messages of a channel are due to be sent, counting at most `cap` (no locks taken). */
+export async function countDue(em: EntityManager, channel: Channel, cap: number): Promise<number> {
   const [row] = await em.execute<{ n: number }[]>(
     `select count(*)::int as n from (
        select 1 from messaging.message
-       where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until <= now())
+       where status = 'pending' and channel = ? and next_attempt_at <= now()
+         and (leased_until is null or leased_until <= now())
        limit ?
      ) due`,
-    [cap],
+    [channel, cap],
   );
   return row?.n ?? 0;
 }
 
 /**
- * Claims up to `limit` due messages for this sender: leases them for `leaseSeconds` (SKIP LOCKED, so
+ * Claims up to `limit` due messages of a channel for its sender: leases them for `leaseSeconds` (SKIP LOCKED, so
  * replicas and workers never claim one twice) and returns them. The caller commits at once and sends them
  * outside any transaction; a lease that runs out (the sender died mid-call) makes a message due again.
  */
 export async function claimPending(
   em: EntityManager,
+  channel: Channel,
   limit: number,
   leaseSeconds: number,
 ): Promise<PendingMessage[]> {
@@ -225,13 +276,14 @@ export async function claimPending(
     `update messaging.message m set leased_until = now() + make_interval(secs => ?)
      from (
        select id from messaging.message
-       where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until <= now())
+       where status = 'pending' and channel = ? and next_attempt_at <= now()
+         and (leased_until is null or leased_until <= now())
        order by next_attempt_at
        limit ? for update skip locked
      ) due
      where m.id = due.id
-     returning m.id, m.to_phone, m.from_phone, m.body, m.purpose, m.offer_id, m.job_id`,
-    [leaseSeconds, limit],
+     returning m.id, m.to_phone, m.from_phone, m.body, m.subject, m.html_body, m.purpose, m.offer_id, m.job_id`,
+    [leaseSeconds, channel, limit],
   );
 }
 
@@ -324,6 +376,21 @@ export async function queuedAt(em: EntityManager, purpose: string): Promise<Date
   return row ? new Date(row.created_at) : undefined;
 }
 
+/**
+ * An email the SMTP server accepted: `sent` (SMTP tells no more), with its Message-ID as the sid and the
+ * address it went from.
+ */
+export async function markEmailSent(
+  em: EntityManager,
+  sent: { id: string; messageId: string; from: string },
+): Promise<void> {
+  await em.execute(
+    `update messaging.message set status = 'sent', sid = ?, from_phone = ?, attempts = attempts + 1,
+       leased_until = null, updated_at = now() where id = ?`,
+    [sent.messageId, sent.from, sent.id],
+  );
+}
+
 export async function markRefused(em: EntityManager, id: string, errorCode: string): Promise<void> {
   await em.execute(
     `update messaging.message set status = 'failed', error_code = ?, attempts = attempts + 1, leased_until = null,
@@ -332,7 +399,7 @@ export async function markRefused(em: EntityManager, id: string, errorCode: stri
   );
 }
 
-/** A transient failure (network, Twilio 5xx): try again later, backing off 2, 4, 8… seconds. */
+/** A transient failure (network, Twilio 5xx, SMTP 4xx): try again later, backing off 2, 4, 8… seconds. */
 export async function markAttemptFailed(em: EntityManager, id: string): Promise<number> {
   const [row] = await em.execute<{ attempts: number }[]>(
     `update messaging.message
@@ -435,7 +502,11 @@ async function applyStatus(
 }
 
 export interface MessageFilter {
+  channel?: Channel;
   phone?: string;
+  /** An email address, from or to (any case). */
+  email?: string;
+  leadId?: string;
   direction?: 'inbound' | 'outbound';
   status?: MessageStatus;
   jobId?: string;
@@ -462,6 +533,19 @@ export async function listMessages(
     } else {
       conditions.push('false');
     }
+  }
+  if (filter.channel) {
+    conditions.push('channel = ?');
+    params.push(filter.channel);
+  }
+  const email = filter.email?.trim().toLowerCase();
+  if (email) {
+    conditions.push("channel = 'email' and (lower(from_phone) = ? or lower(to_phone) = ?)");
+    params.push(email, email);
+  }
+  if (filter.leadId) {
+    conditions.push('lead_id = ?');
+    params.push(filter.leadId);
   }
   if (filter.direction) {
     conditions.push('direction = ?');
