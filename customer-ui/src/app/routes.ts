@@ -35,6 +35,11 @@ export const routes: Routes = [
     title: `Booking status · ${BRAND}`,
     loadComponent: () => import('./status/status-page').then((m) => m.StatusPage),
   },
+  {
+    path: 'plumbing',
+    title: 'Need a plumber? Ask once, one local plumber calls you back',
+    loadComponent: () => import('./plumbing/plumbing-page').then((m) => m.PlumbingPage),
+  },
   { path: '**', redirectTo: '' },
 ];
 
