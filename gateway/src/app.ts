@@ -10,7 +10,9 @@ import { enterContext, type NatsConnection } from '@trades/runtime/client';
 import type { GatewayConfig } from './config.ts';
 import errors from './plugins/errors.ts';
 import nats from './plugins/nats.ts';
+import { sharedRateLimitStore } from './plugins/rate-limit-store.ts';
 import securityHeaders from './plugins/security-headers.ts';
+import sharedState from './plugins/shared-state.ts';
 import adminRoutes from './routes/admin/index.ts';
 import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
@@ -44,6 +46,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
     timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
     connection: natsConnection,
   });
+  await fastify.register(sharedState);
   await fastify.register(securityHeaders, {
     contentSecurityPolicy: {
       directives: {
@@ -66,7 +69,8 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
     exposedHeaders: [CORRELATION_HEADER],
   });
   await fastify.register(cookie);
-  await fastify.register(rateLimit, { global: false });
+  // Counted in NATS key-value, so N replicas allow what one would (see plugins/rate-limit-store.ts).
+  await fastify.register(rateLimit, { global: false, store: sharedRateLimitStore(fastify.shared) });
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -97,7 +101,13 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
 
   await fastify.register(healthRoutes);
   await fastify.register(catalogRoutes);
-  await fastify.register(bookingRoutes);
+  await fastify.register(bookingRoutes, {
+    streams: {
+      perToken: config.STATUS_STREAMS_PER_TOKEN,
+      perClient: config.STATUS_STREAMS_PER_CLIENT,
+      maxLifetimeMs: config.STATUS_STREAM_MAX_LIFETIME_MS,
+    },
+  });
   await fastify.register(leadRoutes);
   await fastify.register(partnerRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });

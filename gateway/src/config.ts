@@ -20,6 +20,26 @@ export const GatewayConfigSchema = {
       'Twilio webhooks per minute from one address (Twilio posts from a few; every SMS brings up to three status callbacks, and Twilio retries none)',
   }),
   NATS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  // The customer's live status stream (routes/booking): open streams are counted across replicas.
+  STATUS_STREAMS_PER_TOKEN: Type.Integer({
+    minimum: 1,
+    maximum: 1_000,
+    default: 5,
+    description: 'Open live-status streams one tracking link may have at once, across replicas',
+  }),
+  STATUS_STREAMS_PER_CLIENT: Type.Integer({
+    minimum: 1,
+    maximum: 1_000,
+    default: 20,
+    description: 'Open live-status streams one client address may have at once, across replicas',
+  }),
+  STATUS_STREAM_MAX_LIFETIME_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 60 * 60 * 1000,
+    default: 15 * 60 * 1000,
+    description:
+      'After this long (less up to a tenth, at random) the server ends a stream; the page reconnects',
+  }),
   SHUTDOWN_TIMEOUT_MS: BaseConfig.SHUTDOWN_TIMEOUT_MS,
   // Operator access (plugins/admin-auth.ts): Cloudflare Access when both CF_ACCESS_* are set, else the
   // local login. Empty means unset; the plugin refuses to start when the chosen mode lacks what it needs.

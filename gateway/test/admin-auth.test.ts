@@ -1,18 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import cookie from '@fastify/cookie';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
+import { OPERATOR_SESSION_BUCKET } from '@trades/contracts';
 import { ConfigError, DEVELOPMENT_DEFAULTS, type NatsConnection } from '@trades/runtime';
 import { natsUrl, resetJetStream, serviceEnv, waitFor } from '@trades/testkit';
 import Fastify, { type FastifyInstance, type HTTPMethods, type LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, exportJWK, SignJWT } from 'jose';
 import { loadGatewayConfig } from '../src/config.ts';
-import adminAuth, {
-  adminAuthOptions,
-  createSessionToken,
-  SESSION_COOKIE,
-} from '../src/plugins/admin-auth.ts';
+import adminAuth, { adminAuthOptions, SESSION_COOKIE } from '../src/plugins/admin-auth.ts';
 import { actionOf, summarize } from '../src/plugins/audit.ts';
+import { OperatorSessions } from '../src/plugins/operator-sessions.ts';
 import errors from '../src/plugins/errors.ts';
 import { buildServer } from '../src/server.ts';
 
@@ -28,8 +28,10 @@ let nc: NatsConnection;
 let gateway: ReturnType<typeof buildServer>;
 const routes: { method: HTTPMethods; url: string }[] = [];
 let ipCounter = 0;
+// Login attempts are counted in NATS for a minute, across runs too: each run has addresses of its own.
+const RUN = Math.floor(Math.random() * 250);
 /** Each test signs in from its own address so the login rate limit of one does not touch another. */
-const freshIp = (): string => `10.1.0.${++ipCounter}`;
+const freshIp = (): string => `10.1.${RUN}.${++ipCounter}`;
 
 function sessionCookie(response: LightMyRequestResponse): string {
   const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
@@ -65,6 +67,14 @@ afterAll(async () => {
   await gateway?.close();
   await nc?.drain();
 });
+
+/** The session store as the gateway uses it, with the given secret (the gateway's unless told). */
+async function sessionStore(secret = SECRET): Promise<OperatorSessions> {
+  const operatorSessions = await new Kvm(jetstream(nc)).open(OPERATOR_SESSION_BUCKET.name);
+  return new OperatorSessions({ operatorSessions, reachable: () => true, warnUnavailable: () => {} }, secret);
+}
+
+const me = (cookie: string) => gateway.inject({ method: 'GET', url: '/api/admin/me', headers: { cookie } });
 
 describe('the /api/admin boundary', () => {
   it('answers every admin route but the login with 401 UNAUTHENTICATED when nobody signed in', async () => {
@@ -112,11 +122,21 @@ describe('the /api/admin boundary', () => {
     expect(known.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('refuses a forged, expired or foreign session cookie', async () => {
-    const forged = createSessionToken(EMAIL, 'not-the-secret-but-long-enough-0123456789', 3600);
-    const expired = createSessionToken(EMAIL, SECRET, 60, Date.now() - 3_600_000);
-    const otherOperator = createSessionToken('someone@else.example', SECRET, 3600);
-    for (const token of [forged, expired, otherOperator, 'garbage', `${forged.split('.')[0]}.`]) {
+  it('refuses a forged, expired, foreign or superseded session cookie', async () => {
+    const sessions = await sessionStore();
+    const credential = sessions.credentialOf(EMAIL, PASSWORD);
+    const forged = await (
+      await sessionStore('not-the-secret-but-long-enough-0123456789')
+    ).start(EMAIL, credential, 3600);
+    const expired = await sessions.start(EMAIL, credential, 60, Date.now() - 3_600_000);
+    const otherOperator = await sessions.start(
+      'someone@else.example',
+      sessions.credentialOf('someone@else.example', PASSWORD),
+      3600,
+    );
+    const oldPassword = await sessions.start(EMAIL, sessions.credentialOf(EMAIL, 'the-old-password'), 3600);
+    const garbage = ['garbage', `${forged.split('.').slice(0, 2).join('.')}.`, 'a.b.c'];
+    for (const token of [forged, expired, otherOperator, oldPassword, ...garbage]) {
       const response = await gateway.inject({
         method: 'GET',
         url: '/api/admin/me',
@@ -124,6 +144,10 @@ describe('the /api/admin boundary', () => {
       });
       expect(response.statusCode).toBe(401);
     }
+    // A well-made session of the operator is let in: the refusals above are about the cookies.
+    expect((await me(`${SESSION_COOKIE}=${await sessions.start(EMAIL, credential, 3600)}`)).statusCode).toBe(
+      200,
+    );
   });
 });
 
@@ -156,6 +180,48 @@ describe('local operator login', () => {
     expect(out.statusCode).toBe(204);
     const cleared = out.cookies.find((c) => c.name === SESSION_COOKIE);
     expect(cleared?.value).toBe('');
+  });
+
+  it('ends the session on logout: the same cookie, kept by someone, is refused at once', async () => {
+    const cookie = await login();
+    expect((await me(cookie)).statusCode).toBe(200);
+
+    const out = await gateway.inject({ method: 'POST', url: '/api/admin/logout', headers: { cookie } });
+    expect(out.statusCode).toBe(204);
+
+    const reused = await me(cookie);
+    expect(reused.statusCode).toBe(401);
+    expect(reused.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('ends every session of an operator on request, and audits who did it', async () => {
+    const phone = await login();
+    const laptop = await login();
+    const admin = await login();
+    const response = await gateway.inject({
+      method: 'DELETE',
+      url: `/api/admin/operators/${encodeURIComponent(EMAIL)}/sessions`,
+      headers: { cookie: admin },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<{ revoked: number }>().revoked).toBeGreaterThanOrEqual(3);
+    for (const cookie of [phone, laptop, admin]) expect((await me(cookie)).statusCode).toBe(401);
+
+    const auditor = await login();
+    const entry = await waitFor(
+      async () => {
+        const audit = await gateway.inject({
+          method: 'GET',
+          url: '/api/admin/audit?limit=20',
+          headers: { cookie: auditor },
+        });
+        return audit
+          .json<{ items: { action: string; target: string | null }[] }>()
+          .items.find((i) => i.action === 'operators.sessions.delete');
+      },
+      { what: 'the audit entry of the revocation' },
+    );
+    expect(entry).toMatchObject({ operator: EMAIL, target: EMAIL, status: 200 });
   });
 
   it('rejects a wrong password with 401 and limits attempts to 5 a minute per address', async () => {
@@ -354,5 +420,15 @@ describe('Cloudflare Access', () => {
     });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'LOCAL_LOGIN_DISABLED' });
+  });
+
+  it('leaves ending sessions to Cloudflare Access, and says so', async () => {
+    const response = await app.inject({
+      method: 'DELETE',
+      url: '/api/admin/operators/ops%40acme.example/sessions',
+      headers: { 'cf-access-jwt-assertion': await token() },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ code: 'SESSIONS_MANAGED_BY_ACCESS' });
   });
 });

@@ -1,6 +1,7 @@
 // Helpers for the gateway's tests: a configuration for this run, and the gateway built in-process on a
 // NATS connection the test owns.
 import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { natsUrl } from '@trades/testkit';
 import { loadGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { buildServer } from '../src/server.ts';
@@ -24,4 +25,21 @@ export type Gateway = ReturnType<typeof buildServer>;
 
 export function gateway(nc: NatsConnection, extra: Record<string, string> = {}): Gateway {
   return buildServer(testConfig(extra), { natsConnection: nc });
+}
+
+/** Gateway replicas as production runs them: each its own process-like instance and NATS connection. */
+export async function replicas(
+  count: number,
+  extra: Record<string, string> = {},
+): Promise<{ gateways: Gateway[]; close: () => Promise<void> }> {
+  const connections = await Promise.all(Array.from({ length: count }, () => connect({ servers: natsUrl() })));
+  const gateways = connections.map((nc) => gateway(nc, extra));
+  await Promise.all(gateways.map((g) => g.ready()));
+  return {
+    gateways,
+    close: async () => {
+      await Promise.all(gateways.map((g) => g.close()));
+      await Promise.all(connections.map((nc) => nc.close()));
+    },
+  };
 }

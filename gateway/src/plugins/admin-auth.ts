@@ -1,12 +1,13 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, ErrorBody } from '@trades/contracts';
 import { ConfigError } from '@trades/runtime/client';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import Type from 'typebox';
 import type { GatewayConfig } from '../config.ts';
+import type { OperatorSessions } from './operator-sessions.ts';
 
 export interface Operator {
   email: string;
@@ -37,6 +38,8 @@ export interface AdminAuthOptions {
   /** Cloudflare Access in front of the console; when set, the local login is off. */
   cloudflare?: CloudflareAccess;
   local?: { email: string; password: string; sessionSecret: string };
+  /** Where local sessions live (required with `local`): see operator-sessions.ts. */
+  sessions?: OperatorSessions;
   /** Mark the session cookie Secure (the public URL is https). */
   secureCookies: boolean;
   sessionTtlSeconds?: number;
@@ -88,42 +91,6 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function sign(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url');
-}
-
-/** A stateless session: `base64url({ email, exp }).hmac`. */
-export function createSessionToken(
-  email: string,
-  secret: string,
-  ttlSeconds: number,
-  now = Date.now(),
-): string {
-  const payload = Buffer.from(JSON.stringify({ email, exp: Math.floor(now / 1000) + ttlSeconds })).toString(
-    'base64url',
-  );
-  return `${payload}.${sign(payload, secret)}`;
-}
-
-export function readSessionToken(token: string, secret: string, now = Date.now()): string | undefined {
-  const [payload, signature, ...rest] = token.split('.');
-  if (!payload || !signature || rest.length > 0) return undefined;
-  const expected = Buffer.from(sign(payload, secret));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || !('email' in value) || !('exp' in value))
-    return undefined;
-  const { email, exp } = value;
-  if (typeof email !== 'string' || typeof exp !== 'number' || exp * 1000 <= now) return undefined;
-  return email;
-}
-
 const unauthenticated = (message: string): AppError => new AppError(401, 'UNAUTHENTICATED', message);
 
 const LoginBody = Type.Object(
@@ -133,6 +100,7 @@ const LoginBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const OperatorParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) });
 const OperatorReply = Type.Object({
   email: Type.String(),
   via: Type.Union([Type.Literal('local'), Type.Literal('cloudflare')]),
@@ -141,7 +109,8 @@ const OperatorReply = Type.Object({
 /**
  * Operator authentication for every route in the scope it is registered in (fastify-plugin, so the hook
  * lands in the /api/admin scope, not in a child): a verified Cloudflare Access JWT when configured,
- * otherwise the local login's signed session cookie. Anything else is a 401 before the route runs.
+ * otherwise the local login's session cookie, believed only while its session is in the store (logout
+ * and revocation delete it). Anything else is a 401 before the route runs.
  */
 const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, options) => {
   const ttl = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
@@ -150,8 +119,11 @@ const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, optio
     cloudflare &&
     (cloudflare.keys ?? createRemoteJWKSet(new URL(`https://${cloudflare.teamDomain}/cdn-cgi/access/certs`)));
   const local = options.local;
+  const sessions = options.sessions;
+  if (local && !sessions) throw new Error('admin-auth: the local login needs a session store');
+  const credential = local && sessions ? sessions.credentialOf(local.email, local.password) : '';
 
-  async function authenticate(request: FastifyRequest): Promise<Operator> {
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Operator> {
     if (cloudflare && cloudflareKeys) {
       const header = request.headers['cf-access-jwt-assertion'];
       const token = Array.isArray(header) ? header[0] : header;
@@ -175,25 +147,30 @@ const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, optio
       }
     }
     const token = request.cookies[SESSION_COOKIE];
-    const email = local && token ? readSessionToken(token, local.sessionSecret) : undefined;
-    // A session for another email (ADMIN_EMAIL changed) is no longer valid.
-    if (!local || !email || email !== local.email)
-      throw unauthenticated('Sign in to use the operations console.');
-    return { email, via: 'local' };
+    if (!local || !sessions || !token) throw unauthenticated('Sign in to use the operations console.');
+    const session = await sessions.find(token);
+    // A session for another email (ADMIN_EMAIL changed) or another password is no longer valid.
+    if (!session || session.email !== local.email || session.credential !== credential) {
+      reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+      throw unauthenticated('Your session has ended; sign in again.');
+    }
+    return { email: session.email, via: 'local' };
   }
 
   app.decorateRequest('operator', undefined);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.adminPublic) return;
-    request.operator = await authenticate(request);
+    request.operator = await authenticate(request, reply);
   });
 
-  const cookieOptions = (request: FastifyRequest) => ({
-    path: '/api/admin',
-    httpOnly: true,
-    sameSite: 'strict' as const,
-    secure: options.secureCookies || request.protocol === 'https',
-  });
+  function cookieOptions(request: FastifyRequest) {
+    return {
+      path: '/api/admin',
+      httpOnly: true,
+      sameSite: 'strict' as const,
+      secure: options.secureCookies || request.protocol === 'https',
+    };
+  }
 
   app.post(
     '/login',
@@ -202,16 +179,25 @@ const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, optio
         adminPublic: true,
         audit: false,
         rateLimit: { max: options.loginAttemptsPerMinute ?? 5, timeWindow: '1 minute' },
+        // Counted across replicas; when the count cannot be kept, nobody signs in (503) rather than guesses.
+        rateLimitCounting: 'shared-or-refuse',
       },
       schema: {
         tags: ['admin'],
         summary: 'Operator sign-in (local mode): sets the session cookie',
         body: LoginBody,
-        response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
+        response: {
+          204: Type.Null(),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
-      if (!local) {
+      if (!local || !sessions) {
         throw new AppError(403, 'LOCAL_LOGIN_DISABLED', 'This console signs in through Cloudflare Access.');
       }
       // Both compared every time, so the answer takes as long for a wrong email as for a wrong password.
@@ -221,7 +207,7 @@ const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, optio
         request.log.warn('operator sign-in failed');
         throw new AppError(401, 'INVALID_CREDENTIALS', 'That email and password do not match an operator.');
       }
-      reply.setCookie(SESSION_COOKIE, createSessionToken(local.email, local.sessionSecret, ttl), {
+      reply.setCookie(SESSION_COOKIE, await sessions.start(local.email, credential, ttl), {
         ...cookieOptions(request),
         maxAge: ttl,
       });
@@ -235,13 +221,44 @@ const adminAuth: FastifyPluginAsyncTypebox<AdminAuthOptions> = async (app, optio
       config: { audit: false },
       schema: {
         tags: ['admin'],
-        summary: 'Operator sign-out: clears the session cookie',
-        response: { 204: Type.Null(), 401: ErrorBody },
+        summary:
+          'Operator sign-out: ends the session (its cookie no longer works anywhere) and clears the cookie',
+        response: { 204: Type.Null(), 401: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (sessions && token) await sessions.end(token);
       reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
       return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/operators/:email/sessions',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'End every session of an operator (local login), e.g. when their access is removed or a device is lost; audited',
+        params: OperatorParams,
+        response: {
+          200: Type.Object({ revoked: Type.Integer({ minimum: 0 }) }),
+          401: ErrorBody,
+          403: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      if (!sessions) {
+        throw new AppError(
+          403,
+          'SESSIONS_MANAGED_BY_ACCESS',
+          'Operators sign in through Cloudflare Access here: end their sessions and remove their access in Cloudflare Zero Trust.',
+        );
+      }
+      return { revoked: await sessions.endAll(request.params.email.trim()) };
     },
   );
 

@@ -26,7 +26,8 @@ export function actionOf(method: string, routeUrl: string): string {
     .filter(Boolean);
   const last = segments.at(-1);
   const named = segments.filter((s) => !s.startsWith(':'));
-  if (last === undefined || last.startsWith(':') || named.length === 1)
+  // A DELETE always says so: `DELETE …/operators/:email/sessions` → `operators.sessions.delete`.
+  if (last === undefined || last.startsWith(':') || named.length === 1 || method === 'DELETE')
     named.push(VERB_OF[method] ?? method.toLowerCase());
   return named.join('.');
 }
@@ -49,10 +50,12 @@ export function summarize(body: unknown): Record<string, unknown> {
   return summary;
 }
 
+/** What an action was done to: the route's `:id`, or the operator's `:email`. */
 function targetOf(request: FastifyRequest): string | null {
   const params = request.params;
-  if (typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string')
-    return params.id;
+  if (typeof params !== 'object' || params === null) return null;
+  if ('id' in params && typeof params.id === 'string') return params.id;
+  if ('email' in params && typeof params.email === 'string') return params.email;
   return null;
 }
 

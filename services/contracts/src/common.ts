@@ -51,7 +51,8 @@ export const AuditEntry = Type.Object({
   id: Uuid,
   at: Timestamp,
   operator: Type.String(),
-  via: Type.Union([Type.Literal('local'), Type.Literal('cloudflare')]),
+  /** How the operator was identified: the admin console's login, Cloudflare Access, or an operator's CLI (`npm run dlq`). */
+  via: Type.Union([Type.Literal('local'), Type.Literal('cloudflare'), Type.Literal('cli')]),
   action: Type.String(),
   method: Type.String(),
   path: Type.String(),

@@ -24,6 +24,22 @@ export const JobState = Type.Union([
 ]);
 export type JobState = (typeof JOB_STATES)[number];
 
+/**
+ * Where each state stands in a job's life, for consumers ordering two events of one job with the same
+ * `at` (one transaction can move a job through several states within a millisecond): later in the life
+ * wins. The three endings share the last place; a job reaches only one.
+ */
+export const JOB_STATE_RANK: Record<JobState, number> = {
+  CREATED: 0,
+  DISPATCHING: 1,
+  OFFERED: 2,
+  ASSIGNED: 3,
+  EN_ROUTE: 4,
+  COMPLETED: 5,
+  CANCELED: 5,
+  FAILED: 5,
+};
+
 export const OFFER_STATUSES = ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'CANCELED', 'FAILED'] as const;
 export const OfferStatus = Type.Union([
   Type.Literal('PENDING'),
@@ -267,3 +283,65 @@ export const ReplyRejected = defineEvent(
     replyReceivedAt: Type.Optional(Timestamp),
   }),
 );
+
+/** A job as dispatch has it now: enough for another service to check its own view of who is on it. */
+export const JobEngagement = Type.Object({
+  jobId: Uuid,
+  state: JobState,
+  locksmithId: Type.Union([Uuid, Type.Null()]),
+  at: Type.String({
+    format: 'date-time',
+    description: "The job's last change (its latest job event's `at`, or later), to the millisecond",
+  }),
+});
+export type JobEngagement = Static<typeof JobEngagement>;
+
+/** An offer as dispatch has it now. */
+export const OfferEngagement = Type.Object({
+  offerId: Uuid,
+  jobId: Uuid,
+  providerId: Uuid,
+  status: OfferStatus,
+  responseSeconds: Type.Union([Type.Number(), Type.Null()]),
+  sentAt: Timestamp,
+  closedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type OfferEngagement = Static<typeof OfferEngagement>;
+
+const EngagementIds = Type.Array(Uuid, { maxItems: 200, uniqueItems: true });
+
+export const ProvidersEngaged = defineEndpoint(
+  'svc.dispatch.providers.engaged',
+  'Who dispatch has on a job (ASSIGNED / EN_ROUTE) or holding a pending offer, as of `asOf`: the current ' +
+    'state of the jobs and offers named, and a page (by provider id) of every engaged provider with their ' +
+    'open jobs and pending offers. The registry reconciles its busy and pending-offer flags with it.',
+  Type.Object(
+    {
+      jobIds: Type.Optional(EngagementIds),
+      offerIds: Type.Optional(EngagementIds),
+      engaged: Type.Optional(
+        Type.Object(
+          {
+            after: Type.Union([Uuid, Type.Null()], {
+              description: 'Providers with a greater id; null: from the start',
+            }),
+            limit: Type.Integer({ minimum: 1, maximum: 200, description: 'Providers per page' }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({
+    asOf: Type.String({ format: 'date-time', description: "Dispatch's clock just before it read" }),
+    jobs: Type.Array(JobEngagement),
+    offers: Type.Array(OfferEngagement),
+    next: Type.Union([Uuid, Type.Null()], {
+      description:
+        'The `after` of the next page of engaged providers; null when this page was the last (or none was asked)',
+    }),
+  }),
+);
+export type ProvidersEngagedRequest = Static<typeof ProvidersEngaged.request>;
+export type ProvidersEngagedReply = Static<typeof ProvidersEngaged.reply>;

@@ -15,7 +15,9 @@ export interface StreamDefinition {
   duplicateWindowMs: number;
 }
 
-const DAY = 24 * 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export const EVENT_STREAMS: StreamDefinition[] = SERVICE_NAMES.map((owner) => ({
   name: streamOf(owner),
@@ -25,11 +27,16 @@ export const EVENT_STREAMS: StreamDefinition[] = SERVICE_NAMES.map((owner) => ({
   duplicateWindowMs: 10 * 60 * 1000,
 }));
 
-/** Where a consumer puts a message it gave up on; operators read it with `nats stream view DEAD_LETTER`. */
+/**
+ * Where a consumer puts a message it gave up on: one that can never succeed (a 4xx, an invalid payload)
+ * or that kept failing for longer than its consumer's `retryForMs`. Operators list, replay and discard
+ * them with `npm run dlq`.
+ */
 export const DEAD_LETTER_STREAM: StreamDefinition = {
   name: 'DEAD_LETTER',
   subjects: ['dlq.>'],
-  description: 'Events a consumer could not handle after its bounded redeliveries, or could never handle',
+  description:
+    'Events a consumer could never handle, or kept failing to handle for longer than its retry window',
   maxAgeMs: 30 * DAY,
   duplicateWindowMs: 2 * 60 * 1000,
 };
@@ -50,6 +57,43 @@ export const auditSubject = (action: string): string =>
   `audit.admin.${action.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 
 export const STREAMS: StreamDefinition[] = [...EVENT_STREAMS, DEAD_LETTER_STREAM, AUDIT_STREAM];
+
+/**
+ * A JetStream key-value bucket the provisioning step creates: one value per key (compare-and-set on its
+ * revision), and a key nobody has written for `maxAgeMs` is dropped (NATS 2.9 has no per-key TTL).
+ */
+export interface KvBucketDefinition {
+  name: string;
+  description: string;
+  maxAgeMs: number;
+}
+
+/** The gateway's rate-limit counters, shared by its replicas; no window may be longer than this bucket keeps a key. */
+export const RATE_LIMIT_BUCKET: KvBucketDefinition = {
+  name: 'gateway-rate-limits',
+  description: "The gateway's rate-limit counters per route and client, shared by every replica",
+  maxAgeMs: 15 * MINUTE,
+};
+
+/** Open live-status streams per tracking token and per client address, as leases that end with their stream. */
+export const STATUS_STREAM_BUCKET: KvBucketDefinition = {
+  name: 'gateway-status-streams',
+  description: 'Leases of open live-status streams per tracking token and per client address',
+  maxAgeMs: 2 * 60 * MINUTE,
+};
+
+/** Local operator sessions: one key per session; logout or revocation deletes it, the bucket drops it after 12 h. */
+export const OPERATOR_SESSION_BUCKET: KvBucketDefinition = {
+  name: 'admin-sessions',
+  description: 'Signed-in operators of the local admin login (the session cookie names one key)',
+  maxAgeMs: DAY / 2,
+};
+
+export const KV_BUCKETS: KvBucketDefinition[] = [
+  RATE_LIMIT_BUCKET,
+  STATUS_STREAM_BUCKET,
+  OPERATOR_SESSION_BUCKET,
+];
 
 export const deadLetterSubject = (durable: string): string => `dlq.${durable}`;
 
@@ -74,15 +118,36 @@ export interface ConsumerDefinition {
   filterSubject: string;
   /** The events this consumer handles; any other subject matching the filter is acknowledged and skipped. */
   events: EventContract[];
-  maxDeliver: number;
+  /**
+   * How long an event that fails for a reason that may pass (a database failover, a provider's outage, a
+   * service restarting) is retried, with back-off capped at a minute, before it is dead-lettered: as long
+   * as the business still wants the work done. JetStream redelivers without limit; the consumer decides.
+   */
+  retryForMs: number;
+  /**
+   * Past this much retrying, each failed delivery is logged as an error and counted in
+   * `jetstream_event_retries_overdue_total`, which the alert rules watch.
+   */
+  retryAlertAfterMs: number;
+  /** How long JetStream waits for an ack before redelivering; the consumer extends it while it works. */
   ackWaitMs: number;
 }
+
+/** What a consumer is given unless its declaration says otherwise. */
+export const CONSUMER_DEFAULTS = {
+  retryForMs: 6 * HOUR,
+  retryAlertAfterMs: 10 * MINUTE,
+  ackWaitMs: 30_000,
+} satisfies Partial<ConsumerDefinition>;
+
+type ConsumerSettings = Partial<Pick<ConsumerDefinition, keyof typeof CONSUMER_DEFAULTS>>;
 
 function consumer(
   service: ServiceName,
   purpose: string,
   events: EventContract[],
   filterSubject?: string,
+  settings: ConsumerSettings = {},
 ): ConsumerDefinition {
   const first = events[0];
   if (!first) throw new Error(`consumer ${service}-${purpose} handles no events`);
@@ -95,8 +160,8 @@ function consumer(
     stream,
     filterSubject: filterSubject ?? first.subject,
     events,
-    maxDeliver: 5,
-    ackWaitMs: 30_000,
+    ...CONSUMER_DEFAULTS,
+    ...settings,
   };
 }
 
@@ -110,7 +175,9 @@ export const CONSUMERS = {
     [messaging.SmsReceived, messaging.SmsStatusChanged],
     'evt.messaging.sms.>',
   ),
-  paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>'),
+  // Captures, releases and refunds: a card authorization holds for days, so a Stripe incident is waited
+  // out for a day rather than left to an operator.
+  paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>', { retryForMs: 24 * HOUR }),
   messagingOffers: consumer(
     'messaging',
     'dispatch',

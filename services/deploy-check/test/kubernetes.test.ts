@@ -81,8 +81,9 @@ function mainContainer(workload: Resource): Dict {
 describe('kustomization files', () => {
   const all = kustomizations();
 
-  it('has a base, the two overlays and the three components', () => {
+  it('has a base, the two overlays and the four components', () => {
     expect(all.map(({ path, kind }) => `${kind} ${path}`).sort()).toEqual([
+      'Component k8s/components/alerts/kustomization.yaml',
       'Component k8s/components/emulators/kustomization.yaml',
       'Component k8s/components/nats-cluster/kustomization.yaml',
       'Component k8s/components/network-policies/kustomization.yaml',

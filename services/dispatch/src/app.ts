@@ -2,6 +2,7 @@ import { defineService } from '@trades/runtime';
 import { dispatchConfig } from './config.ts';
 import { bookingConsumer } from './handlers/bookings.ts';
 import { dispatchEndpoints } from './handlers/endpoints.ts';
+import { engagementsEndpoint } from './handlers/engagements.ts';
 import { runDueWork } from './handlers/lifecycle.ts';
 import { smsConsumer } from './handlers/replies.ts';
 import { migrations } from './migrations/index.ts';
@@ -19,7 +20,7 @@ export const dispatchService = defineService({
     // Offer expiry and wave advance live in rows with a due time; every replica polls, SKIP LOCKED shares them.
     ctx.every('dispatch-due-work', ctx.config.DISPATCH_TICK_MS, () => runDueWork(ctx));
     return {
-      endpoints: dispatchEndpoints(ctx),
+      endpoints: [...dispatchEndpoints(ctx), engagementsEndpoint(ctx)],
       consumers: [bookingConsumer(ctx), smsConsumer(ctx)],
     };
   },

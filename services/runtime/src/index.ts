@@ -7,6 +7,8 @@ export * from './jetstream.ts';
 export * from './db.ts';
 export * from './outbox.ts';
 export * from './consumer.ts';
+export * from './retention.ts';
+export * from './dead-letters.ts';
 export * from './health.ts';
 export * from './metrics.ts';
 export * from './service.ts';

@@ -10,7 +10,15 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { ALL_CONSUMERS, STREAMS, type ConsumerDefinition, type StreamDefinition } from '@trades/contracts';
+import { Kvm } from '@nats-io/kv';
+import {
+  ALL_CONSUMERS,
+  KV_BUCKETS,
+  STREAMS,
+  type ConsumerDefinition,
+  type KvBucketDefinition,
+  type StreamDefinition,
+} from '@trades/contracts';
 import type { Logger } from './logger.ts';
 
 export function streamConfig(
@@ -37,7 +45,9 @@ export function consumerConfig(consumer: ConsumerDefinition): Partial<ConsumerCo
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: consumer.filterSubject,
-    max_deliver: consumer.maxDeliver,
+    // Unlimited: the consumer itself dead-letters what can never succeed or has failed for longer than
+    // its retryForMs. (An update lifts the limit of a consumer provisioned with one.)
+    max_deliver: -1,
     ack_wait: nanos(consumer.ackWaitMs),
     max_ack_pending: 1_000,
   };
@@ -53,12 +63,18 @@ async function exists(check: () => Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Creates or updates every stream and durable consumer the contracts declare. It is its own step
- * (`npm run provision`, the setup job in compose and Kubernetes); services only bind to what exists.
+ * Creates or updates every stream, durable consumer and key-value bucket the contracts declare. It is its
+ * own step (`npm run provision`, the setup job in compose and Kubernetes); services only bind to what exists.
  */
 export async function provisionJetStream(
   nc: NatsConnection,
-  options: { replicas: number; log: Logger; streams?: StreamDefinition[]; consumers?: ConsumerDefinition[] },
+  options: {
+    replicas: number;
+    log: Logger;
+    streams?: StreamDefinition[];
+    consumers?: ConsumerDefinition[];
+    buckets?: KvBucketDefinition[];
+  },
 ): Promise<void> {
   const jsm: JetStreamManager = await jetstreamManager(nc);
   for (const stream of options.streams ?? STREAMS) {
@@ -80,5 +96,22 @@ export async function provisionJetStream(
       await jsm.consumers.add(consumer.stream, config);
       options.log.info({ consumer: consumer.durable }, 'consumer created');
     }
+  }
+  for (const bucket of options.buckets ?? KV_BUCKETS) {
+    const kv = await new Kvm(nc).create(bucket.name, {
+      history: 1,
+      ttl: bucket.maxAgeMs,
+      replicas: options.replicas,
+      description: bucket.description,
+    });
+    // create() opens an existing bucket as it is: bring its limits up to date like a stream's.
+    const { config } = (await kv.status()).streamInfo;
+    await jsm.streams.update(config.name, {
+      ...config,
+      max_age: nanos(bucket.maxAgeMs),
+      num_replicas: options.replicas,
+      description: bucket.description,
+    });
+    options.log.info({ bucket: bucket.name }, 'key-value bucket ready');
   }
 }

@@ -33,6 +33,21 @@ const SECRET_KEYS = [
   'trackingToken',
 ];
 
+/**
+ * A copy of a value with the fields the logs redact masked the same way, at any depth: for showing stored
+ * payloads (a dead letter's event) to an operator.
+ */
+export function maskPersonalData(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => maskPersonalData(item, key));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPersonalData(v, k)]));
+  }
+  if (PHONE_KEYS.includes(key) || EMAIL_KEYS.includes(key) || SECRET_KEYS.includes(key)) {
+    return censor(value, [key]);
+  }
+  return value;
+}
+
 const paths = (keys: string[]): string[] => keys.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 function censor(value: unknown, path: string[]): unknown {

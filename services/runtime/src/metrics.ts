@@ -4,7 +4,13 @@ export interface Metrics {
   registry: Registry;
   endpointSeconds: Histogram<'subject' | 'outcome'>;
   consumed: Counter<'consumer' | 'subject' | 'outcome'>;
+  /** Failed deliveries of events retrying for longer than their consumer's alert threshold. */
+  retriesOverdue: Counter<'consumer'>;
+  /** Events copied to the dead-letter stream, by why (rejected, poison, exhausted). */
+  deadLettered: Counter<'consumer' | 'outcome'>;
   outboxPublished: Counter<'subject'>;
+  /** Rows deleted by the inbox and outbox retention. */
+  pruned: Counter<'table'>;
 }
 
 /** One Prometheus registry per process, with Node's default metrics and the runtime's own. */
@@ -25,6 +31,24 @@ export function createMetrics(service: string): Metrics {
       name: 'jetstream_messages_consumed_total',
       help: 'Events handled by JetStream consumers, by outcome',
       labelNames: ['consumer', 'subject', 'outcome'],
+      registers: [registry],
+    }),
+    retriesOverdue: new Counter({
+      name: 'jetstream_event_retries_overdue_total',
+      help: "Failed deliveries of events that have been retrying for longer than their consumer's alert threshold",
+      labelNames: ['consumer'],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'jetstream_messages_dead_lettered_total',
+      help: 'Events a consumer copied to the DEAD_LETTER stream and gave up on, by outcome',
+      labelNames: ['consumer', 'outcome'],
+      registers: [registry],
+    }),
+    pruned: new Counter({
+      name: 'runtime_rows_pruned_total',
+      help: 'Handled inbox rows and published outbox rows deleted past their retention',
+      labelNames: ['table'],
       registers: [registry],
     }),
     outboxPublished: new Counter({

@@ -36,6 +36,29 @@ class RuntimeOutboxInbox extends Migration {
   }
 }
 
+/**
+ * The indexes retention deletes by (`retention.ts`): handled inbox rows by `handled_at`, published outbox
+ * rows by `published_at` (the rows still pending keep `outbox_unpublished_idx`). A plain CREATE INDEX:
+ * migrations run in one transaction, where CONCURRENTLY cannot; it holds back inserts while it builds,
+ * which on these tables' sizes is a moment.
+ */
+class RuntimeRetentionIndexes extends Migration {
+  override name = 'Runtime0002RetentionIndexes';
+
+  override up(): void {
+    this.addSql(`create index inbox_handled_at_idx on inbox (handled_at)`);
+    this.addSql(
+      `create index outbox_published_at_idx on outbox (published_at) where published_at is not null`,
+    );
+  }
+
+  override down(): void {
+    this.addSql('drop index outbox_published_at_idx');
+    this.addSql('drop index inbox_handled_at_idx');
+  }
+}
+
 export const runtimeMigrations: MigrationObject[] = [
   { name: 'Runtime0001OutboxInbox', class: RuntimeOutboxInbox },
+  { name: 'Runtime0002RetentionIndexes', class: RuntimeRetentionIndexes },
 ];

@@ -72,8 +72,6 @@ export interface RelayOptions {
    * right after commit (a copy it did send anyway is dropped by JetStream on its `Nats-Msg-Id`).
    */
   graceMs?: number;
-  /** Published rows are kept this long for inspection, then deleted. */
-  retainMs?: number;
   /**
    * How long the marks of rows published right after commit gather before one UPDATE marks them all
    * (far below `graceMs`, so the safety net never sees them as pending).
@@ -98,7 +96,6 @@ export class OutboxRelay {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  #lastCleanup = 0;
   readonly #direct = new Set<Promise<void>>();
   #unmarked: string[] = [];
   #marking: Promise<void> | undefined;
@@ -109,7 +106,6 @@ export class OutboxRelay {
       batchSize: 100,
       pollMs: 1_000,
       graceMs: 2_000,
-      retainMs: 24 * 60 * 60 * 1000,
       markDelayMs: 50,
       ...options,
     };
@@ -254,7 +250,6 @@ export class OutboxRelay {
       while ((await this.relayOnce(graceMs)) === this.#options.batchSize) {
         // a full batch: there may be more
       }
-      await this.#cleanup();
     } catch (error) {
       this.#options.log.warn(
         { err: error },
@@ -302,18 +297,5 @@ export class OutboxRelay {
       for (const row of published) this.#options.metrics?.outboxPublished.inc({ subject: row.subject });
       return published.length;
     });
-  }
-
-  async #cleanup(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#lastCleanup < 60_000) return;
-    this.#lastCleanup = now;
-    const { orm, schema, retainMs } = this.#options;
-    await orm.em
-      .fork()
-      .execute(
-        `delete from "${schema}".outbox where published_at < now() - (? || ' milliseconds')::interval`,
-        [String(retainMs)],
-      );
   }
 }

@@ -27,6 +27,10 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { connectNats, encodeJson } from './nats.ts';
 import { enqueueEvent, OutboxRelay } from './outbox.ts';
+import { pruneRuntimeTables } from './retention.ts';
+
+/** How often each replica deletes inbox and outbox rows past their retention (a bounded amount each time). */
+const RETENTION_EVERY_MS = 60_000;
 
 export type ServiceConfig<P extends TProperties> = BaseConfigValues & Static<TObject<P>>;
 
@@ -205,6 +209,13 @@ export async function startService<P extends TProperties>(
     );
   }
   relay.start();
+  ctx.every('retention', RETENTION_EVERY_MS, async () => {
+    const pruned = await pruneRuntimeTables(orm.em.fork(), definition.schema);
+    for (const [table, rows] of Object.entries(pruned)) metrics.pruned.inc({ table }, rows);
+    if (pruned.inbox + pruned.outbox > 0) {
+      log.info({ pruned }, 'handled inbox rows and published outbox rows past their retention deleted');
+    }
+  });
   // The server registers subscriptions in the order it reads them: once this round trip returns, every
   // endpoint and consumer above is reachable, so a caller that starts right after us gets answers, not
   // "no responders".

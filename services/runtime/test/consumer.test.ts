@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_STREAM, deadLetterSubject } from '@trades/contracts';
+import { AppError, DEAD_LETTER_HEADERS, DEAD_LETTER_STREAM, deadLetterSubject } from '@trades/contracts';
 import {
   createLogger,
+  isPermanentFailure,
   on,
   provisionJetStream,
+  retriedForMs,
+  retryDelayMs,
   startConsumer,
   startService,
   type RunningService,
@@ -115,6 +118,49 @@ describe('an idempotent consumer', () => {
   });
 });
 
+describe('retries', () => {
+  it('back off 1 s, 2 s, 4 s … and at most a minute between deliveries', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 500].map(retryDelayMs)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000,
+    ]);
+    expect(retriedForMs(1)).toBe(0);
+    expect(retriedForMs(7)).toBe(63_000);
+    // Six hours of retrying takes 366 deliveries.
+    expect(retriedForMs(365)).toBeLessThan(6 * 3_600_000);
+    expect(retriedForMs(366)).toBeGreaterThanOrEqual(6 * 3_600_000);
+  });
+
+  it('treat only a 4xx that can never succeed as permanent', () => {
+    expect(isPermanentFailure(new AppError(422, 'INVALID', 'No.'))).toBe(true);
+    expect(isPermanentFailure(new AppError(404, 'NOT_FOUND', 'No.'))).toBe(true);
+    expect(isPermanentFailure(new AppError(429, 'RATE_LIMITED', 'Later.'))).toBe(false);
+    expect(isPermanentFailure(new AppError(503, 'SERVICE_UNAVAILABLE', 'Later.'))).toBe(false);
+    expect(isPermanentFailure(new Error('connect ECONNREFUSED'))).toBe(false);
+  });
+
+  it('provisioning lifts the delivery limit of a consumer that was created with one', async () => {
+    const definition = { ...probeConsumer, durable: `intake-probe-limited-${randomUUID().slice(0, 8)}` };
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(definition.stream, {
+      durable_name: definition.durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: definition.filterSubject,
+      max_deliver: 5,
+    });
+    try {
+      await provisionJetStream(nc, {
+        replicas: 1,
+        log: createLogger('test', 'fatal'),
+        streams: [],
+        consumers: [definition],
+      });
+      expect((await jsm.consumers.info(definition.stream, definition.durable)).config.max_deliver).toBe(-1);
+    } finally {
+      await jsm.consumers.delete(definition.stream, definition.durable);
+    }
+  });
+});
+
 describe('order keys', () => {
   it('handles events with one key in stream order and lets other keys pass a slow one', async () => {
     // A durable of its own on the probe's stream, bound with concurrency 4 and the note's lane as key.
@@ -175,7 +221,9 @@ describe('order keys', () => {
 });
 
 describe('dead letters', () => {
-  it('moves a message that fails every time to dlq.<durable> after maxDeliver deliveries, and stops redelivering it', async () => {
+  it('moves a message that fails every time to dlq.<durable> once its retry window is spent, and stops redelivering it', async () => {
+    // The probe retries for 3 s: deliveries 1, 2 (1 s later) and 3 (2 s after that), then gives up.
+    const deliveries = 3;
     const noteId = randomUUID();
     const deliveredBefore = await deliveriesSoFar();
     const sequence = await publishEnvelope(
@@ -191,17 +239,17 @@ describe('dead letters', () => {
       [DEAD_LETTER_HEADERS.stream]: stream,
       [DEAD_LETTER_HEADERS.sequence]: String(sequence),
       [DEAD_LETTER_HEADERS.consumer]: durable,
-      [DEAD_LETTER_HEADERS.deliveries]: String(probeConsumer.maxDeliver),
+      [DEAD_LETTER_HEADERS.deliveries]: String(deliveries),
     });
-    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toContain(
-      `transient failure ${probeConsumer.maxDeliver}`,
+    expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toBe(
+      `transient failure ${deliveries} (still failing after ${deliveries} deliveries over 3 s or more)`,
     );
     expect(JSON.parse(letter.body)).toMatchObject({ data: { noteId } });
 
     // Terminated, not nak'ed: nothing pending or awaiting an ack, so JetStream will not deliver it again.
     await settled();
-    expect(handlerCalls(noteId)).toBe(probeConsumer.maxDeliver);
-    expect((await deliveriesSoFar()) - deliveredBefore).toBe(probeConsumer.maxDeliver);
+    expect(handlerCalls(noteId)).toBe(deliveries);
+    expect((await deliveriesSoFar()) - deliveredBefore).toBe(deliveries);
     expect(await noteCount(noteId)).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { STREAMS, type ConsumerDefinition } from '@trades/contracts';
+import { KV_BUCKETS, STREAMS, type ConsumerDefinition } from '@trades/contracts';
 import {
   createLogger,
   migrate,
@@ -72,7 +72,10 @@ export async function createScratchDatabase(
   return { url: url.toString(), drop: () => run(`drop database if exists "${name}" with (force)`) };
 }
 
-/** Deletes the project's streams (and their consumers) and provisions them again: a clean slate per suite. */
+/**
+ * Deletes the project's streams (and their consumers) and provisions them again, and empties the
+ * key-value buckets (the gateway's rate-limit counters would otherwise carry over): a clean slate per suite.
+ */
 export async function resetJetStream(): Promise<void> {
   const nc = await connect({ servers: natsUrl() });
   try {
@@ -81,6 +84,7 @@ export async function resetJetStream(): Promise<void> {
       await jsm.streams.delete(stream.name).catch(() => false);
     }
     await provisionJetStream(nc, { replicas: 1, log: createLogger('testkit', 'warn') });
+    for (const bucket of KV_BUCKETS) await jsm.streams.purge(`KV_${bucket.name}`);
   } finally {
     await nc.close();
   }

@@ -23,8 +23,9 @@ export function isFinal(status: RequestStatus | null): boolean {
 export type FeedMode = 'connecting' | 'live' | 'polling' | 'stopped';
 
 /**
- * The live status of one booking: first a GET, then the SSE stream of `status` events; if the
- * stream errors, a GET every 5 s instead. Everything stops once the job reaches a final state or
+ * The live status of one booking: first a GET, then the SSE stream of `status` events, opened again
+ * when the server ends it with a `reconnect` event; if the stream errors (or is refused), a GET every
+ * 5 s instead. Everything stops once the job reaches a final state or
  * the page goes away. Provided per status page.
  */
 @Injectable()
@@ -82,6 +83,15 @@ export class StatusFeed {
         this.accept(status);
       } catch {
         // One malformed event should not end live updates; the next one replaces it.
+      }
+    });
+    // The server ends a stream after a while (or when a gateway replica stops) and says so first:
+    // open it again at once; that is no failure, so no polling.
+    source.addEventListener('reconnect', () => {
+      source.close();
+      if (this.source === source) {
+        this.source = null;
+        this.listen();
       }
     });
     source.addEventListener('error', () => {

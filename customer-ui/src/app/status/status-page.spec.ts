@@ -28,6 +28,10 @@ class FakeEventSource extends EventTarget {
     this.dispatchEvent(new Event('error'));
   }
 
+  reconnect(): void {
+    this.dispatchEvent(new MessageEvent('reconnect', { data: JSON.stringify({ reason: 'lifetime' }) }));
+  }
+
   close(): void {
     this.closed = true;
   }
@@ -121,6 +125,29 @@ describe('StatusPage', () => {
 
     expect(live()).toContain('Maria G. is on the way');
     expect(live()).toContain('about 12 minutes');
+  });
+
+  it('opens the stream again when the server ends it, and stays live instead of polling', async () => {
+    const { fixture, element, live } = await open({ ...base, job: { id: 'j1', state: 'OFFERED' } });
+    const first = FakeEventSource.last;
+    first?.open();
+    first?.reconnect();
+    await fixture.whenStable();
+
+    expect(first?.closed).toBe(true);
+    const second = FakeEventSource.last;
+    expect(second).not.toBe(first);
+    expect(second?.url).toBe('/api/track/trk/events');
+    second?.open();
+    second?.status({
+      ...base,
+      job: { id: 'j1', state: 'ASSIGNED', locksmith: { name: 'Maria G.', etaMinutes: 25 } },
+    });
+    await fixture.whenStable();
+
+    expect(live()).toContain('Maria G. is taking your job');
+    expect(element.textContent).toContain('This page updates live');
+    bed.http.expectNone('/api/track/trk');
   });
 
   it('does not listen for updates to a booking that is already finished', async () => {

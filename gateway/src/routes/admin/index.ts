@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { GatewayConfig } from '../../config.ts';
 import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugins/admin-auth.ts';
 import audit from '../../plugins/audit.ts';
+import { OperatorSessions } from '../../plugins/operator-sessions.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import leads from './leads.ts';
@@ -23,7 +24,13 @@ export interface AdminRoutesOptions {
  * scope before any route file is registered, and every mutating request is written to the audit log.
  */
 const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
-  await app.register(adminAuth, options.auth ?? adminAuthOptions(options.config));
+  const auth = options.auth ?? adminAuthOptions(options.config);
+  await app.register(adminAuth, {
+    ...auth,
+    ...(auth.local && !auth.sessions
+      ? { sessions: new OperatorSessions(app.shared, auth.local.sessionSecret) }
+      : {}),
+  });
   await app.register(audit);
   // Inside the boundary even a wrong path needs an operator: strangers cannot map the admin API by its 404s.
   app.setNotFoundHandler((request, reply) => {

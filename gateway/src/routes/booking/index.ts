@@ -1,12 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Address, badRequest, ErrorBody, intake, notFound } from '@trades/contracts';
 import Type from 'typebox';
+import { LatestEventStream } from './event-stream.ts';
+import { StreamSlots } from './stream-slots.ts';
 import { strictValidator } from './strict-validation.ts';
 import { BookingUpdates, type BookingView } from './updates.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const TRACKING_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 const HEARTBEAT_MS = 15_000;
+/** A lease outlives its stream's longest life by this much (clock skew between replicas, a slow end). */
+const LEASE_MARGIN_MS = 60_000;
+
+export interface BookingRoutesOptions {
+  streams: {
+    /** Open live-status streams per tracking token, across replicas. */
+    perToken: number;
+    /** Open live-status streams per client address, across replicas. */
+    perClient: number;
+    /** The server ends a stream after this long, less up to a tenth at random; the page reconnects. */
+    maxLifetimeMs: number;
+  };
+}
 
 /** Per client address and route: generous for a person on a phone, tight for a script. */
 const limit = (max: number) => ({ rateLimit: { max, timeWindow: '1 minute' } });
@@ -42,14 +57,21 @@ function trackingToken(token: string): string {
 }
 
 /** Customer booking flow: /api/request/* and /api/track/* (intake, payments). */
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = async (app, { streams }) => {
   app.setValidatorCompiler(strictValidator);
   const updates = new BookingUpdates(app.log);
   updates.start(app.nats);
-  const openStreams = new Set<() => void>();
+  const slots = new StreamSlots(app.shared, {
+    perToken: streams.perToken,
+    perClient: streams.perClient,
+    leaseMs: streams.maxLifetimeMs + LEASE_MARGIN_MS,
+  });
+  const openStreams = new Set<(reason: string) => void>();
   // Before the server stops listening: an open event stream would otherwise hold the close forever.
+  // The pages are told to reconnect (to another replica) rather than left to see an error.
   app.addHook('preClose', async () => {
-    for (const end of openStreams) end();
+    for (const end of openStreams) end('shutdown');
+    await slots.settled();
   });
   app.addHook('onClose', async () => updates.stop());
 
@@ -237,13 +259,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       config: limit(30),
       schema: {
         tags: ['booking'],
-        summary: 'Server-Sent Events: `event: status` with the booking view on connect and on every change',
+        summary:
+          'Server-Sent Events: `event: status` with the booking view on connect and on every change; `event: reconnect` when the server ends the stream (open it again)',
         params: TokenParams,
         response: { 200: Type.String({ description: 'text/event-stream' }), ...Errors },
       },
     },
     async (request, reply) => {
       const token = trackingToken(request.params.trackingToken);
+      const release = await slots.acquire(token, request.ip);
       // Listen before reading the current view, so a change in between is not lost.
       const early: BookingView[] = [];
       const sink: { send: (booking: BookingView) => void } = { send: (booking) => early.push(booking) };
@@ -253,6 +277,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         current = await app.callService(intake.SessionGet, { trackingToken: token });
       } catch (error) {
         unlisten();
+        release();
         throw error;
       }
 
@@ -268,26 +293,38 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      const stream = new LatestEventStream(raw);
       let lastUpdatedAt = '';
       const write = (booking: BookingView): void => {
         // Updates can arrive out of order across replicas; the page never goes back in time.
         if (booking.updatedAt < lastUpdatedAt) return;
         lastUpdatedAt = booking.updatedAt;
-        raw.write(`event: status\ndata: ${JSON.stringify(booking)}\n\n`);
+        stream.send('status', booking);
       };
       write(current);
       for (const booking of early) write(booking);
       sink.send = write;
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => stream.heartbeat(), HEARTBEAT_MS);
       heartbeat.unref();
-      const end = (): void => {
+      // Spread over the last tenth, so the pages of a busy moment do not all reconnect at once.
+      const expiry = setTimeout(() => end('lifetime'), streams.maxLifetimeMs * (1 - Math.random() / 10));
+      expiry.unref();
+      let ended = false;
+      function end(reason: string): void {
+        // Once: ending the response closes it, and its close comes back here.
+        if (ended) return;
+        ended = true;
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         unlisten();
+        release();
         openStreams.delete(end);
-        if (!raw.writableEnded) raw.end();
-      };
+        stream.end({ event: 'reconnect', data: { reason } });
+      }
       openStreams.add(end);
-      request.raw.once('close', end);
+      raw.once('close', () => end('closed'));
+      // The page went away while the view was being read: nothing will close it again.
+      if (raw.socket === null || raw.socket.destroyed) end('closed');
     },
   );
 };

@@ -51,7 +51,7 @@ export class BookingUpdates {
     this.#listeners.set(trackingToken, set);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(trackingToken);
+      if (set.size === 0 && this.#listeners.get(trackingToken) === set) this.#listeners.delete(trackingToken);
     };
   }
 

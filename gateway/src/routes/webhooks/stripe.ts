@@ -15,7 +15,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/webhooks/stripe',
     {
-      config: { rateLimit: { max: 1200, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 1200, timeWindow: '1 minute' }, rateLimitCounting: 'replica' },
       schema: {
         tags: ['webhooks'],
         summary: 'Stripe events (signature verified; each event id handled once)',

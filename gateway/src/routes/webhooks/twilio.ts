@@ -124,7 +124,7 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (
   app.post(
     '/api/webhooks/twilio/sms',
     {
-      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' }, rateLimitCounting: 'replica' },
       schema: {
         tags: ['webhooks'],
         summary: 'An SMS to the platform number (a locksmith replying); answers TwiML',
@@ -154,7 +154,7 @@ const routes: FastifyPluginAsyncTypebox<TwilioWebhookOptions> = async (
   app.post(
     '/api/webhooks/twilio/status',
     {
-      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: perMinute, timeWindow: '1 minute' }, rateLimitCounting: 'replica' },
       schema: {
         tags: ['webhooks'],
         summary: "Delivery status of an SMS the platform sent (Twilio's StatusCallback)",

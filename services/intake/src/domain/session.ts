@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { conflict } from '@trades/contracts';
-import type { AppError, dispatch, intake } from '@trades/contracts';
+import { conflict, dispatch } from '@trades/contracts';
+import type { AppError, intake } from '@trades/contracts';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 export type FunnelStep = intake.FunnelStep;
@@ -92,19 +92,8 @@ export function userAgentClass(userAgent: string | undefined): UserAgentClass | 
 }
 
 /** Job states in the order a job moves through them; a later event time always wins first. */
-const JOB_STATE_RANK: Record<dispatch.JobState, number> = {
-  CREATED: 0,
-  DISPATCHING: 1,
-  OFFERED: 2,
-  ASSIGNED: 3,
-  EN_ROUTE: 4,
-  COMPLETED: 5,
-  CANCELED: 5,
-  FAILED: 5,
-};
-
 export function jobStateRank(state: dispatch.JobState): number {
-  return JOB_STATE_RANK[state];
+  return dispatch.JOB_STATE_RANK[state];
 }
 
 /** Keyset cursor for the sessions list: the last row's (created_at, id). */

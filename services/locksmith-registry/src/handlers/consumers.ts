@@ -1,74 +1,49 @@
 import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
+import { factFromEvent } from '../domain/job-facts.ts';
 import { findProvider, updateProvider } from '../providers.ts';
-
-/** Job states in which the assigned locksmith is no longer on the job. */
-const RELEASING_STATES = [
-  dispatch.JobCompleted,
-  dispatch.JobCanceled,
-  dispatch.JobFailed,
-  dispatch.JobDispatching,
-];
-
-async function releaseLocksmith(em: EntityManager, jobId: string): Promise<void> {
-  await em.execute(
-    'update registry.provider set busy_job_id = null, updated_at = now() where busy_job_id = ?',
-    [jobId],
-  );
-}
+import { applyJobFact, recordOfferClosed, recordOfferSent } from '../store/engagements.ts';
 
 /**
- * Dispatch's facts kept as provider state: the pending-offer flag and the offer log behind the stats
- * (from offer.sent / offer.closed), and the busy flag (from job state changes). Inbox idempotency:
- * a redelivered event is skipped, and the conditional updates make a reordered one harmless.
+ * The job events that can say who is on a job. CREATED and OFFERED add nothing: nobody is on a job in
+ * either, and the state machine reaches OFFERED only from DISPATCHING, whose event says as much.
+ */
+const JOB_STATES_KEPT: dispatch.JobState[] = [
+  'DISPATCHING',
+  'ASSIGNED',
+  'EN_ROUTE',
+  'COMPLETED',
+  'CANCELED',
+  'FAILED',
+];
+
+/**
+ * Dispatch's facts kept as provider state: the offer log behind the stats and the pending-offer flag
+ * (from offer.sent / offer.closed), and each job's latest known state behind the busy flag (from the
+ * job events). No order is assumed, within a job or across replicas: an event that failed comes back after
+ * the ones behind it, and replicas handle events side by side. So nothing here is "last write wins": an offer's first outcome stands and a late
+ * "sent" does not reopen it; a job event replaces what is kept of its job only when its `at` is newer;
+ * and the flags are recomputed from those rows (`store/engagements.ts`), never set by the event itself.
+ * The periodic reconciliation with dispatch (`handlers/reconciliation.ts`) repairs what a lost event
+ * would leave wrong.
  */
 export function dispatchConsumer(): ConsumerBinding {
   return {
     definition: CONSUMERS.registryDispatch,
     handlers: [
       on(dispatch.OfferSent, async (offer, { em }) => {
-        const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
-          offer.providerId,
-        ]);
-        if (known.length === 0) return;
-        const inserted = await em.execute<{ offer_id: string }[]>(
-          `insert into registry.provider_offer (offer_id, provider_id, job_id) values (?, ?, ?)
-           on conflict (offer_id) do nothing returning offer_id`,
-          [offer.offerId, offer.providerId, offer.jobId],
-        );
-        if (inserted.length === 0) return;
-        await em.execute(
-          'update registry.provider set pending_offer_id = ?, updated_at = now() where id = ?',
-          [offer.offerId, offer.providerId],
-        );
+        await recordOfferSent(em, offer);
       }),
       on(dispatch.OfferClosed, async (offer, { em }) => {
-        const known = await em.execute<{ id: string }[]>('select id from registry.provider where id = ?', [
-          offer.providerId,
-        ]);
-        if (known.length === 0) return;
-        await em.execute(
-          `insert into registry.provider_offer (offer_id, provider_id, job_id, status, response_seconds, closed_at)
-           values (?, ?, ?, ?, ?, now())
-           on conflict (offer_id) do update
-             set status = excluded.status, response_seconds = excluded.response_seconds, closed_at = excluded.closed_at
-             where provider_offer.status = 'PENDING'`,
-          [offer.offerId, offer.providerId, offer.jobId, offer.status, offer.responseSeconds],
-        );
-        await em.execute(
-          'update registry.provider set pending_offer_id = null, updated_at = now() where id = ? and pending_offer_id = ?',
-          [offer.providerId, offer.offerId],
-        );
+        const { status } = offer;
+        // A closing always carries how the offer ended; a PENDING here would reopen a closed offer.
+        if (status === 'PENDING') return;
+        await recordOfferClosed(em, { ...offer, status });
       }),
-      on(dispatch.JobAssigned, async (job, { em }) => {
-        if (!job.locksmith) return;
-        await em.execute('update registry.provider set busy_job_id = ?, updated_at = now() where id = ?', [
-          job.jobId,
-          job.locksmith.id,
-        ]);
-      }),
-      ...RELEASING_STATES.map((contract) =>
-        on(contract, async (job, { em }) => releaseLocksmith(em, job.jobId)),
+      ...JOB_STATES_KEPT.map((state) =>
+        on(dispatch.JOB_EVENT_BY_STATE[state], async (job, { em }) => {
+          await applyJobFact(em, factFromEvent(job));
+        }),
       ),
     ],
   };
