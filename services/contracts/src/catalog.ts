@@ -1,11 +1,12 @@
 import type { EndpointContract, EventContract } from './define.ts';
 import * as dispatch from './dispatch.ts';
 import * as intake from './intake.ts';
+import * as leads from './leads.ts';
 import * as messaging from './messaging.ts';
 import * as payments from './payments.ts';
 import * as registry from './registry.ts';
 
-const modules = [intake, payments, dispatch, messaging, registry];
+const modules = [intake, payments, dispatch, leads, messaging, registry];
 
 function collect<T extends EventContract | EndpointContract>(kind: T['kind']): T[] {
   const seen = new Map<string, T>();

@@ -6,6 +6,7 @@ export * from './plumbing.ts';
 export * as intake from './intake.ts';
 export * as payments from './payments.ts';
 export * as dispatch from './dispatch.ts';
+export * as leads from './leads.ts';
 export * as messaging from './messaging.ts';
 export * as registry from './registry.ts';
 export { ALL_EVENTS, ALL_ENDPOINTS } from './catalog.ts';

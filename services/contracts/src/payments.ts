@@ -129,6 +129,63 @@ export const DepositFailed = defineEvent(
 );
 
 // ---------------------------------------------------------------------------------------------------
+// Lead charges: a plumber who bought a lead (dispatch's `evt.dispatch.lead.charging.v1`) is charged
+// off-session on their card on file, once per (lead, plumber), whatever is redelivered or retried.
+
+export const LeadChargeStatus = Type.Union([
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('refunded'),
+]);
+export type LeadChargeStatus = Static<typeof LeadChargeStatus>;
+
+export const LeadCharge = Type.Object({
+  leadId: Uuid,
+  providerId: Uuid,
+  paymentIntentId: Type.Union([Type.String(), Type.Null()]),
+  status: LeadChargeStatus,
+  amountCents: Cents,
+  code: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+export type LeadCharge = Static<typeof LeadCharge>;
+
+export const LeadChargeList = defineEndpoint(
+  'svc.payments.lead_charge.list',
+  'Every charge attempted for a lead (one per plumber it was charged to), oldest first.',
+  Type.Object({ leadId: Uuid }),
+  Type.Object({ items: Type.Array(LeadCharge) }),
+);
+
+const LeadChargeEvent = {
+  leadId: Uuid,
+  providerId: Uuid,
+  paymentIntentId: Type.Union([Type.String(), Type.Null()]),
+  amountCents: Cents,
+  /** Which charge of the lead this answers (dispatch's `chargeAttempt`). */
+  chargeAttempt: Type.Integer({ minimum: 0 }),
+};
+
+export const LeadChargeSucceeded = defineEvent(
+  'evt.payments.lead_charge.succeeded.v1',
+  "The buyer's card was charged the lead's price (off-session PaymentIntent, succeeded).",
+  Type.Object(LeadChargeEvent),
+);
+
+export const LeadChargeFailed = defineEvent(
+  'evt.payments.lead_charge.failed.v1',
+  "The buyer's card could not be charged: `code` is Stripe's decline code or error code (card_declined, insufficient_funds, authentication_required, …) or `no_card`. Nothing was charged; for a card error their card status became needs_update and a new card link is sent.",
+  Type.Object({ ...LeadChargeEvent, code: Type.String(), message: Type.String() }),
+);
+
+export const LeadChargeRefunded = defineEvent(
+  'evt.payments.lead_charge.refunded.v1',
+  'A lead charge was refunded in full (dispatch voided it: the lead was not theirs to buy any more).',
+  Type.Object({ ...LeadChargeEvent, reason: Type.String() }),
+);
+
+// ---------------------------------------------------------------------------------------------------
 // Providers' cards on file (plumbers buy leads with a card saved through a SetupIntent).
 
 /** Where a provider's card on file stands: none yet, saved (chargeable off-session), or declined and due for a new one. */

@@ -1,6 +1,7 @@
 import { SERVICE_NAMES, streamOf, type EventContract, type ServiceName } from './define.ts';
 import * as dispatch from './dispatch.ts';
 import * as intake from './intake.ts';
+import * as leads from './leads.ts';
 import * as messaging from './messaging.ts';
 import * as payments from './payments.ts';
 import * as registry from './registry.ts';
@@ -166,6 +167,7 @@ function consumer(
 }
 
 const jobEvents = Object.values(dispatch.JOB_EVENT_BY_STATE);
+const leadSaleEvents = Object.values(leads.LEAD_EVENT_BY_STATE);
 
 export const CONSUMERS = {
   dispatchBookings: consumer('dispatch', 'booking-ready', [intake.BookingReady]),
@@ -178,6 +180,22 @@ export const CONSUMERS = {
   // Captures, releases and refunds: a card authorization holds for days, so a Stripe incident is waited
   // out for a day rather than left to an operator.
   paymentsJobs: consumer('payments', 'jobs', jobEvents, 'evt.dispatch.job.>', { retryForMs: 24 * HOUR }),
+  /** A lead sold by YES (CHARGING) → the buyer's card is charged; a voided charge → refunded. */
+  paymentsLeads: consumer(
+    'payments',
+    'leads',
+    [leads.LeadCharging, leads.LeadChargeVoided],
+    'evt.dispatch.lead.>',
+  ),
+  /** An accepted lead → dispatch sells it. */
+  dispatchLeads: consumer('dispatch', 'leads', [intake.LeadAccepted], intake.LeadAccepted.subject),
+  /** The charge's result → the lead is sold, or goes to the next in line. */
+  dispatchLeadCharges: consumer(
+    'dispatch',
+    'lead-charges',
+    [payments.LeadChargeSucceeded, payments.LeadChargeFailed],
+    'evt.payments.lead_charge.>',
+  ),
   messagingOffers: consumer(
     'messaging',
     'dispatch',
@@ -205,7 +223,7 @@ export const CONSUMERS = {
   registryDispatch: consumer(
     'registry',
     'dispatch',
-    [...jobEvents, dispatch.OfferSent, dispatch.OfferClosed],
+    [...jobEvents, dispatch.OfferSent, dispatch.OfferClosed, leads.LeadOfferSent, leads.LeadOfferClosed],
     'evt.dispatch.>',
   ),
   registryPayments: consumer(
@@ -215,6 +233,8 @@ export const CONSUMERS = {
     'evt.payments.provider.>',
   ),
   intakeJobs: consumer('intake', 'jobs', jobEvents, 'evt.dispatch.job.>'),
+  /** The sale's states projected onto the lead's public status. */
+  intakeLeads: consumer('intake', 'leads', leadSaleEvents, 'evt.dispatch.lead.>'),
   intakePayments: consumer(
     'intake',
     'payments',
