@@ -9,54 +9,24 @@ import {
   registerSanFranciscoLocksmith,
   type HttpReply,
 } from '../services/intake/test/booking-client.ts';
+import {
+  anyBody,
+  expectClientError,
+  hostileStrings,
+  sendBody,
+  unicode,
+  wrongType,
+} from '../services/intake/test/hostile-input.ts';
 
 jest.setTimeout(120_000);
 
 // Each property runs fewer times than a route's per-minute rate limit, so every answer is the route's own.
 const RUNS = 35;
 
-const unicode = fc.string({ unit: 'grapheme', maxLength: 400 });
-const hostileString = fc.oneof(
-  unicode,
-  fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.constantFrom(
-    '',
-    ' ',
-    '\u0000',
-    '\uFEFF',
-    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
-    '"; drop table intake.booking_session; --',
-    '<script>alert(1)</script>',
-  ),
-  fc.integer({ min: 301, max: 20_000 }).map((length) => 'x'.repeat(length)),
-);
-const wrongType = fc.oneof(
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.string(), { maxLength: 3 }),
-  fc.object({ maxDepth: 1 }),
-);
-/** Any JSON body at all, or something that is not JSON. */
-const anyBody = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc.string({ maxLength: 50 }).map((text) => ({ raw: `{${text}` })),
-);
+const hostileString = hostileStrings(300);
 
-function expectClientError(reply: HttpReply): void {
-  expect(reply.status).toBeGreaterThanOrEqual(400);
-  expect(reply.status).toBeLessThan(500);
-  expect(reply.body).toEqual(
-    expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
-  );
-}
-
-function send(client: BookingClient, path: string, body: unknown): Promise<HttpReply> {
-  if (typeof body === 'object' && body !== null && 'raw' in body && typeof body.raw === 'string')
-    return client.post(path, body.raw);
-  return client.post(path, body);
-}
+const send = (client: BookingClient, path: string, body: unknown): Promise<HttpReply> =>
+  sendBody(client, path, body);
 
 describe('the public booking routes under random, malformed and hostile input', () => {
   let stack: Stack;

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Service } from '@nats-io/services';
 import { intake, LEAD_FORM_CONSENT_TEXT } from '@trades/contracts';
-import type { NatsConnection } from '@trades/runtime';
-import { startStack, type Stack } from '@trades/testkit/stack';
-import { connectTestNats, field, streamEvents, text } from '../services/intake/test/booking-client.ts';
+import { call, type NatsConnection } from '@trades/runtime';
+import type { Stack } from '@trades/testkit/stack';
+import { field, streamEvents, text } from '../services/intake/test/booking-client.ts';
+import type { LeadClient } from '../services/intake/test/lead-client.ts';
 import {
-  LeadClient,
   PARTNER_CONSENT,
   serveTestCoverage,
+  startLeadStack,
   UNSERVED_ZIP,
   validLead,
 } from '../services/intake/test/lead-client.ts';
@@ -40,12 +41,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
   let formLeadId = '';
 
   beforeAll(async () => {
-    // No registry: the test's own coverage responder is the only one answering.
-    stack = await startStack({ without: ['dispatch', 'registry', 'messaging', 'payments'] });
-    client = new LeadClient(stack.gatewayUrl);
-    ({ nc } = await connectTestNats());
-    coverage = await serveTestCoverage(nc);
-    await client.login(stack.env['ADMIN_EMAIL'] ?? '', stack.env['ADMIN_PASSWORD'] ?? '');
+    ({ stack, client, nc, coverage } = await startLeadStack());
     partnerId = await client.createPartner('Acme Leads');
     ({ key } = await client.createKey(partnerId));
   }, 90_000);
@@ -76,7 +72,8 @@ describe('lead intake: the partner API, the public form and the accepted event',
   it('takes a partner lead, prices it from the table and shows it to operators with its consent', async () => {
     const reply = await submit({
       ...validLead({ serviceNeeded: 'emergency_plumbing', urgency: 'day', externalId: 'acme-1' }),
-      consent: PARTNER_CONSENT,
+      consent: { ...PARTNER_CONSENT, campaign: 'not a consent field' },
+      affiliate: 'not a lead field',
     });
     expect(reply).toEqual({
       status: 201,
@@ -107,12 +104,23 @@ describe('lead intake: the partner API, the public form and the accepted event',
       ],
       offers: [],
     });
+    // What the body carried beyond the contract was neither forwarded nor stored (read past the
+    // gateway, whose response schemas would hide it).
+    const stored = await call(nc, intake.LeadGet, { id: leadId });
+    expect(stored.consent).toEqual(PARTNER_CONSENT);
+    expect(JSON.stringify(stored)).not.toContain('not a');
   });
 
   it('answers 401 without a key, with an unknown key and with a revoked key', async () => {
     const body = { ...validLead(), consent: PARTNER_CONSENT };
-    const none = await client.postLead(null, body);
-    expect(none).toMatchObject({ status: 401, body: { code: 'INVALID_API_KEY' } });
+    const none = await fetch(`${stack.gatewayUrl}/api/partner/v1/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.json()).toMatchObject({ code: 'INVALID_API_KEY' });
     const unknown = await client.postLead(`tmk_live_${'x'.repeat(32)}`, body);
     expect(unknown).toMatchObject({ status: 401, body: { code: 'INVALID_API_KEY' } });
 
@@ -181,6 +189,13 @@ describe('lead intake: the partner API, the public form and the accepted event',
     );
     expect(changed).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
     expect((await client.leadsOf(partnerId)).length).toBe(before + 1);
+    expect(
+      await client.postLead(
+        key,
+        { ...validLead(), consent: PARTNER_CONSENT },
+        { 'idempotency-key': 'k'.repeat(256) },
+      ),
+    ).toMatchObject({ status: 400, body: { code: 'INVALID_IDEMPOTENCY_KEY' } });
 
     // An error answer is replayed too.
     const unserved = { ...validLead({ zipCode: UNSERVED_ZIP }), consent: PARTNER_CONSENT };
@@ -311,7 +326,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
   });
 
   it('the public form: consent is required; an accepted lead records the form consent', async () => {
-    const body = validLead({ serviceNeeded: 'fixture_install', urgency: 'month' });
+    const body = validLead({ serviceNeeded: 'fixture_install', urgency: 'month', externalId: 'form-1' });
     const withoutConsent = await client.post('/api/leads', body);
     expect(withoutConsent).toMatchObject({
       status: 400,
@@ -341,6 +356,7 @@ describe('lead intake: the partner API, the public form and the accepted event',
     expect(detail.body).toMatchObject({
       source: 'form',
       partnerId: null,
+      externalId: null,
       consent: {
         text: LEAD_FORM_CONSENT_TEXT,
         capturedAt: expect.any(String),

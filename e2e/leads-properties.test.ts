@@ -2,20 +2,18 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Service } from '@nats-io/services';
 import { intake } from '@trades/contracts';
 import type { NatsConnection } from '@trades/runtime';
-import { startStack, type Stack } from '@trades/testkit/stack';
+import type { Stack } from '@trades/testkit/stack';
 import fc from 'fast-check';
+import { field, streamEvents, type HttpReply } from '../services/intake/test/booking-client.ts';
+import type { LeadClient } from '../services/intake/test/lead-client.ts';
+import { PARTNER_CONSENT, startLeadStack, validLead } from '../services/intake/test/lead-client.ts';
 import {
-  connectTestNats,
-  field,
-  streamEvents,
-  type HttpReply,
-} from '../services/intake/test/booking-client.ts';
-import {
-  LeadClient,
-  PARTNER_CONSENT,
-  serveTestCoverage,
-  validLead,
-} from '../services/intake/test/lead-client.ts';
+  anyBody,
+  expectClientError,
+  hostileStrings,
+  sendBody,
+  wrongType,
+} from '../services/intake/test/hostile-input.ts';
 
 jest.setTimeout(240_000);
 
@@ -23,28 +21,7 @@ const RUNS = 60;
 // Under the public form's per-address limit (20 a minute), so every answer is the route's own.
 const FORM_RUNS = 15;
 
-const hostileString = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 300 }),
-  fc.string({ unit: 'binary', maxLength: 100 }),
-  fc.constantFrom(
-    '',
-    ' ',
-    '\u0000',
-    '\uFEFF',
-    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
-    "'; drop table intake.lead; --",
-    '<script>x</script>',
-  ),
-  fc.integer({ min: 201, max: 5_000 }).map((length) => 'x'.repeat(length)),
-);
-const wrongType = fc.oneof(
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.array(fc.string(), { maxLength: 3 }),
-  fc.object({ maxDepth: 1 }),
-);
+const hostileString = hostileStrings(200, 5_000);
 const maybe = <T>(good: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 25, arbitrary: good }, hostileString, wrongType);
 const isoTime = fc
@@ -96,19 +73,6 @@ const partnerConsent = fc.oneof(
   ),
   wrongType,
 );
-const anyBody = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc.string({ maxLength: 50 }).map((text) => ({ raw: `{${text}` })),
-);
-
-function expectClientError(reply: HttpReply): void {
-  expect(reply.status).toBeGreaterThanOrEqual(400);
-  expect(reply.status).toBeLessThan(500);
-  expect(reply.body).toEqual(
-    expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
-  );
-}
-
 describe('the lead routes under random, malformed and hostile bodies', () => {
   let stack: Stack;
   let client: LeadClient;
@@ -118,11 +82,7 @@ describe('the lead routes under random, malformed and hostile bodies', () => {
   let key: string;
 
   beforeAll(async () => {
-    stack = await startStack({ without: ['dispatch', 'registry', 'messaging', 'payments'] });
-    client = new LeadClient(stack.gatewayUrl);
-    ({ nc } = await connectTestNats());
-    coverage = await serveTestCoverage(nc);
-    await client.login(stack.env['ADMIN_EMAIL'] ?? '', stack.env['ADMIN_PASSWORD'] ?? '');
+    ({ stack, client, nc, coverage } = await startLeadStack());
     partnerId = await client.createPartner('Property Leads', 100_000);
     ({ key } = await client.createKey(partnerId));
   }, 90_000);
@@ -133,9 +93,7 @@ describe('the lead routes under random, malformed and hostile bodies', () => {
   }, 60_000);
 
   const send = (path: string, body: unknown, headers: Record<string, string>): Promise<HttpReply> =>
-    typeof body === 'object' && body !== null && 'raw' in body && typeof body.raw === 'string'
-      ? client.post(path, body.raw, headers)
-      : client.post(path, body, headers);
+    sendBody(client, path, body, headers);
 
   it('partner API: any body is a 201 that stored one lead, or a 4xx that stored none; never a 5xx', async () => {
     let keys = 0;

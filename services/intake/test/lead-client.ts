@@ -5,7 +5,8 @@ import { expect } from '@jest/globals';
 import { Svcm, type Service } from '@nats-io/services';
 import { registry } from '@trades/contracts';
 import { encodeJson, type NatsConnection } from '@trades/runtime';
-import { BookingClient, field, text, type HttpReply } from './booking-client.ts';
+import { startStack, type Stack } from '@trades/testkit/stack';
+import { BookingClient, connectTestNats, field, text, type HttpReply } from './booking-client.ts';
 
 /** ZIP codes the stand-in registry says plumbers serve (for every service); any other is not served. */
 export const SERVED_ZIPS = new Set(['94105', '94103', '94110']);
@@ -130,4 +131,22 @@ export class LeadClient extends BookingClient {
     const items = field(reply.body, 'items');
     return Array.isArray(items) ? items : [];
   }
+}
+
+/**
+ * The stack for lead tests: intake and the gateway, without the registry (the test's coverage responder
+ * is the only one answering), a NATS client, and an HTTP client logged in as the operator.
+ */
+export async function startLeadStack(): Promise<{
+  stack: Stack;
+  client: LeadClient;
+  nc: NatsConnection;
+  coverage: Service;
+}> {
+  const stack = await startStack({ without: ['dispatch', 'registry', 'messaging', 'payments'] });
+  const client = new LeadClient(stack.gatewayUrl);
+  const { nc } = await connectTestNats();
+  const coverage = await serveTestCoverage(nc);
+  await client.login(stack.env['ADMIN_EMAIL'] ?? '', stack.env['ADMIN_PASSWORD'] ?? '');
+  return { stack, client, nc, coverage };
 }

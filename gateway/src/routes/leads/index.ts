@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, intake, LEAD_FORM_CONSENT_TEXT } from '@trades/contracts';
 import Type from 'typebox';
 import { strictValidator } from '../booking/strict-validation.ts';
-import { leadBody, leadValidationFailed } from './lead-body.ts';
+import { leadBody, leadFieldsOf, leadValidationFailed } from './lead-body.ts';
 
 /** Per client address: a homeowner sends one form, a script many. */
 const FORM_RATE_LIMIT = { rateLimit: { max: 20, timeWindow: '1 minute' } };
@@ -67,11 +67,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           consent: 'Tick the box to agree to be contacted about this request.',
         });
       }
-      const { consent: _ticked, ...lead } = request.body;
       const userAgent = request.headers['user-agent']?.slice(0, 1000);
       const referer = request.headers.referer?.slice(0, 2000);
       const receipt = await app.callService(intake.LeadSubmit, {
-        lead,
+        lead: leadFieldsOf(request.body, false),
         consent: {
           text: LEAD_FORM_CONSENT_TEXT,
           capturedAt: new Date().toISOString(),

@@ -6,6 +6,38 @@ import Type, { type TSchema } from 'typebox';
 export const leadBody = <C extends TSchema>(consent: C) =>
   Type.Object({ ...intake.LeadFields.properties, consent });
 
+/**
+ * The lead's own fields, and nothing else the body carried: unknown fields are not forwarded, stored or
+ * hashed for the Idempotency-Key.
+ */
+export function leadFieldsOf(body: intake.LeadFields, withExternalId: boolean): intake.LeadFields {
+  const { firstName, lastName, email, phone, serviceNeeded, urgency, zipCode, description, externalId } =
+    body;
+  return {
+    firstName,
+    lastName,
+    email,
+    phone,
+    serviceNeeded,
+    urgency,
+    zipCode,
+    ...(description !== undefined ? { description } : {}),
+    ...(withExternalId && externalId !== undefined ? { externalId } : {}),
+  };
+}
+
+/** A partner's consent record, its known fields only. */
+export function consentOf(consent: intake.LeadConsent): intake.LeadConsent {
+  const { text, capturedAt, ip, userAgent, pageUrl } = consent;
+  return {
+    text,
+    capturedAt,
+    ...(ip !== undefined ? { ip } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+    ...(pageUrl !== undefined ? { pageUrl } : {}),
+  };
+}
+
 export interface FieldProblem {
   field: string;
   message: string;

@@ -3,7 +3,7 @@ import { AppError, ErrorBody, intake, notFound } from '@trades/contracts';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { strictValidator } from '../booking/strict-validation.ts';
-import { leadBody, leadValidationFailed } from '../leads/lead-body.ts';
+import { consentOf, leadBody, leadFieldsOf, leadValidationFailed } from '../leads/lead-body.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -98,10 +98,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       if (request.validationError) throw leadValidationFailed(request.validationError.validation);
-      const { consent, ...lead } = request.body;
       const receipt = await app.callService(intake.LeadSubmit, {
-        lead,
-        consent,
+        lead: leadFieldsOf(request.body, true),
+        consent: consentOf(request.body.consent),
         source: 'partner',
         partnerId: partner.partnerId,
         partnerKeyId: partner.keyId,

@@ -1,9 +1,12 @@
 import { badRequest, intake } from '@trades/contracts';
 import { endpoint, type EndpointBinding, type ServiceContext } from '@trades/runtime';
-import { decodeCursor, encodeCursor, FUNNEL_ORDER } from '../domain/session.ts';
+import { keysetPage, resumeAfter } from '../domain/keyset.ts';
+import { FUNNEL_ORDER } from '../domain/session.ts';
 import { toSessionSummary, type SessionRow } from '../store/sessions.ts';
 
 const DEFAULT_FUNNEL_DAYS = 30;
+/** Session ids are not UUIDs: 192 random bits in base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** Booking sessions and funnel analytics for the operations console. */
 export function adminEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
@@ -16,13 +19,8 @@ export function adminEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] 
         conditions.push('step = ?');
         params.push(step);
       }
-      if (cursor !== undefined) {
-        const position = decodeCursor(cursor);
-        if (!position)
-          throw badRequest(
-            'INVALID_CURSOR',
-            'The cursor is not one this list handed out; start from the first page.',
-          );
+      const position = resumeAfter(cursor, SESSION_ID);
+      if (position !== undefined) {
         conditions.push('(created_at, id) < (?::timestamptz, ?)');
         params.push(position.createdAt, position.id);
       }
@@ -33,15 +31,7 @@ export function adminEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] 
           `select * from intake.booking_session ${where} order by created_at desc, id desc limit ?`,
           [...params, pageSize + 1],
         );
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        items: page.map(toSessionSummary),
-        nextCursor:
-          rows.length > pageSize && last
-            ? encodeCursor(new Date(last.created_at).toISOString(), last.id)
-            : null,
-      };
+      return keysetPage(rows, pageSize, toSessionSummary);
     }),
 
     endpoint(intake.FunnelSummary, async ({ from, to }) => {

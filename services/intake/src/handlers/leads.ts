@@ -4,7 +4,7 @@ import { usZips } from '@trades/geo';
 import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { requestHash } from '../domain/lead-keys.ts';
 import { validateLead, validationFailed, type ValidLead } from '../domain/lead-validation.ts';
-import { decodeCursor, encodeCursor } from '../domain/session.ts';
+import { keysetPage, resumeAfter } from '../domain/keyset.ts';
 import {
   findDuplicate,
   findIdempotentAnswer,
@@ -58,6 +58,75 @@ const centroidOf = (zip: string): { lat: number; lng: number } | null => {
   return found ? { lat: found.lat, lng: found.lng } : null;
 };
 
+/** What to do with a submitted lead once its fields and coverage are known. */
+type Plan = { answer: Outcome } | { take: ValidLead };
+
+/** Where a lead came from and what the homeowner agreed to. */
+interface LeadOrigin {
+  consent: intake.LeadConsent;
+  source: intake.LeadSource;
+  partnerId: string | null;
+  partnerKeyId: string | null;
+  test: boolean;
+}
+
+function notServed(lead: ValidLead): AppError {
+  return new AppError(
+    422,
+    'NOT_SERVED',
+    `No plumber takes ${lead.service.name.toLowerCase()} leads in ${lead.zipCode} yet, so we cannot take this lead.`,
+    { serviceNeeded: lead.service.code, zipCode: lead.zipCode },
+  );
+}
+
+/** Inside the insert transaction: the duplicate rule under its locks, the price, the row and the event. */
+async function takeLead(
+  ctx: ServiceContext<unknown>,
+  em: EntityManager,
+  lead: ValidLead,
+  origin: LeadOrigin,
+): Promise<Outcome> {
+  await lockDuplicateKeys(em, lead.service.code, lead.phone, lead.email);
+  const duplicate = await findDuplicate(em, lead.service.code, lead.phone, lead.email);
+  if (duplicate) {
+    return fromError(
+      new AppError(
+        409,
+        'DUPLICATE_LEAD',
+        `This homeowner already asked for ${lead.service.name.toLowerCase()} in the last 30 days.`,
+        { leadId: duplicate },
+      ),
+    );
+  }
+  const priceCents = await priceFor(em, lead.service.code, lead.urgency, lead.zipCode);
+  if (priceCents === null)
+    throw unavailable('PRICE_NOT_SET', 'This service has no lead price yet; nothing was stored.');
+  const row = await insertLead(
+    em,
+    { lead, ...origin, priceCents },
+    origin.partnerId ? `partner:${origin.partnerId}` : 'public form',
+  );
+  if (!origin.test) {
+    await ctx.publish(em, intake.LeadAccepted, {
+      leadId: row.id,
+      serviceCode: lead.service.code,
+      serviceName: lead.service.name,
+      urgency: lead.urgency,
+      zipCode: lead.zipCode,
+      lat: lead.centroid.lat,
+      lng: lead.centroid.lng,
+      priceCents,
+      homeowner: { firstName: lead.firstName, lastName: lead.lastName, email: lead.email, phone: lead.phone },
+      description: lead.description,
+      source: origin.source,
+      partnerId: origin.partnerId,
+      acceptedAt: new Date(row.created_at).toISOString(),
+    });
+  }
+  const receipt: intake.LeadReceipt = { leadId: row.id, status: 'accepted', priceCents };
+  return { status: 201, body: origin.test ? { ...receipt, test: true } : receipt };
+}
+
 /** Leads in: validation, coverage, the duplicate rule, the price, idempotency, the accepted event. */
 export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
   const readOnly = (): EntityManager => ctx.orm.em.fork();
@@ -87,7 +156,7 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
     })),
 
     endpoint(intake.LeadSubmit, async (request) => {
-      const { source, partnerId, partnerKeyId, idempotencyKey } = request;
+      const { source, partnerId, idempotencyKey } = request;
       const test = request.test ?? false;
       if ((source === 'partner') !== (partnerId !== undefined))
         throw badRequest('INVALID_SOURCE', 'A partner lead names its partner, and only a partner lead does.');
@@ -102,32 +171,33 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
         if (stored) return replay(stored, hash);
       }
 
+      // Decided before any transaction: what the fields say, then (a network call) what the registry says.
       const { lead, problems } = validateLead(request.lead, request.consent, centroidOf);
-      let decided: Outcome | null = lead ? null : fromError(validationFailed(problems));
-      if (lead && !(await isServed(lead))) {
-        decided = fromError(
-          new AppError(
-            422,
-            'NOT_SERVED',
-            `No plumber takes ${lead.service.name.toLowerCase()} leads in ${lead.zipCode} yet, so we cannot take this lead.`,
-            { serviceNeeded: lead.service.code, zipCode: lead.zipCode },
-          ),
-        );
-      }
+      const plan: Plan = !lead
+        ? { answer: fromError(validationFailed(problems)) }
+        : (await isServed(lead))
+          ? { take: lead }
+          : { answer: fromError(notServed(lead)) };
       // Nothing to store without a key: answer now.
-      if (decided && !key) return answer(decided);
+      if ('answer' in plan && !key) return answer(plan.answer);
 
+      const origin: LeadOrigin = {
+        consent: request.consent,
+        source,
+        partnerId: partnerId ?? null,
+        partnerKeyId: request.partnerKeyId ?? null,
+        test,
+      };
       try {
         const outcome = await ctx.transaction(async (em): Promise<Outcome> => {
-          const result = decided ?? (await take(em, lead));
-          if (
-            key &&
-            !(await saveIdempotentAnswer(em, key.partnerId, key.idempotencyKey, {
+          const result = 'take' in plan ? await takeLead(ctx, em, plan.take, origin) : plan.answer;
+          const saved =
+            !key ||
+            (await saveIdempotentAnswer(em, key.partnerId, key.idempotencyKey, {
               requestHash: hash,
               ...result,
-            }))
-          )
-            throw new KeyTakenByConcurrentRequest();
+            }));
+          if (!saved) throw new KeyTakenByConcurrentRequest();
           return result;
         });
         return answer(outcome);
@@ -137,64 +207,6 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
         if (!stored)
           throw unavailable('IDEMPOTENCY_CONFLICT', 'Another request with this key is in progress; retry.');
         return replay(stored, hash);
-      }
-
-      /** Inside the transaction: the duplicate rule under its locks, the price, the row and the event. */
-      async function take(em: EntityManager, valid: ValidLead | null): Promise<Outcome> {
-        if (!valid) throw new Error('take() needs a valid lead');
-        await lockDuplicateKeys(em, valid.service.code, valid.phone, valid.email);
-        const duplicate = await findDuplicate(em, valid.service.code, valid.phone, valid.email);
-        if (duplicate) {
-          return fromError(
-            new AppError(
-              409,
-              'DUPLICATE_LEAD',
-              `This homeowner already asked for ${valid.service.name.toLowerCase()} in the last 30 days.`,
-              { leadId: duplicate },
-            ),
-          );
-        }
-        const priceCents = await priceFor(em, valid.service.code, valid.urgency, valid.zipCode);
-        if (priceCents === null) {
-          throw unavailable('PRICE_NOT_SET', 'This service has no lead price yet; nothing was stored.');
-        }
-        const row = await insertLead(
-          em,
-          {
-            lead: valid,
-            consent: request.consent,
-            source,
-            partnerId: partnerId ?? null,
-            partnerKeyId: partnerKeyId ?? null,
-            test,
-            priceCents,
-          },
-          partnerId ? `partner:${partnerId}` : 'public form',
-        );
-        if (!test) {
-          await ctx.publish(em, intake.LeadAccepted, {
-            leadId: row.id,
-            serviceCode: valid.service.code,
-            serviceName: valid.service.name,
-            urgency: valid.urgency,
-            zipCode: valid.zipCode,
-            lat: valid.centroid.lat,
-            lng: valid.centroid.lng,
-            priceCents,
-            homeowner: {
-              firstName: valid.firstName,
-              lastName: valid.lastName,
-              email: valid.email,
-              phone: valid.phone,
-            },
-            description: valid.description,
-            source,
-            partnerId: partnerId ?? null,
-            acceptedAt: new Date(row.created_at).toISOString(),
-          });
-        }
-        const receipt: intake.LeadReceipt = { leadId: row.id, status: 'accepted', priceCents };
-        return { status: 201, body: test ? { ...receipt, test: true } : receipt };
       }
     }),
 
@@ -207,28 +219,15 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
 
     endpoint(intake.LeadList, async ({ cursor, limit, ...filter }) => {
       const pageSize = limit ?? 50;
-      let after: { createdAt: string; id: string } | undefined;
-      if (cursor !== undefined) {
-        const position = decodeCursor(cursor);
-        if (!position || !/^[0-9a-f-]{36}$/i.test(position.id))
-          throw badRequest(
-            'INVALID_CURSOR',
-            'The cursor is not one this list handed out; start from the first page.',
-          );
-        after = position;
-      }
-      if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to)
+      const after = resumeAfter(cursor);
+      if (
+        filter.from !== undefined &&
+        filter.to !== undefined &&
+        Date.parse(filter.from) > Date.parse(filter.to)
+      )
         throw badRequest('INVALID_PERIOD', '"from" must be before "to".');
       const rows = await listLeads(readOnly(), { ...filter, ...(after ? { after } : {}) }, pageSize);
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        items: page.map(toLeadSummary),
-        nextCursor:
-          rows.length > pageSize && last
-            ? encodeCursor(new Date(last.created_at).toISOString(), last.id)
-            : null,
-      };
+      return keysetPage(rows, pageSize, toLeadSummary);
     }),
   ];
 }

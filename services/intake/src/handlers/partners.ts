@@ -2,7 +2,7 @@ import { AppError, badRequest, intake } from '@trades/contracts';
 import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/lead-keys.ts';
 import { normaliseEmail } from '../domain/lead-validation.ts';
-import { decodeCursor, encodeCursor } from '../domain/session.ts';
+import { resumeAfter, keysetPage } from '../domain/keyset.ts';
 import {
   findLiveKey,
   findPartner,
@@ -55,27 +55,10 @@ export function partnerEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[
 
     endpoint(intake.PartnerList, async ({ cursor, limit }) => {
       const pageSize = limit ?? 50;
-      let after: { createdAt: string; id: string } | undefined;
-      if (cursor !== undefined) {
-        const position = decodeCursor(cursor);
-        if (!position || !/^[0-9a-f-]{36}$/i.test(position.id))
-          throw badRequest(
-            'INVALID_CURSOR',
-            'The cursor is not one this list handed out; start from the first page.',
-          );
-        after = position;
-      }
       const em = readOnly();
-      const rows = await listPartners(em, after, pageSize);
-      const page = rows.slice(0, pageSize);
-      const last = page.at(-1);
-      return {
-        items: await toPartners(em, page),
-        nextCursor:
-          rows.length > pageSize && last
-            ? encodeCursor(new Date(last.created_at).toISOString(), last.id)
-            : null,
-      };
+      const rows = await listPartners(em, resumeAfter(cursor), pageSize);
+      const page = keysetPage(rows, pageSize, (row) => row);
+      return { items: await toPartners(em, page.items), nextCursor: page.nextCursor };
     }),
 
     endpoint(intake.PartnerGet, async ({ id }) => partnerView(readOnly(), id)),
