@@ -6,27 +6,17 @@
 // The stack runs without the registry; the test answers the registry's coverage question itself
 // (served ZIPs 94105, 94103, 94110), like the lead intake tests. The UI must be built
 // (`npm run build -w customer-ui`; CI does it before the tests).
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-
-import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Service } from '@nats-io/services';
 import { LEAD_FORM_CONSENT_TEXT } from '@trades/contracts';
 import type { NatsConnection } from '@trades/runtime';
-import { REPO_ROOT } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { buildServer as buildUiServer } from '../scripts/serve-ui.ts';
+import type { Page } from 'playwright-core';
 import { connectTestNats } from '../services/intake/test/booking-client.ts';
 import { serveTestCoverage, UNSERVED_ZIP } from '../services/intake/test/lead-client.ts';
+import { openPhoneBrowser, type PhoneBrowser } from './phone-browser.ts';
 
 jest.setTimeout(120_000);
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join('test-artifacts', 'e2e');
 
 // A phone number and email of this run only: the duplicate rule spans 30 days of one database.
 const RUN = String(Date.now() % 10_000).padStart(4, '0');
@@ -41,42 +31,18 @@ describe('the public plumbing form in the browser', () => {
   let stack: Stack;
   let nc: NatsConnection;
   let coverage: Service;
-  let uiServer: FastifyInstance;
-  let browser: Browser;
+  let phone: PhoneBrowser;
   let page: Page;
   let baseUrl = '';
   const otherHosts: string[] = [];
   const axeFindings: string[] = [];
 
   beforeAll(async () => {
-    const root = join(REPO_ROOT, 'customer-ui', 'dist', 'customer-ui', 'browser');
-    if (!existsSync(join(root, 'index.html'))) {
-      throw new Error('customer-ui is not built: run `npm run build -w customer-ui` first.');
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ without: ['dispatch', 'registry', 'messaging', 'payments'] });
     ({ nc } = await connectTestNats());
     coverage = await serveTestCoverage(nc);
-    uiServer = await buildUiServer({ app: 'customer-ui', root, gateway: stack.gatewayUrl, logger: false });
-    await uiServer.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(uiServer.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    phone = await openPhoneBrowser(stack.gatewayUrl);
+    ({ page, baseUrl } = phone);
     page.on('request', (request) => {
       if (new URL(request.url()).origin !== baseUrl && !request.url().startsWith('data:')) {
         otherHosts.push(request.url());
@@ -85,29 +51,14 @@ describe('the public plumbing form in the browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await uiServer?.close();
+    await phone?.close();
     await coverage?.stop();
     await nc?.close();
     await stack?.stop();
   }, 60_000);
 
   /** Saves the page as `plumbing-<name>.png` and records every axe violation on it. */
-  async function check(name: string): Promise<void> {
-    await page.evaluate(`(async () => {
-      await document.fonts.ready;
-      const finite = document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity);
-      await Promise.all(finite.map((a) => a.finished));
-    })()`);
-    await page.screenshot({ path: join(ARTIFACTS, `plumbing-${name}.png`), fullPage: true });
-    const { violations } = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-      .analyze();
-    for (const violation of violations) {
-      const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
-      axeFindings.push(`${name}: ${violation.id} (${violation.help}) at ${where}`);
-    }
-  }
+  const check = async (name: string) => axeFindings.push(...(await phone.check(`plumbing-${name}`)));
 
   /**
    * Waits until Material shows this error under the field with this label. Waiting for the text, not

@@ -40,6 +40,11 @@ export const routes: Routes = [
     title: 'Need a plumber? Ask once, one local plumber calls you back',
     loadComponent: () => import('./plumbing/plumbing-page').then((m) => m.PlumbingPage),
   },
+  {
+    path: 'lead-offer/:token',
+    title: 'A lead for you',
+    loadComponent: () => import('./lead-offer/lead-offer-page').then((m) => m.LeadOfferPage),
+  },
   { path: '**', redirectTo: '' },
 ];
 

@@ -1,8 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import { firstValueFrom, type Observable } from 'rxjs';
 
-import { toApiError } from './api-error';
+import { callApi } from './call';
 import { asArray, asObject, isJsonObject, readString } from './json';
 
 export interface PlumbingService {
@@ -55,7 +54,7 @@ export class LeadsApi {
   private readonly http = inject(HttpClient);
 
   async catalogue(): Promise<LeadFormCatalogue> {
-    return this.call(this.http.get<unknown>('/api/leads/services'), (body) => {
+    return callApi(this.http.get<unknown>('/api/leads/services'), (body) => {
       const o = asObject(body, 'leadServices');
       const items = asArray(o['items'], 'leadServices.items');
       return {
@@ -71,16 +70,8 @@ export class LeadsApi {
 
   /** Sends the form with the consent box ticked; resolves to the new lead's id. */
   async submit(lead: LeadRequest): Promise<string> {
-    return this.call(this.http.post<unknown>('/api/leads', { ...lead, consent: true }), (body) =>
+    return callApi(this.http.post<unknown>('/api/leads', { ...lead, consent: true }), (body) =>
       readString(asObject(body, 'lead'), 'leadId', 'lead'),
     );
-  }
-
-  private async call<T>(request: Observable<unknown>, parse: (body: unknown) => T): Promise<T> {
-    try {
-      return parse(await firstValueFrom(request));
-    } catch (error) {
-      throw toApiError(error);
-    }
   }
 }
