@@ -6,6 +6,8 @@
 //
 // Addresses containing "Nowhere" are outside the covered area; the test card
 // pm_card_chargeDeclined is declined; a tracking token starting with "failed" ends in FAILED.
+// Plumber card links (/plumber/card/<token>): a token starting with "expired" has expired, "used" was
+// used to save a Visa, "unknown" does not exist; any other 20+ character token works once.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
@@ -249,6 +251,87 @@ app.get<{ Params: { token: string } }>('/api/track/:token/events', (req, reply) 
   send();
   const timer = setInterval(send, 250);
   req.raw.on('close', () => clearInterval(timer));
+});
+
+// A plumber's card link, as payments answers it through the gateway.
+const savedCards = new Map<string, { status: 'saved'; brand: string; last4: string }>();
+const CARD_BRANDS: Record<string, { brand: string; last4: string }> = {
+  pm_card_visa: { brand: 'visa', last4: '4242' },
+  pm_card_mastercard: { brand: 'mastercard', last4: '4444' },
+  pm_card_chargeDeclinedInsufficientFunds: { brand: 'visa', last4: '9995' },
+};
+const confirmedCards = new Map<string, string>();
+
+function cardLinkProblem(token: string, reply: FastifyReply): boolean {
+  if (token.startsWith('unknown') || token.length < 20) {
+    void reply.code(404).send({
+      code: 'CARD_LINK_NOT_FOUND',
+      message:
+        'This card link is not valid. Open the whole link from your text or email, or ask us for a new one.',
+    });
+    return true;
+  }
+  if (token.startsWith('expired')) {
+    void reply.code(410).send({
+      code: 'CARD_LINK_EXPIRED',
+      message: 'This link has expired. Ask us for a new link to save your card.',
+      details: { reason: 'expired' },
+    });
+    return true;
+  }
+  const saved = token.startsWith('used')
+    ? { status: 'saved', brand: 'visa', last4: '4242' }
+    : savedCards.get(token);
+  if (saved) {
+    void reply.code(410).send({
+      code: 'CARD_LINK_EXPIRED',
+      message: 'This link was already used to save your card. To change the card, ask us for a new link.',
+      details: { reason: 'used', card: saved },
+    });
+    return true;
+  }
+  return false;
+}
+
+app.get<{ Params: { token: string } }>('/api/plumber-card/:token', async (req, reply) => {
+  if (cardLinkProblem(req.params.token, reply)) return reply;
+  return {
+    setupIntentId: 'seti_mock',
+    clientSecret: 'seti_mock_secret_mock',
+    plumber: { firstName: 'Rosa' },
+    mode: values.mode === 'stripe' ? 'stripe' : 'emulator',
+    ...(values.mode === 'stripe' ? { publishableKey: 'pk_test_mock' } : {}),
+    expiresAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
+  };
+});
+
+app.post<{ Params: { token: string }; Body: { paymentMethod?: string } }>(
+  '/api/plumber-card/:token/test-confirm',
+  async (req, reply) => {
+    if (cardLinkProblem(req.params.token, reply)) return reply;
+    const paymentMethod = req.body.paymentMethod ?? '';
+    if (!CARD_BRANDS[paymentMethod]) {
+      return reply.code(402).send({ code: 'CARD_DECLINED', message: 'Your card was declined.' });
+    }
+    confirmedCards.set(req.params.token, paymentMethod);
+    return { setupIntentId: 'seti_mock', status: 'succeeded' };
+  },
+);
+
+app.post<{ Params: { token: string } }>('/api/plumber-card/:token/complete', async (req, reply) => {
+  const done = savedCards.get(req.params.token);
+  if (done) return { card: done };
+  if (cardLinkProblem(req.params.token, reply)) return reply;
+  const card = CARD_BRANDS[confirmedCards.get(req.params.token) ?? ''];
+  if (!card) {
+    return reply.code(409).send({
+      code: 'CARD_NOT_CONFIRMED',
+      message: 'Your card has not been confirmed yet. Enter your card details and save them again.',
+    });
+  }
+  const saved = { status: 'saved' as const, ...card };
+  savedCards.set(req.params.token, saved);
+  return { card: saved };
 });
 
 await app.listen({ port: Number(values.port), host: '127.0.0.1' });

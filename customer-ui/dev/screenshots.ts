@@ -153,6 +153,31 @@ await page.goto(`${base}/status/does-not-exist`);
 await page.getByText("We can't find this booking").waitFor();
 await capture('16-status-not-found');
 
+// A plumber's card page: the form, a declined card, the saved card, and the links that no longer work.
+await page.goto(`${base}/plumber/card/mock-link-0123456789abcdefghijkl`);
+await page.getByRole('heading', { name: 'Save your card, Rosa' }).waitFor();
+await capture('17-plumber-card');
+await page
+  .getByRole('radio', { name: /declined/ })
+  .first()
+  .check();
+await page.getByRole('button', { name: 'Save card' }).click();
+await page.getByText('Your card was declined.').waitFor();
+await capture('18-plumber-card-declined');
+await page.getByRole('radio', { name: /^Visa 4242/ }).check();
+await page.getByRole('button', { name: 'Save card' }).click();
+await page.getByRole('heading', { name: 'Your card is saved' }).waitFor();
+await capture('19-plumber-card-saved');
+await page.goto(`${base}/plumber/card/used-link-0123456789abcdefghijkl`);
+await page.getByRole('heading', { name: 'Your card is already saved' }).waitFor();
+await capture('20-plumber-card-used-link');
+await page.goto(`${base}/plumber/card/expired-link-0123456789abcdefghijkl`);
+await page.getByRole('heading', { name: 'This link no longer works' }).waitFor();
+await capture('21-plumber-card-expired-link');
+await page.goto(`${base}/plumber/card/unknown-link-0123456789abcdefghijkl`);
+await page.getByRole('heading', { name: 'We couldn’t find this link' }).waitFor();
+await capture('22-plumber-card-unknown-link');
+
 await browser.close();
 if (outside.length) process.stdout.write(`requests to other hosts:\n  ${outside.join('\n  ')}\n`);
 process.stdout.write(`${violations} axe violations in total; screenshots in ${out}\n`);

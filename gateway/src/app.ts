@@ -19,6 +19,7 @@ import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
 import leadRoutes from './routes/leads/index.ts';
 import partnerRoutes from './routes/partner/index.ts';
+import plumberCardRoutes from './routes/plumber-card.ts';
 import stripeWebhook from './routes/webhooks/stripe.ts';
 import twilioWebhooks from './routes/webhooks/twilio.ts';
 
@@ -86,6 +87,10 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
         { name: 'leads', description: 'The public plumbing form' },
         { name: 'partner', description: 'The partner lead API (Authorization: Bearer <API key>)' },
         { name: 'admin', description: 'Operations console (operator session required)' },
+        {
+          name: 'plumbers',
+          description: "A plumber's card on file, through the single-use link sent to them",
+        },
         { name: 'webhooks', description: 'Twilio and Stripe callbacks (signature verified)' },
         { name: 'health', description: 'Liveness and service discovery' },
       ],
@@ -110,6 +115,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   });
   await fastify.register(leadRoutes);
   await fastify.register(partnerRoutes);
+  await fastify.register(plumberCardRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });
   await fastify.register(stripeWebhook);
   await fastify.register(twilioWebhooks, {

@@ -45,6 +45,11 @@ export const routes: Routes = [
     title: 'A lead for you',
     loadComponent: () => import('./lead-offer/lead-offer-page').then((m) => m.LeadOfferPage),
   },
+  {
+    path: 'plumber/card/:token',
+    title: 'Save your card · Plumbing leads',
+    loadComponent: () => import('./plumber/card-page').then((m) => m.CardPage),
+  },
   { path: '**', redirectTo: '' },
 ];
 

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
-import { Cents, Timestamp, Uuid } from './common.ts';
+import { Cents, E164, Timestamp, Uuid } from './common.ts';
 import { defineEndpoint, defineEvent } from './define.ts';
+import { notFound, type AppError } from './errors.ts';
 import { DepositIntent } from './intake.ts';
 
 export const DepositStatus = Type.Union([
@@ -207,4 +208,70 @@ export const ProviderCardUpdated = defineEvent(
     last4: Type.Union([Type.String({ pattern: '^[0-9]{4}$' }), Type.Null()]),
     at: Timestamp,
   }),
+);
+
+/** A provider's card on file as payments knows it. */
+export const ProviderCard = Type.Object({
+  status: CardStatus,
+  brand: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+  last4: Type.Union([Type.String({ pattern: '^[0-9]{4}$' }), Type.Null()]),
+});
+export type ProviderCard = Static<typeof ProviderCard>;
+
+/** A card link's secret: the last segment of its URL (only its SHA-256 is stored). */
+export const CardLinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
+
+/** The answer to a card link nobody issued (payments and the gateway, for a token of the wrong shape). */
+export const cardLinkNotFound = (): AppError =>
+  notFound(
+    'CARD_LINK_NOT_FOUND',
+    'This card link is not valid. Open the whole link from your text or email, or ask us for a new one.',
+  );
+
+const CardLinkRecipient = {
+  providerId: Uuid,
+  firstName: Type.String({ minLength: 1, maxLength: 60 }),
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  phone: E164,
+};
+
+export const ProviderCardLink = defineEndpoint(
+  'svc.payments.provider.card_link',
+  "Send a provider a single-use link (7 days) to save their card: creates their Stripe customer once, supersedes their older unused links, and announces the link (card_link_created) for messaging to deliver. The URL ends with the link's token.",
+  Type.Object(CardLinkRecipient),
+  Type.Object({ url: Type.String(), expiresAt: Timestamp }),
+);
+
+export const ProviderCardSession = defineEndpoint(
+  'svc.payments.provider.card_session',
+  "Open a card link: the SetupIntent (usage off_session) for the provider's Stripe customer, to confirm in the browser. An unknown token is 404 CARD_LINK_NOT_FOUND; a used, expired or superseded one 410 CARD_LINK_EXPIRED (details.reason; details.card when it was used).",
+  Type.Object({ token: CardLinkToken }),
+  Type.Object({
+    setupIntentId: Type.String(),
+    clientSecret: Type.String(),
+    plumber: Type.Object({ firstName: Type.String() }),
+    mode: Type.Union([Type.Literal('stripe'), Type.Literal('emulator')]),
+    publishableKey: Type.Optional(Type.String()),
+    expiresAt: Timestamp,
+  }),
+);
+
+export const ProviderCardComplete = defineEndpoint(
+  'svc.payments.provider.card_complete',
+  "Save the card once the link's SetupIntent succeeded (the same fold as the setup_intent.succeeded webhook): the card becomes the customer's default payment method. Idempotent; 409 CARD_NOT_CONFIRMED before the card is confirmed.",
+  Type.Object({ token: CardLinkToken }),
+  Type.Object({ card: ProviderCard }),
+);
+
+export const ProviderCardTestConfirm = defineEndpoint(
+  'svc.payments.provider.card_test_confirm',
+  "Emulator mode only: confirm a card link's SetupIntent with a Stripe test payment method (else 404 NOT_AVAILABLE; a decline is 402 CARD_DECLINED).",
+  Type.Object({ token: CardLinkToken, paymentMethod: Type.String({ pattern: '^pm_[A-Za-z0-9_]{1,100}$' }) }),
+  Type.Object({ setupIntentId: Type.String(), status: Type.String() }),
+);
+
+export const ProviderCardLinkCreated = defineEvent(
+  'evt.payments.provider.card_link_created.v1',
+  'A provider was given a new link to save their card; messaging sends it by SMS and email.',
+  Type.Object({ ...CardLinkRecipient, url: Type.String(), expiresAt: Timestamp }),
 );

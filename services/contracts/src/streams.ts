@@ -196,6 +196,8 @@ export const CONSUMERS = {
     [payments.LeadChargeSucceeded, payments.LeadChargeFailed],
     'evt.payments.lead_charge.>',
   ),
+  /** A plumber created → their Stripe customer and a card link (sent by messaging). */
+  paymentsProviders: consumer('payments', 'providers', [registry.ProviderCreated], 'evt.registry.provider.>'),
   messagingOffers: consumer(
     'messaging',
     'dispatch',
@@ -223,6 +225,12 @@ export const CONSUMERS = {
       registry.ProviderUpdated,
     ],
     'evt.registry.provider.>',
+  ),
+  messagingPayments: consumer(
+    'messaging',
+    'payments',
+    [payments.ProviderCardLinkCreated],
+    'evt.payments.provider.>',
   ),
   messagingParkedWebhooks: consumer(
     'messaging',

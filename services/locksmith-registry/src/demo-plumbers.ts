@@ -4,7 +4,7 @@ import { AppError, registry } from '@trades/contracts';
 import type { ReplyOf, RequestOf } from '@trades/contracts';
 
 export type DemoPlumber = Omit<RequestOf<typeof registry.PlumberCreate>, 'actor'> & {
-  /** A Stripe test payment method to save as their card once payments can (see scripts/seed.ts). */
+  /** A Stripe test payment method the seed saves as their card through payments (scripts/seed.ts). */
   testCard?: 'pm_card_visa' | 'pm_card_mastercard';
 };
 

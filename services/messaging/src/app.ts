@@ -4,7 +4,7 @@ import { createSmtpClient } from './adapters/smtp-client.ts';
 import { createTwilioClient } from './adapters/twilio-client.ts';
 import { queuedEmailIn } from './email/queue.ts';
 import { createEmailSender } from './email/sender.ts';
-import { dispatchConsumer, providersConsumer } from './handlers/events.ts';
+import { dispatchConsumer, paymentsConsumer, providersConsumer } from './handlers/events.ts';
 import { queryEndpoints } from './handlers/queries.ts';
 import { handOnAwaitingInbound, parkedWebhooksConsumer, webhookEndpoints } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
@@ -75,6 +75,7 @@ export const messagingService = defineService({
       consumers: [
         dispatchConsumer(out, ctx.config.FRONTEND_URL),
         providersConsumer(out),
+        paymentsConsumer(out),
         parkedWebhooksConsumer(ctx, webhooks, out.queuedIn),
       ].map((consumer) => ({
         ...consumer,

@@ -221,6 +221,8 @@ describe('the email sender', () => {
           text: 'Claimed by the email sender.',
           purpose: `test-claim-email:${randomUUID()}`,
         });
+        // Another suite may have opted this number out (STOP): then the SMS would be suppressed, not pending.
+        await em.execute('delete from messaging.opt_out where phone = ?', ['+14155550178']);
         const sms = await queueOutbound(em, secrets.TWILIO_PHONE_NUMBER, {
           to: '+14155550178',
           body: 'Claimed by the SMS sender.',

@@ -4,10 +4,15 @@ import { createStripeClient } from './adapters/stripe-client.ts';
 import { depositOperations } from './handlers/deposits.ts';
 import { depositEndpoints } from './handlers/endpoints.ts';
 import { jobConsumers } from './handlers/jobs.ts';
+import {
+  providerCardEndpoints,
+  providerCardOperations,
+  providerConsumers,
+} from './handlers/provider-cards.ts';
 import { webhookEndpoints } from './handlers/webhook.ts';
 import { migrations } from './migrations/index.ts';
 
-/** Payments: deposits (authorize, capture, release, refund) and provider charges, all through Stripe. */
+/** Payments: deposits (authorize, capture, release, refund), providers' cards on file and provider charges, all through Stripe. */
 export const paymentsService = defineService({
   name: 'payments',
   version: '0.1.0',
@@ -41,9 +46,14 @@ export const paymentsService = defineService({
     };
     ctx.log.info({ stripe: settings.emulator ? apiBase : 'api.stripe.com' }, 'Stripe client ready');
     const deposits = depositOperations(ctx, settings);
+    const cards = providerCardOperations(ctx, { ...settings, frontendUrl: ctx.config.FRONTEND_URL });
     return {
-      endpoints: [...depositEndpoints(ctx, deposits), ...webhookEndpoints(ctx, settings, deposits)],
-      consumers: jobConsumers(deposits),
+      endpoints: [
+        ...depositEndpoints(ctx, deposits),
+        ...providerCardEndpoints(cards),
+        ...webhookEndpoints(ctx, settings, deposits, cards),
+      ],
+      consumers: [...jobConsumers(deposits), providerConsumers(cards)],
     };
   },
 });

@@ -137,6 +137,9 @@ describe('a dependency down for 90 seconds', () => {
         // The business allows an hour; past 20 s of retrying an event is worth an operator's look.
         PROBE_RETRY_FOR_MS: String(60 * 60 * 1000),
         PROBE_RETRY_ALERT_AFTER_MS: '20000',
+        // Its pool reconnected through the gate during the outage; on a loaded machine a clean drain can
+        // take longer than the default 10 s, and this test is not about shutdown's bound.
+        SHUTDOWN_TIMEOUT_MS: '30000',
       }),
     );
     await probe.waitForOutput(/intake is up/, 60_000);
@@ -193,6 +196,9 @@ describe('a dependency down for 90 seconds', () => {
     expect(probe.output()).toMatch(/"level":"error".*retrying for longer than/);
 
     probe.kill('SIGTERM');
-    expect(await probe.exited).toBe(0);
+    const exitCode = await probe.exited;
+    if (exitCode !== 0) {
+      throw new Error(`the probe exited with ${exitCode} on SIGTERM:\n${probe.output().slice(-4000)}`);
+    }
   });
 });

@@ -95,6 +95,16 @@ export class StripeCard {
     return null;
   }
 
+  /** Saves the card for later off-session charges (a SetupIntent); resolves to an error message, or null. */
+  async confirmSetup(clientSecret: string, cardholderName: string): Promise<string | null> {
+    if (!this.stripe || !this.card) return 'The card form is still loading. Please wait a moment.';
+    const result = await this.stripe.confirmCardSetup(clientSecret, {
+      payment_method: { card: this.card, billing_details: { name: cardholderName } },
+    });
+    if (result.error) return result.error.message ?? 'Your card was not accepted. Please try another card.';
+    return null;
+  }
+
   private async mount(): Promise<void> {
     try {
       const { loadStripe } = await import('@stripe/stripe-js/pure');

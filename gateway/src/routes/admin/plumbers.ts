@@ -67,7 +67,10 @@ const ListQuery = Type.Object({
 /** Who made an admin change: the operator the auth plugin identified ('admin' if none did). */
 const actorOf = (request: FastifyRequest): string => request.operator?.email ?? 'admin';
 
-/** GET/POST /api/admin/plumbers, GET/PATCH /api/admin/plumbers/{id} (locksmith-registry). */
+/**
+ * GET/POST /api/admin/plumbers, GET/PATCH /api/admin/plumbers/{id} (locksmith-registry), and
+ * POST /api/admin/plumbers/{id}/card-link (payments).
+ */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/plumbers',
@@ -146,6 +149,34 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         id: request.params.id,
         actor: actorOf(request),
       }),
+  );
+
+  app.post(
+    '/plumbers/:id/card-link',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Send the plumber a new single-use link (7 days) to save their card, by SMS and email; older unused links stop working',
+        params: IdParams,
+        response: {
+          200: payments.ProviderCardLink.reply,
+          400: ErrorBody,
+          401: ErrorBody,
+          404: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const plumber = await app.callService(registry.PlumberGet, { id: request.params.id });
+      return app.callService(payments.ProviderCardLink, {
+        providerId: plumber.id,
+        firstName: plumber.firstName,
+        email: plumber.email,
+        phone: plumber.phone,
+      });
+    },
   );
 };
 

@@ -52,6 +52,10 @@ export const templates = {
   customerJobFailed: (): string =>
     `Sorry, we couldn't find an available locksmith near you. Your card hold is released; you have not been charged.`,
 
+  cardLink: (firstName: string, url: string): string =>
+    `Hi ${firstName}, save the card you'll pay for plumbing leads with: ${url} ` +
+    `You're only charged for a lead you accept. The link works once, for 7 days.`,
+
   nowAvailable: (): string => `You are now available for jobs. Reply UNAVAILABLE to pause.`,
   nowUnavailable: (): string => `You are now unavailable; no job offers until you reply AVAILABLE.`,
 
@@ -290,3 +294,17 @@ export const leadTemplates = {
 export function minutesUntil(expiresAt: string, now: Date = new Date()): number {
   return Math.max(1, Math.round((Date.parse(expiresAt) - now.getTime()) / 60_000));
 }
+
+/** Every email the platform sends, in one place: a subject and a plain-text body (the HTML is made from it). */
+export const emails = {
+  cardLink: (firstName: string, url: string, expiresAt: string): { subject: string; text: string } => ({
+    subject: 'Save the card you pay for plumbing leads with',
+    text:
+      `Hi ${firstName},\n\n` +
+      `Save the card you'll pay for plumbing leads with here:\n${url}\n\n` +
+      `Each lead you accept is charged to this card at the price in the offer, once, when you accept. ` +
+      `Never for a lead you don't get.\n\n` +
+      `The link works once and until ${new Date(expiresAt).toUTCString()}. ` +
+      `If it has expired, reply to us for a new one.`,
+  }),
+};

@@ -1,6 +1,7 @@
-import { CONSUMERS, dispatch, registry, type EventData } from '@trades/contracts';
+import { CONSUMERS, dispatch, payments, registry, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding } from '@trades/runtime';
-import { minutesUntil, templates } from '../domain/templates.ts';
+import { emails, minutesUntil, templates } from '../domain/templates.ts';
+import { queueEmail } from '../email/queue.ts';
 import { latestCommandAbout, queuedAt, withdrawPending } from '../store/messages.ts';
 import { leadHandlers } from './leads.ts';
 import { text, type OutboundContext } from './outbound.ts';
@@ -206,6 +207,30 @@ export function providersConsumer(out: OutboundContext): ConsumerBinding {
           body: change.available ? templates.nowAvailable() : templates.nowUnavailable(),
           purpose: `availability:${event.id}`,
           providerId: change.providerId,
+        });
+      }),
+    ],
+  };
+}
+
+/** A plumber's link to save their card on file, by SMS and email (once per link: the event id is the purpose). */
+export function paymentsConsumer(out: OutboundContext): ConsumerBinding {
+  return {
+    definition: CONSUMERS.messagingPayments,
+    idempotency: 'handler',
+    handlers: [
+      on(payments.ProviderCardLinkCreated, async (link, { em, event }) => {
+        await text(out, em, {
+          to: link.phone,
+          body: templates.cardLink(link.firstName, link.url),
+          purpose: `card-link:${event.id}`,
+          providerId: link.providerId,
+        });
+        await queueEmail(em, {
+          to: link.email,
+          ...emails.cardLink(link.firstName, link.url, link.expiresAt),
+          purpose: `card-link-email:${event.id}`,
+          providerId: link.providerId,
         });
       }),
     ],

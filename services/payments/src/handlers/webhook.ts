@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { verifyStripeWebhook } from '../adapters/stripe-client.ts';
 import { findDepositByIntent, type DepositRow } from '../store/deposits.ts';
 import { PURPOSE, type DepositOperations, type StripeSettings } from './deposits.ts';
+import type { ProviderCardOperations } from './provider-cards.ts';
 
 /**
  * The Stripe events payments acts on: subscribe the webhook endpoint to these (Stripe's dashboard, or
@@ -15,6 +16,7 @@ export const STRIPE_WEBHOOK_EVENTS = [
   'payment_intent.payment_failed',
   'payment_intent.canceled',
   'charge.refunded',
+  'setup_intent.succeeded',
 ] as const;
 const HANDLED = new Set<string>(STRIPE_WEBHOOK_EVENTS);
 
@@ -30,6 +32,14 @@ function paymentIntentOf(event: Stripe.Event): string | null {
       return intent.id;
   }
   return null;
+}
+
+/** The SetupIntent a setup_intent event is about; null for any other object. */
+function setupIntentOf(event: Stripe.Event): string | null {
+  const object: unknown = event.data.object;
+  if (typeof object !== 'object' || object === null || !('object' in object) || !('id' in object))
+    return null;
+  return object.object === 'setup_intent' && typeof object.id === 'string' ? object.id : null;
 }
 
 /** The PaymentIntent as Stripe has it now; null when Stripe has no such PaymentIntent (retrying won't help). */
@@ -54,6 +64,7 @@ export function webhookEndpoints(
   ctx: ServiceContext<unknown>,
   settings: StripeSettings,
   deposits: DepositOperations,
+  cards: ProviderCardOperations,
 ): EndpointBinding[] {
   return [
     endpoint(payments.StripeWebhook, async ({ rawBody, signature }) => {
@@ -73,6 +84,19 @@ export function webhookEndpoints(
           [event.id],
         );
       if (seen.length > 0) return { received: true, duplicate: true };
+
+      const setupIntentId = event.type === 'setup_intent.succeeded' ? setupIntentOf(event) : null;
+      if (setupIntentId) {
+        // A provider's card saved: the same fold as the card page's complete; recorded once it is done,
+        // so a failure leaves the event for Stripe's retry.
+        await cards.onSetupIntentSucceeded(setupIntentId);
+        const inserted = await ctx.orm.em.fork().execute<{ event_id: string }[]>(
+          `insert into payments.stripe_webhook_event (event_id, type) values (?, ?)
+             on conflict do nothing returning event_id`,
+          [event.id, event.type],
+        );
+        return { received: true, duplicate: inserted.length === 0 };
+      }
 
       const paymentIntentId = paymentIntentOf(event);
       let intent: Stripe.PaymentIntent | null = null;
