@@ -1,6 +1,8 @@
 import type { Routes } from '@angular/router';
 
 const BRAND = 'Locksmith Now';
+/** The plumbing side's name in the app bar (the form's consent text names the company the same way). */
+const PLUMBING_BRAND = 'Trades Marketplace';
 
 export const routes: Routes = [
   {
@@ -53,4 +55,4 @@ export const routes: Routes = [
   { path: '**', redirectTo: '' },
 ];
 
-export { BRAND };
+export { BRAND, PLUMBING_BRAND };
