@@ -299,7 +299,9 @@ export type JobEngagement = Static<typeof JobEngagement>;
 /** An offer as dispatch has it now. */
 export const OfferEngagement = Type.Object({
   offerId: Uuid,
-  jobId: Uuid,
+  /** The job offered; null for a plumbing lead's offer (then `leadId`). */
+  jobId: Type.Union([Uuid, Type.Null()]),
+  leadId: Type.Optional(Type.Union([Uuid, Type.Null()])),
   providerId: Uuid,
   status: OfferStatus,
   responseSeconds: Type.Union([Type.Number(), Type.Null()]),

@@ -1,6 +1,30 @@
 import type { ServiceConfig, ServiceContext } from '@trades/runtime';
 import Type from 'typebox';
 
+/** A lead's wave policy by urgency: plumbers per wave, offer TTL, waves before UNSOLD. */
+function leadPolicy<U extends string>(urgency: U, what: string, size: number, ttl: number, waves: number) {
+  return {
+    [`DISPATCH_LEAD_${urgency}_WAVE_SIZE`]: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: size,
+      description: `Plumbers offered ${what} per wave`,
+    }),
+    [`DISPATCH_LEAD_${urgency}_OFFER_TTL_SECONDS`]: Type.Number({
+      exclusiveMinimum: 0,
+      default: ttl,
+      description: `How long an offer of ${what} waits for a YES`,
+    }),
+    [`DISPATCH_LEAD_${urgency}_MAX_WAVES`]: Type.Integer({
+      minimum: 1,
+      maximum: 50,
+      default: waves,
+      description: `Waves before ${what} is UNSOLD`,
+    }),
+  } as Record<`DISPATCH_LEAD_${U}_${'WAVE_SIZE' | 'MAX_WAVES'}`, ReturnType<typeof Type.Integer>> &
+    Record<`DISPATCH_LEAD_${U}_OFFER_TTL_SECONDS`, ReturnType<typeof Type.Number>>;
+}
+
 export const dispatchConfig = {
   DISPATCH_WAVE_SIZE: Type.Integer({
     minimum: 1,
@@ -38,6 +62,13 @@ export const dispatchConfig = {
     default: true,
     description: 'Start dispatching a job as soon as it is created',
   }),
+  DISPATCH_LINK_SECRET: Type.String({
+    minLength: 16,
+    description: "Signs lead offers' accept links (HMAC-SHA256); required in production",
+  }),
+  ...leadPolicy('DAY', 'a lead needed today', 3, 300, 4),
+  ...leadPolicy('WEEK', 'a lead needed this week', 5, 1800, 4),
+  ...leadPolicy('MONTH', 'a lead needed this month', 8, 7200, 3),
 };
 
 export type DispatchConfig = ServiceConfig<typeof dispatchConfig>;

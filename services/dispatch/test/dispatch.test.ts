@@ -335,7 +335,7 @@ describe('one pending offer per locksmith', () => {
     if (!first || !second) throw new Error('no jobs');
     const [p1, p2] = [randomUUID(), randomUUID()];
     const offer = (jobId: string, providerId: string) => ({
-      jobId,
+      of: { kind: 'job' as const, id: jobId },
       providerId,
       providerName: 'Shared Locksmith',
       providerPhone: '+15550000000',

@@ -6,6 +6,7 @@ import { adminEndpoints } from './handlers/admin.ts';
 import { bookingEndpoints } from './handlers/booking.ts';
 import { catalogEndpoints } from './handlers/catalog.ts';
 import { bookingConsumers } from './handlers/events.ts';
+import { leadStatusConsumer } from './handlers/lead-status.ts';
 import { leadEndpoints, purgeIdempotencyKeys } from './handlers/leads.ts';
 import { partnerEndpoints } from './handlers/partners.ts';
 import { expireAbandonedSessions } from './handlers/sweep.ts';
@@ -54,7 +55,7 @@ export const intakeService = defineService({
         ...leadEndpoints(ctx),
         ...partnerEndpoints(ctx),
       ],
-      consumers: bookingConsumers(ctx),
+      consumers: [...bookingConsumers(ctx), leadStatusConsumer()],
     };
   },
 });

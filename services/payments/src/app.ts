@@ -4,6 +4,7 @@ import { createStripeClient } from './adapters/stripe-client.ts';
 import { depositOperations } from './handlers/deposits.ts';
 import { depositEndpoints } from './handlers/endpoints.ts';
 import { jobConsumers } from './handlers/jobs.ts';
+import { leadCharges } from './handlers/lead-charges.ts';
 import {
   providerCardEndpoints,
   providerCardOperations,
@@ -47,13 +48,15 @@ export const paymentsService = defineService({
     ctx.log.info({ stripe: settings.emulator ? apiBase : 'api.stripe.com' }, 'Stripe client ready');
     const deposits = depositOperations(ctx, settings);
     const cards = providerCardOperations(ctx, { ...settings, frontendUrl: ctx.config.FRONTEND_URL });
+    const charges = leadCharges(ctx, settings, cards);
     return {
       endpoints: [
         ...depositEndpoints(ctx, deposits),
         ...providerCardEndpoints(cards),
         ...webhookEndpoints(ctx, settings, deposits, cards),
+        ...charges.endpoints,
       ],
-      consumers: [...jobConsumers(deposits), providerConsumers(cards)],
+      consumers: [...jobConsumers(deposits), providerConsumers(cards), ...charges.consumers],
     };
   },
 });

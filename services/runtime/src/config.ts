@@ -40,6 +40,7 @@ export const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'admin-password-dev',
   ADMIN_SESSION_SECRET: 'dev-only-admin-session-secret-change-me-0123456789',
+  DISPATCH_LINK_SECRET: 'dev-only-dispatch-link-secret-change-me',
   // MailDev, which `npm start` runs in local mode (its web UI on 1080).
   SMTP_URL: 'smtp://127.0.0.1:1025',
   EMAIL_FROM: 'Trades Marketplace <no-reply@trades.local>',

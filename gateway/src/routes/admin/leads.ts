@@ -1,6 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Cursor, ErrorBody, intake, Limit, ServiceCode, Timestamp, Uuid } from '@trades/contracts';
-import Type from 'typebox';
+import {
+  AppError,
+  Cursor,
+  ErrorBody,
+  intake,
+  leads,
+  Limit,
+  payments,
+  ServiceCode,
+  Timestamp,
+  Uuid,
+} from '@trades/contracts';
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { operatorOf } from '../../plugins/admin-auth.ts';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 
@@ -9,16 +22,96 @@ const LeadDetail = Type.Object({
   offers: Type.Array(
     Type.Object({
       plumberId: Uuid,
+      plumberName: Type.String(),
       wave: Type.Integer(),
       status: Type.String(),
+      reason: Type.Union([Type.String(), Type.Null()]),
       sentAt: Timestamp,
       respondedAt: Type.Optional(Timestamp),
+      yesAt: Type.Optional(Timestamp),
     }),
-    { description: "The lead's offers by wave (empty until dispatch sells leads)" },
+    { description: "The lead's offers by wave (empty until dispatch offers it)" },
+  ),
+  charge: Type.Optional(
+    Type.Object({
+      paymentIntentId: Type.Union([Type.String(), Type.Null()]),
+      status: payments.LeadChargeStatus,
+      amountCents: Type.Integer(),
+      plumberId: Uuid,
+      code: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  sale: Type.Optional(
+    Type.Object(
+      {
+        code: Type.String(),
+        state: leads.LeadSaleState,
+        buyer: Type.Union([leads.LeadBuyer, Type.Null()]),
+        chargeAttempt: Type.Integer(),
+        timeline: Type.Array(leads.LeadTimelineEntry),
+      },
+      { description: "Dispatch's sale: its state, code, buyer and every step" },
+    ),
   ),
 });
+type LeadDetail = Static<typeof LeadDetail>;
 
-/** GET /api/admin/leads and GET /api/admin/leads/{id} (intake's part of a lead). */
+const Sale = { 404: ErrorBody, 409: ErrorBody, ...Errors };
+
+/** Intake's lead joined with dispatch's sale (offers, timeline) and payments' charges. */
+async function leadDetail(app: FastifyInstance, id: string): Promise<LeadDetail> {
+  const lead = await app.callService(intake.LeadGet, { id });
+  // Not offered yet (a test lead never is), or dispatch / payments not answering: intake's part stands alone.
+  const partOrNothing = (error: unknown): null => {
+    if (error instanceof AppError && (error.status === 404 || error.status === 503)) return null;
+    throw error;
+  };
+  const sale = await app.callService(leads.LeadGet, { id }).catch(partOrNothing);
+  const charges = sale
+    ? ((await app.callService(payments.LeadChargeList, { leadId: id }).catch(partOrNothing))?.items ?? [])
+    : [];
+  const charge = charges.find((c) => c.status === 'succeeded') ?? charges.at(-1);
+  return {
+    ...lead,
+    offers: (sale?.offers ?? []).map((o) => ({
+      plumberId: o.plumberId,
+      plumberName: o.plumberName,
+      wave: o.wave,
+      status: o.status,
+      reason: o.reason,
+      sentAt: o.sentAt,
+      ...(o.respondedAt !== null ? { respondedAt: o.respondedAt } : {}),
+      ...(o.yesAt !== null ? { yesAt: o.yesAt } : {}),
+    })),
+    ...(charge
+      ? {
+          charge: {
+            paymentIntentId: charge.paymentIntentId,
+            status: charge.status,
+            amountCents: charge.amountCents,
+            plumberId: charge.providerId,
+            code: charge.code,
+          },
+        }
+      : {}),
+    ...(sale
+      ? {
+          sale: {
+            code: sale.code,
+            state: sale.state,
+            buyer: sale.buyer,
+            chargeAttempt: sale.chargeAttempt,
+            timeline: sale.timeline,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * GET /api/admin/leads, GET /api/admin/leads/{id} (intake's lead, dispatch's sale and payments' charge),
+ * POST …/{id}/assign (sell now) and POST …/{id}/complete.
+ */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/leads',
@@ -61,9 +154,45 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: LeadDetail, 404: ErrorBody, ...Errors },
       },
     },
+    async (request) => leadDetail(app, request.params.id),
+  );
+
+  app.post(
+    '/leads/:id/assign',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Sell the lead now to a named plumber: their card is charged (same rules as a YES)',
+        description:
+          '409 LEAD_NOT_FOR_SALE when it is sold or being charged; PLUMBER_NOT_ACTIVE, NO_CARD when the plumber cannot buy. The answer shows the lead being charged; the sale completes when the charge does.',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ plumberId: Uuid }, { additionalProperties: false }),
+        response: { 200: LeadDetail, ...Sale },
+      },
+    },
     async (request) => {
-      const lead = await app.callService(intake.LeadGet, { id: request.params.id });
-      return { ...lead, offers: [] };
+      await app.callService(leads.LeadAssign, {
+        id: request.params.id,
+        plumberId: request.body.plumberId,
+        actor: operatorOf(request).email,
+      });
+      return leadDetail(app, request.params.id);
+    },
+  );
+
+  app.post(
+    '/leads/:id/complete',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Mark a sold lead completed (the plumber does it by texting DONE <code>)',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: LeadDetail, ...Sale },
+      },
+    },
+    async (request) => {
+      await app.callService(leads.LeadComplete, { id: request.params.id, actor: operatorOf(request).email });
+      return leadDetail(app, request.params.id);
     },
   );
 };

@@ -13,23 +13,27 @@ const OPEN_LIST = OPEN_STATES.map((s) => `'${s}'`).join(',');
 const CODE_TRIES = 8;
 
 /**
- * A code no open job uses, picked at random. A few random codes are checked against the open jobs'
- * unique index first (a fraction of a millisecond); only when all of them are taken does it look
- * through every code (≈5 ms). If two bookings race for the same code, the partial unique index rejects
- * the second transaction and its event is redelivered and gets another code.
+ * A code no open job (or, with `table` 'lead', no open lead) uses, picked at random. A few random codes
+ * are checked against the open rows' unique index first (a fraction of a millisecond); only when all of
+ * them are taken does it look through every code (≈5 ms). If two race for the same code, the partial
+ * unique index rejects the second transaction and its event is redelivered and gets another code.
  */
-async function freeJobCode(em: EntityManager): Promise<{ code: string } | undefined> {
+export async function freeCode(
+  em: EntityManager,
+  table: 'job' | 'lead' = 'job',
+  openStates: string = OPEN_LIST,
+): Promise<{ code: string } | undefined> {
   const tries = Array.from({ length: CODE_TRIES }, () => String(randomInt(1000, 10_000)));
   const [tried] = await em.execute<{ code: string }[]>(
     `select t.code from unnest(?::text[]) with ordinality as t(code, n)
-     where not exists (select 1 from dispatch.job j where j.code = t.code and j.state in (${OPEN_LIST}))
+     where not exists (select 1 from dispatch.${table} j where j.code = t.code and j.state in (${openStates}))
      order by t.n limit 1`,
     [textArray(tries)],
   );
   if (tried) return tried;
   const [any] = await em.execute<{ code: string }[]>(
     `select c::text as code from generate_series(1000, 9999) as c
-     where not exists (select 1 from dispatch.job j where j.code = c::text and j.state in (${OPEN_LIST}))
+     where not exists (select 1 from dispatch.${table} j where j.code = c::text and j.state in (${openStates}))
      order by random() limit 1`,
   );
   return any;
@@ -44,7 +48,7 @@ export async function createJobFromBooking(
   em: EntityManager,
   booking: EventData<typeof intake.BookingReady>,
 ): Promise<JobRow | undefined> {
-  const free = await freeJobCode(em);
+  const free = await freeCode(em);
   if (!free) throw new Error('every job code is in use by an open job');
   const [created] = await em.execute<JobRow[]>(
     `insert into dispatch.job (id, code, booking_id, state, service_code, service_name, customer_name, customer_phone, address, notes)

@@ -4,7 +4,7 @@ import type { DispatchContext } from '../config.ts';
 import { CLOSE_REASON } from '../domain/replies.ts';
 import { OPEN_STATES, UNASSIGNED_STATES } from '../domain/state-machine.ts';
 import { insertTimeline, jobDetail, listJobs, lockJob, lockJobs, openJobOf } from '../store/jobs.ts';
-import { lockProvider, pendingOfferOf } from '../store/offers.ts';
+import { lockProvider, pendingJobOfferOf } from '../store/offers.ts';
 import { toJob, type JobRow } from '../store/rows.ts';
 import { afterOfferClosed, closeOffers, continueDispatch, transition, tryTransition } from './lifecycle.ts';
 
@@ -129,7 +129,7 @@ async function assign(
     // assignment of theirs can be decided, until this commits. The offer they hold for another job is
     // withdrawn in this same transaction, so no YES to it can win a second job after this one.
     await lockProvider(em, locksmith.id);
-    const held = await pendingOfferOf(em, locksmith.id);
+    const held = await pendingJobOfferOf(em, locksmith.id);
     const elsewhere = held && held.job_id !== request.id ? held : undefined;
     const locked = await lockJobs(em, request.id, elsewhere ? [elsewhere.job_id] : []);
     const { job } = locked;

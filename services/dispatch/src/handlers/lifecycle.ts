@@ -1,4 +1,4 @@
-import { AppError, conflict, dispatch, registry } from '@trades/contracts';
+import { AppError, conflict, dispatch, leads, registry } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { areaOf } from '../domain/area.ts';
@@ -14,13 +14,15 @@ import {
   type WavePolicy,
 } from '../domain/waves.ts';
 import { insertTimeline, isSecondOpenJob } from '../store/jobs.ts';
-import { insertPendingOffer } from '../store/offers.ts';
+import { insertPendingOffer, type NewOffer } from '../store/offers.ts';
 import { iso, secondsBetween, type JobRow, type OfferRow } from '../store/rows.ts';
 
 type JobState = dispatch.JobState;
 type OfferStatus = dispatch.OfferStatus;
 
 export const SYSTEM_ACTOR = 'system';
+
+export const REGISTRY_RETRY_SECONDS = 5;
 
 /** Columns a transition may change together with the state. */
 export interface JobChanges {
@@ -167,11 +169,14 @@ export async function transition(
   return moved;
 }
 
-/** Closes offers (already matched by `where`) and tells everyone through offer.closed. */
+/**
+ * Closes offers (already matched by `where`, all of one job or of one lead, whose code is `of.code`) and
+ * tells everyone: offer.closed for a job's, lead.offer_closed for a lead's.
+ */
 export async function closeOffers(
   ctx: DispatchContext,
   em: EntityManager,
-  job: Pick<JobRow, 'code'>,
+  of: { code: string },
   where: { sql: string; params: unknown[] },
   status: Exclude<OfferStatus, 'PENDING'>,
   reason: string,
@@ -179,21 +184,40 @@ export async function closeOffers(
 ): Promise<OfferRow[]> {
   const closed = await em.execute<OfferRow[]>(
     `update dispatch.offer set status = ?, reason = ?, closed_at = clock_timestamp()
-       ${responded ? ', responded_at = clock_timestamp()' : ''}
+       ${responded ? ', responded_at = coalesce(responded_at, clock_timestamp())' : ''}
      where status = 'PENDING' and ${where.sql} returning *`,
     [status, reason, ...where.params],
   );
   for (const offer of closed) {
-    await ctx.publish(em, dispatch.OfferClosed, {
-      offerId: offer.id,
-      jobId: offer.job_id,
-      jobCode: job.code,
-      providerId: offer.provider_id,
-      providerPhone: offer.provider_phone,
-      status,
-      reason,
-      responseSeconds: offer.responded_at === null ? null : secondsBetween(offer.sent_at, offer.responded_at),
-    });
+    const responseSeconds =
+      offer.responded_at === null ? null : secondsBetween(offer.sent_at, offer.responded_at);
+    if (offer.lead_id !== null) {
+      await ctx.publish(em, leads.LeadOfferClosed, {
+        offerId: offer.id,
+        leadId: offer.lead_id,
+        leadCode: of.code,
+        providerId: offer.provider_id,
+        providerName: offer.provider_name,
+        providerPhone: offer.provider_phone,
+        providerEmail: offer.provider_email ?? '',
+        status,
+        reason,
+        responseSeconds,
+        // They said YES too and waited behind the buyer (only ever so for an offer closed because it sold).
+        inLine: offer.yes_at !== null && status === 'CANCELED',
+      });
+    } else if (offer.job_id !== null) {
+      await ctx.publish(em, dispatch.OfferClosed, {
+        offerId: offer.id,
+        jobId: offer.job_id,
+        jobCode: of.code,
+        providerId: offer.provider_id,
+        providerPhone: offer.provider_phone,
+        status,
+        reason,
+        responseSeconds,
+      });
+    }
   }
   return closed;
 }
@@ -232,55 +256,43 @@ export async function continueDispatch(
   return sendNextWave(ctx, em, job);
 }
 
-const REGISTRY_RETRY_SECONDS = 5;
 /** The registry takes at most this many ids to leave out of a search. */
 const MAX_EXCLUDED = 1000;
 
-interface WaveSearch {
+export interface WaveSearch {
   offers: OfferRow[];
-  /** Locksmiths in range who are only held for now (another offer pending, or being offered one). */
+  /** Providers in range who are only held for now (another offer pending, or being offered one). */
   held: number;
 }
 
+/** One search of the registry: the nearest `limit` candidates not in `exclude` (and those it thinks held). */
+export type CandidateSearch<C> = (limit: number, exclude: string[]) => Promise<{ items: C[]; held?: C[] }>;
+
 /**
- * Offers the job to up to `plan.size` of the nearest eligible locksmiths within the wave's radius.
- * Locksmiths lost to another wave meanwhile (its try-lock, a pending offer, a job just taken) are
- * searched past: the registry is asked again without them, up to WAVE_SEARCHES times. The registry's
- * pending-offer flags follow our events a moment behind, so the locksmiths it believes held (it names
- * them when the free ones are too few) are tried too: this database says whether they are.
+ * Offers a job or a lead to up to `size` of the nearest candidates `find` returns, each through
+ * {@link insertPendingOffer} (`offerFor` says what the offer is). Providers lost to another wave
+ * meanwhile (its try-lock, a pending offer, work just taken) are searched past: the registry is asked
+ * again without them, up to WAVE_SEARCHES times. The registry's pending-offer flags follow our events a
+ * moment behind, so the providers it believes held (it names them when the free ones are too few) are
+ * tried too: this database says whether they are. Shared by jobs' and leads' waves.
  */
-async function searchWave(
-  ctx: DispatchContext,
+export async function offerToNearest<C extends { providerId: string; distanceKm: number }>(
   em: EntityManager,
-  job: JobRow,
-  plan: Wave,
+  size: number,
   exclude: readonly string[],
+  find: CandidateSearch<C>,
+  offerFor: (candidate: C) => NewOffer,
 ): Promise<WaveSearch> {
   const offers: OfferRow[] = [];
   const passed = new Set<string>();
   let held = 0;
-  for (let search = 0; search < WAVE_SEARCHES && offers.length < plan.size; search++) {
-    const limit = searchLimit(plan.size - offers.length, search);
-    const found = await ctx.call(registry.CandidatesNearest, {
-      serviceCode: job.service_code,
-      lat: job.address.lat,
-      lng: job.address.lng,
-      radiusKm: plan.radiusKm,
-      limit,
-      excludeProviderIds: [...passed, ...exclude].slice(0, MAX_EXCLUDED),
-    });
+  for (let search = 0; search < WAVE_SEARCHES && offers.length < size; search++) {
+    const limit = searchLimit(size - offers.length, search);
+    const found = await find(limit, [...passed, ...exclude].slice(0, MAX_EXCLUDED));
     const candidates = [...found.items, ...(found.held ?? [])].sort((a, b) => a.distanceKm - b.distanceKm);
     for (const candidate of candidates) {
-      if (offers.length >= plan.size) break;
-      const attempt = await insertPendingOffer(em, {
-        jobId: job.id,
-        providerId: candidate.providerId,
-        providerName: candidate.name,
-        providerPhone: candidate.phone,
-        wave: plan.wave,
-        distanceKm: candidate.distanceKm,
-        ttlSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
-      });
+      if (offers.length >= size) break;
+      const attempt = await insertPendingOffer(em, offerFor(candidate));
       if (attempt.kind === 'offered') {
         offers.push(attempt.offer);
         continue;
@@ -292,6 +304,39 @@ async function searchWave(
     if (found.items.length < limit) break;
   }
   return { offers, held };
+}
+
+/** A job's wave: the nearest eligible locksmiths within the wave's radius. */
+function searchWave(
+  ctx: DispatchContext,
+  em: EntityManager,
+  job: JobRow,
+  plan: Wave,
+  exclude: readonly string[],
+): Promise<WaveSearch> {
+  return offerToNearest(
+    em,
+    plan.size,
+    exclude,
+    (limit, excludeProviderIds) =>
+      ctx.call(registry.CandidatesNearest, {
+        serviceCode: job.service_code,
+        lat: job.address.lat,
+        lng: job.address.lng,
+        radiusKm: plan.radiusKm,
+        limit,
+        excludeProviderIds,
+      }),
+    (candidate) => ({
+      of: { kind: 'job', id: job.id },
+      providerId: candidate.providerId,
+      providerName: candidate.name,
+      providerPhone: candidate.phone,
+      wave: plan.wave,
+      distanceKm: candidate.distanceKm,
+      ttlSeconds: ctx.config.DISPATCH_OFFER_TTL_SECONDS,
+    }),
+  );
 }
 
 /**

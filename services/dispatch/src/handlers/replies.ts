@@ -1,11 +1,21 @@
-import { CONSUMERS, dispatch, messaging, type EventData } from '@trades/contracts';
+import { CONSUMERS, dispatch, leads, messaging, type EventData } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { CLOSE_REASON, decideYes, offerEnd } from '../domain/replies.ts';
 import { lockJob, openJobOf } from '../store/jobs.ts';
-import { lockProvider, pendingOfferOf } from '../store/offers.ts';
+import { lockProvider, pendingJobOfferOf, pendingOfferOf } from '../store/offers.ts';
 import type { JobRow, OfferRow } from '../store/rows.ts';
+import { leadDone, leadNo, leadOfferUndeliverable, leadYes } from './leads.ts';
 import { afterOfferClosed, closeOffers, transition, tryTransition } from './lifecycle.ts';
+
+/** Whether the provider's most recent offer was a lead's (a late YES from a plumber is about a lead). */
+async function latestOfferIsLead(em: EntityManager, providerId: string): Promise<boolean> {
+  const [latest] = await em.execute<{ lead: boolean }[]>(
+    'select lead_id is not null as lead from dispatch.offer where provider_id = ? order by sent_at desc limit 1',
+    [providerId],
+  );
+  return latest?.lead ?? false;
+}
 
 type SmsReceived = EventData<typeof messaging.SmsReceived>;
 type RejectReason = EventData<typeof dispatch.ReplyRejected>['reason'];
@@ -45,13 +55,25 @@ export async function handleYes(
   providerId: string,
 ): Promise<void> {
   await lockProvider(em, providerId);
-  let pending = await pendingOfferOf(em, providerId);
+  const held = await pendingOfferOf(em, providerId);
+  if (held.lead || (!held.job && (await latestOfferIsLead(em, providerId)))) {
+    // A plumber's YES to a lead: the lead sale's own path (the accept link takes it too).
+    await leadYes(ctx, em, {
+      providerId,
+      providerPhone: sms.from,
+      channel: 'sms',
+      code: sms.command.jobCode,
+    });
+    return;
+  }
+  let pending = held.job;
   let job: JobRow | undefined;
   if (pending) {
     job = await lockJob(em, pending.job_id);
-    pending = await pendingOfferOf(em, providerId);
+    pending = await pendingJobOfferOf(em, providerId);
   }
   type LatestOffer = { id: string; job_id: string; job_code: string; status: string; reason: string | null };
+  // Job offers only: a plumber's lead offers took the other path above.
   let latest: LatestOffer | undefined;
   if (!pending) {
     const rows = await em.execute<LatestOffer[]>(
@@ -151,7 +173,23 @@ async function handleNo(
   sms: SmsReceived,
   providerId: string,
 ): Promise<void> {
-  const pending = await pendingOfferOf(em, providerId);
+  const held = await pendingOfferOf(em, providerId);
+  if (held.lead) {
+    if (sms.command.jobCode !== undefined && sms.command.jobCode !== held.lead.lead_code) {
+      await ctx.publish(em, leads.LeadReplyRejected, {
+        providerId,
+        providerPhone: sms.from,
+        channel: 'sms',
+        reason: 'wrong_lead_code',
+        leadId: held.lead.lead_id,
+        leadCode: held.lead.lead_code,
+      });
+      return;
+    }
+    await leadNo(ctx, em, providerId, held.lead);
+    return;
+  }
+  const pending = held.job;
   if (!pending) {
     await reject(ctx, em, sms, providerId, 'no_pending_offer', sms.command.jobCode ?? null);
     return;
@@ -187,6 +225,8 @@ async function handleProgress(
     [providerId],
   );
   if (!active) {
+    // A plumber's DONE <code> completes the lead they bought.
+    if (kind === 'DONE' && (await leadDone(ctx, em, providerId, sms.command.jobCode))) return;
     await reject(ctx, em, sms, providerId, 'no_active_job', sms.command.jobCode ?? null);
     return;
   }
@@ -231,10 +271,15 @@ export async function handleDeliveryStatus(
     [status.offerId],
   );
   if (!offer) return;
-  const job = await lockJob(em, offer.job_id);
   const reason = status.errorCode
     ? `${CLOSE_REASON.undeliverable} (${status.errorCode})`
     : CLOSE_REASON.undeliverable;
+  if (offer.lead_id !== null) {
+    await leadOfferUndeliverable(ctx, em, { ...offer, lead_id: offer.lead_id }, reason);
+    return;
+  }
+  if (offer.job_id === null) return;
+  const job = await lockJob(em, offer.job_id);
   const closed = await closeOffers(
     ctx,
     em,

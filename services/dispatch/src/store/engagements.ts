@@ -5,18 +5,22 @@ import { iso, secondsBetween, type JobRow, type OfferRow } from './rows.ts';
 type JobEngagementRow = Pick<JobRow, 'id' | 'state' | 'locksmith_id' | 'updated_at'>;
 
 const JOB_COLUMNS = 'id, state, locksmith_id, updated_at';
-const OFFER_COLUMNS = 'id, job_id, provider_id, status, sent_at, responded_at, closed_at';
+const OFFER_COLUMNS = 'id, job_id, lead_id, provider_id, status, sent_at, responded_at, closed_at';
 
 function toJobEngagement(row: JobEngagementRow): dispatch.JobEngagement {
   return { jobId: row.id, state: row.state, locksmithId: row.locksmith_id, at: iso(row.updated_at) };
 }
 
 function toOfferEngagement(
-  row: Pick<OfferRow, 'id' | 'job_id' | 'provider_id' | 'status' | 'sent_at' | 'responded_at' | 'closed_at'>,
+  row: Pick<
+    OfferRow,
+    'id' | 'job_id' | 'lead_id' | 'provider_id' | 'status' | 'sent_at' | 'responded_at' | 'closed_at'
+  >,
 ): dispatch.OfferEngagement {
   return {
     offerId: row.id,
     jobId: row.job_id,
+    leadId: row.lead_id,
     providerId: row.provider_id,
     status: row.status,
     responseSeconds: row.responded_at === null ? null : secondsBetween(row.sent_at, row.responded_at),

@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@trades/runtime';
 import type { OfferRow } from './rows.ts';
 
+/** What is offered: a job (to a locksmith) or a lead (to a plumber). */
+export type Offerable = { kind: 'job'; id: string } | { kind: 'lead'; id: string };
+
 export interface NewOffer {
-  jobId: string;
+  of: Offerable;
   providerId: string;
   providerName: string;
   providerPhone: string;
+  providerEmail?: string;
   wave: number;
   distanceKm: number;
   ttlSeconds: number;
@@ -58,17 +62,19 @@ export async function insertPendingOffer(em: EntityManager, offer: NewOffer): Pr
   );
   if (!lock?.locked) return { kind: 'held' };
   const [inserted] = await em.execute<OfferRow[]>(
-    `insert into dispatch.offer (id, job_id, provider_id, provider_name, provider_phone, wave, distance_km, expires_at)
-     select ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?)
+    `insert into dispatch.offer (id, job_id, lead_id, provider_id, provider_name, provider_phone, provider_email, wave, distance_km, expires_at)
+     select ?, ?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?)
      where not exists (select 1 from dispatch.offer where provider_id = ? and status = 'PENDING')
        and not exists (select 1 from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE'))
      on conflict do nothing returning *`,
     [
       randomUUID(),
-      offer.jobId,
+      offer.of.kind === 'job' ? offer.of.id : null,
+      offer.of.kind === 'lead' ? offer.of.id : null,
       offer.providerId,
       offer.providerName,
       offer.providerPhone,
+      offer.providerEmail ?? null,
       offer.wave,
       offer.distanceKm,
       offer.ttlSeconds,
@@ -79,8 +85,8 @@ export async function insertPendingOffer(em: EntityManager, offer: NewOffer): Pr
   if (inserted) return { kind: 'offered', offer: inserted };
   const [why] = await em.execute<{ busy: boolean; before: boolean }[]>(
     `select exists (select 1 from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE')) as busy,
-            exists (select 1 from dispatch.offer where job_id = ? and provider_id = ?) as before`,
-    [offer.providerId, offer.jobId, offer.providerId],
+            exists (select 1 from dispatch.offer where ${offer.of.kind === 'job' ? 'job_id' : 'lead_id'} = ? and provider_id = ?) as before`,
+    [offer.providerId, offer.of.id, offer.providerId],
   );
   if (why?.busy) return { kind: 'busy' };
   if (why?.before) return { kind: 'offered_before' };
@@ -88,18 +94,39 @@ export async function insertPendingOffer(em: EntityManager, offer: NewOffer): Pr
 }
 
 export interface PendingOffer extends OfferRow {
+  job_id: string;
   job_code: string;
 }
 
-/** The provider's pending offer (there is at most one), with its job's code. */
+export interface PendingLeadOffer extends OfferRow {
+  lead_id: string;
+  lead_code: string;
+}
+
+/** The provider's pending offer (there is at most one), with its job's or lead's code. */
 export async function pendingOfferOf(
   em: EntityManager,
   providerId: string,
-): Promise<PendingOffer | undefined> {
-  const rows = await em.execute<PendingOffer[]>(
-    `select o.*, j.code as job_code from dispatch.offer o join dispatch.job j on j.id = o.job_id
+): Promise<{ job?: PendingOffer; lead?: PendingLeadOffer }> {
+  const rows = await em.execute<(OfferRow & { job_code: string | null; lead_code: string | null })[]>(
+    `select o.*, j.code as job_code, l.code as lead_code from dispatch.offer o
+       left join dispatch.job j on j.id = o.job_id
+       left join dispatch.lead l on l.id = o.lead_id
      where o.provider_id = ? and o.status = 'PENDING'`,
     [providerId],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return {};
+  const { job_id: jobId, job_code: jobCode, lead_id: leadId, lead_code: leadCode } = row;
+  if (jobId !== null && jobCode !== null) return { job: { ...row, job_id: jobId, job_code: jobCode } };
+  if (leadId !== null && leadCode !== null) return { lead: { ...row, lead_id: leadId, lead_code: leadCode } };
+  return {};
+}
+
+/** The provider's pending job offer, if the offer they hold is for a job. */
+export async function pendingJobOfferOf(
+  em: EntityManager,
+  providerId: string,
+): Promise<PendingOffer | undefined> {
+  return (await pendingOfferOf(em, providerId)).job;
 }

@@ -1,7 +1,7 @@
-import type { Address, dispatch } from '@trades/contracts';
+import type { Address, dispatch, leads } from '@trades/contracts';
 import type { Static } from 'typebox';
 
-type Instant = Date | string;
+export type Instant = Date | string;
 
 /** A `job` row as PostgreSQL returns it. */
 export interface JobRow {
@@ -28,12 +28,15 @@ export interface JobRow {
   updated_at: Instant;
 }
 
+/** An offer of a job (job_id set) or of a lead (lead_id set): exactly one of the two. */
 export interface OfferRow {
   id: string;
-  job_id: string;
+  job_id: string | null;
+  lead_id: string | null;
   provider_id: string;
   provider_name: string;
   provider_phone: string;
+  provider_email: string | null;
   wave: number;
   distance_km: number;
   status: dispatch.OfferStatus;
@@ -42,6 +45,35 @@ export interface OfferRow {
   expires_at: Instant;
   responded_at: Instant | null;
   closed_at: Instant | null;
+  /** A lead offer's YES that came while the lead was being charged to someone else (in line). */
+  yes_at: Instant | null;
+}
+
+/** A `lead` row as PostgreSQL returns it. */
+export interface LeadRow {
+  id: string;
+  code: string;
+  state: leads.LeadSaleState;
+  service_code: string;
+  service_name: string;
+  urgency: 'day' | 'week' | 'month';
+  zip: string;
+  lat: number;
+  lng: number;
+  price_cents: number;
+  homeowner: leads.Homeowner;
+  description: string | null;
+  source: 'form' | 'partner';
+  partner_id: string | null;
+  wave: number;
+  next_action_at: Instant | null;
+  buyer_id: string | null;
+  buyer_name: string | null;
+  buyer_phone: string | null;
+  buyer_email: string | null;
+  charge_attempt: number;
+  created_at: Instant;
+  updated_at: Instant;
 }
 
 export interface TimelineRow {

@@ -1,4 +1,4 @@
-import { CONSUMERS, dispatch, messaging, registry } from '@trades/contracts';
+import { CONSUMERS, dispatch, leads, messaging, registry } from '@trades/contracts';
 import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { factFromEvent } from '../domain/job-facts.ts';
 import { findProvider, updateProvider } from '../providers.ts';
@@ -19,7 +19,7 @@ const JOB_STATES_KEPT: dispatch.JobState[] = [
 
 /**
  * Dispatch's facts kept as provider state: the offer log behind the stats and the pending-offer flag
- * (from offer.sent / offer.closed), and each job's latest known state behind the busy flag (from the
+ * (from offer.sent / offer.closed, and a lead's lead.offer_sent / lead.offer_closed), and each job's latest known state behind the busy flag (from the
  * job events). No order is assumed, within a job or across replicas: an event that failed comes back after
  * the ones behind it, and replicas handle events side by side. So nothing here is "last write wins": an offer's first outcome stands and a late
  * "sent" does not reopen it; a job event replaces what is kept of its job only when its `at` is newer;
@@ -39,6 +39,15 @@ export function dispatchConsumer(): ConsumerBinding {
         // A closing always carries how the offer ended; a PENDING here would reopen a closed offer.
         if (status === 'PENDING') return;
         await recordOfferClosed(em, { ...offer, status });
+      }),
+      // A plumber holding a lead offer is held like a locksmith holding a job offer.
+      on(leads.LeadOfferSent, async (offer, { em }) => {
+        await recordOfferSent(em, { ...offer, jobId: null });
+      }),
+      on(leads.LeadOfferClosed, async (offer, { em }) => {
+        const { status } = offer;
+        if (status === 'PENDING') return;
+        await recordOfferClosed(em, { ...offer, jobId: null, status });
       }),
       ...JOB_STATES_KEPT.map((state) =>
         on(dispatch.JOB_EVENT_BY_STATE[state], async (job, { em }) => {

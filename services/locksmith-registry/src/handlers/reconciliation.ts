@@ -157,7 +157,7 @@ async function applyDispatchView(
     );
     record(
       changes,
-      `offer ${offer.offerId} (job ${offer.jobId}) is ${status} in dispatch since ${offer.closedAt ?? offer.sentAt}; ` +
+      `offer ${offer.offerId} (${offer.jobId !== null ? `job ${offer.jobId}` : `lead ${offer.leadId ?? '?'}`}) is ${status} in dispatch since ${offer.closedAt ?? offer.sentAt}; ` +
         `the registry had it ${mine ?? 'not at all'}`,
     );
   }

@@ -4,6 +4,7 @@ import { Migration0002StoredLocation } from './Migration0002StoredLocation.ts';
 import { Migration0003BusyJobIndex } from './Migration0003BusyJobIndex.ts';
 import { Migration0004JobProjection } from './Migration0004JobProjection.ts';
 import { Migration0006Plumbers } from './Migration0006Plumbers.ts';
+import { Migration0007LeadOffers } from './Migration0007LeadOffers.ts';
 
 /** Oldest first. Migrations are committed and never edited once released. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Registry0003BusyJobIndex', class: Migration0003BusyJobIndex },
   { name: 'Registry0004JobProjection', class: Migration0004JobProjection },
   { name: 'Registry0006Plumbers', class: Migration0006Plumbers },
+  { name: 'Registry0007LeadOffers', class: Migration0007LeadOffers },
 ];

@@ -119,10 +119,12 @@ export async function forgetJob(em: EntityManager, jobId: string): Promise<FlagC
   return removed ? refreshFlags(em, [removed.provider_id]) : [];
 }
 
+/** An offer of a job (jobId) or of a plumbing lead (leadId). */
 export interface SentOffer {
   offerId: string;
   providerId: string;
-  jobId: string;
+  jobId: string | null;
+  leadId?: string | null | undefined;
 }
 
 /**
@@ -131,10 +133,10 @@ export interface SentOffer {
  */
 export async function recordOfferSent(em: EntityManager, offer: SentOffer): Promise<FlagChange[]> {
   const inserted = await em.execute<{ offer_id: string }[]>(
-    `insert into registry.provider_offer (offer_id, provider_id, job_id)
-     select ?, ?, ? where exists (select 1 from registry.provider where id = ?)
+    `insert into registry.provider_offer (offer_id, provider_id, job_id, lead_id)
+     select ?, ?, ?, ? where exists (select 1 from registry.provider where id = ?)
      on conflict (offer_id) do nothing returning offer_id`,
-    [offer.offerId, offer.providerId, offer.jobId, offer.providerId],
+    [offer.offerId, offer.providerId, offer.jobId, offer.leadId ?? null, offer.providerId],
   );
   return inserted.length > 0 ? refreshFlags(em, [offer.providerId]) : [];
 }
@@ -149,8 +151,8 @@ export interface ClosedOffer extends SentOffer {
 /** An offer's outcome, whether or not its "sent" came first; the first outcome recorded stands. */
 export async function recordOfferClosed(em: EntityManager, offer: ClosedOffer): Promise<FlagChange[]> {
   const changed = await em.execute<{ offer_id: string }[]>(
-    `insert into registry.provider_offer (offer_id, provider_id, job_id, status, response_seconds, closed_at)
-     select ?, ?, ?, ?, ?, coalesce(?::timestamptz, now()) where exists (select 1 from registry.provider where id = ?)
+    `insert into registry.provider_offer (offer_id, provider_id, job_id, lead_id, status, response_seconds, closed_at)
+     select ?, ?, ?, ?, ?, ?, coalesce(?::timestamptz, now()) where exists (select 1 from registry.provider where id = ?)
      on conflict (offer_id) do update
        set status = excluded.status, response_seconds = excluded.response_seconds, closed_at = excluded.closed_at
        where provider_offer.status = 'PENDING'
@@ -159,6 +161,7 @@ export async function recordOfferClosed(em: EntityManager, offer: ClosedOffer): 
       offer.offerId,
       offer.providerId,
       offer.jobId,
+      offer.leadId ?? null,
       offer.status,
       offer.responseSeconds,
       offer.closedAt ?? null,

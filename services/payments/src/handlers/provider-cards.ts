@@ -312,9 +312,35 @@ export function providerCardOperations(ctx: ServiceContext<unknown>, settings: C
       );
   }
 
+  /**
+   * A charge on the card on file failed (declined, authentication required): the card needs updating,
+   * announced once (`card_updated`), and the provider gets a fresh link (`card_link_created`), in the
+   * caller's transaction. Nothing to do for a provider without a Stripe customer.
+   */
+  async function cardFailed(em: EntityManager, recipient: Recipient): Promise<void> {
+    const row = await findCustomer(em, recipient.providerId, true);
+    if (!row) return;
+    if (row.card_status !== 'needs_update') {
+      await em.execute(
+        `update payments.provider_customer set card_status = 'needs_update', updated_at = now() where provider_id = ?`,
+        [recipient.providerId],
+      );
+      await ctx.publish(em, payments.ProviderCardUpdated, {
+        providerId: recipient.providerId,
+        stripeCustomerId: row.stripe_customer_id,
+        status: 'needs_update',
+        brand: row.card_brand,
+        last4: row.card_last4,
+        at: new Date().toISOString(),
+      });
+    }
+    await insertAndAnnounce(em, recipient);
+  }
+
   return {
     createLink,
     createFirstLink,
+    cardFailed,
     session,
     testConfirm,
     complete,

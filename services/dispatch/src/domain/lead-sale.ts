@@ -1,0 +1,68 @@
+import type { leads } from '@trades/contracts';
+import type { WavePolicy } from './waves.ts';
+
+type LeadState = leads.LeadSaleState;
+export type Urgency = 'day' | 'week' | 'month';
+
+/**
+ * Every legal move of a lead's sale: NEW → DISPATCHING ⇄ OFFERED → CHARGING → ASSIGNED → COMPLETED;
+ * CHARGING → CHARGING (the card failed, the next in line is charged), CHARGING → OFFERED / DISPATCHING
+ * (the card failed and nobody is in line); DISPATCHING → UNSOLD after the last wave. An operator sells
+ * a lead from any unsold state (→ CHARGING), an UNSOLD one too.
+ */
+export const LEAD_TRANSITIONS: Readonly<Record<LeadState, readonly LeadState[]>> = {
+  NEW: ['DISPATCHING', 'CHARGING'],
+  DISPATCHING: ['OFFERED', 'CHARGING', 'UNSOLD'],
+  OFFERED: ['DISPATCHING', 'CHARGING'],
+  CHARGING: ['CHARGING', 'ASSIGNED', 'OFFERED', 'DISPATCHING'],
+  ASSIGNED: ['COMPLETED'],
+  COMPLETED: [],
+  UNSOLD: ['CHARGING'],
+};
+
+/** States in which the lead can still be bought (a YES or an operator's sale starts a charge). */
+export const FOR_SALE_STATES: readonly LeadState[] = ['NEW', 'DISPATCHING', 'OFFERED', 'UNSOLD'];
+
+/** Why a move is illegal, as a sentence an operator can act on; undefined when it is legal. */
+export function leadTransitionProblem(from: LeadState, to: LeadState): string | undefined {
+  if (LEAD_TRANSITIONS[from].includes(to)) return undefined;
+  if (LEAD_TRANSITIONS[from].length === 0) return `The lead is already ${from} and cannot change any more.`;
+  const allowed = LEAD_TRANSITIONS[from].join(', ');
+  return `A lead that is ${from} cannot become ${to}; from ${from} it can only become ${allowed}.`;
+}
+
+/** A lead's waves: how many plumbers each, how long an offer waits, how many waves before UNSOLD. */
+export interface LeadWavePolicy {
+  waveSize: number;
+  ttlSeconds: number;
+  maxWaves: number;
+}
+
+/** The wave planner's policy for a lead: plumbers are found by coverage, so there is no radius. */
+export function leadWavePlanPolicy(policy: LeadWavePolicy): WavePolicy {
+  return { waveSize: policy.waveSize, maxWaves: policy.maxWaves, initialRadiusKm: 1, radiusStepKm: 0 };
+}
+
+/** The idempotency key a lead's charge to one plumber is made with: one charge per (lead, plumber). */
+export const leadChargeKey = (leadId: string, providerId: string): string =>
+  `lead-charge:${leadId}:${providerId}`;
+
+/** Lead offer closing reasons, shared by the writer and the reader of `offer.reason`. */
+export const LEAD_CLOSE_REASON = {
+  sold: 'lead sold',
+  bought: 'bought',
+  declined: 'declined by SMS',
+  expired: 'no reply in time',
+  cardFailed: 'card did not go through',
+  undeliverable: 'SMS could not be delivered',
+} as const;
+
+/** Why a YES to a lead offer that is not pending any more is refused. */
+export function lateYesReason(
+  status: string,
+  reason: string | null,
+): 'lead_sold' | 'offer_expired' | 'offer_closed' {
+  if (status === 'EXPIRED') return 'offer_expired';
+  if (status === 'CANCELED' && reason === LEAD_CLOSE_REASON.sold) return 'lead_sold';
+  return 'offer_closed';
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { leads } from '@trades/contracts';
+import {
+  FOR_SALE_STATES,
+  LEAD_CLOSE_REASON,
+  LEAD_TRANSITIONS,
+  lateYesReason,
+  leadChargeKey,
+  leadTransitionProblem,
+} from '../src/domain/lead-sale.ts';
+
+describe('the lead sale state machine', () => {
+  const legal: [leads.LeadSaleState, leads.LeadSaleState][] = [
+    ['NEW', 'DISPATCHING'],
+    ['NEW', 'CHARGING'],
+    ['DISPATCHING', 'CHARGING'],
+    ['DISPATCHING', 'OFFERED'],
+    ['OFFERED', 'DISPATCHING'],
+    ['OFFERED', 'CHARGING'],
+    ['CHARGING', 'CHARGING'],
+    ['CHARGING', 'ASSIGNED'],
+    ['CHARGING', 'OFFERED'],
+    ['CHARGING', 'DISPATCHING'],
+    ['DISPATCHING', 'UNSOLD'],
+    ['UNSOLD', 'CHARGING'],
+    ['ASSIGNED', 'COMPLETED'],
+  ];
+
+  it.each(legal)('allows %s → %s', (from, to) => {
+    expect(leadTransitionProblem(from, to)).toBeUndefined();
+  });
+
+  it('refuses every other move with a sentence, and a sold lead is never sold again', () => {
+    for (const from of leads.LEAD_SALE_STATES) {
+      for (const to of leads.LEAD_SALE_STATES) {
+        const allowed = legal.some(([f, t]) => f === from && t === to);
+        expect(leadTransitionProblem(from, to) === undefined).toBe(allowed);
+      }
+    }
+    expect(LEAD_TRANSITIONS.ASSIGNED).not.toContain('CHARGING');
+    expect(LEAD_TRANSITIONS.COMPLETED).toEqual([]);
+    expect(FOR_SALE_STATES).not.toContain('CHARGING');
+    expect(leadTransitionProblem('COMPLETED', 'ASSIGNED')).toBe(
+      'The lead is already COMPLETED and cannot change any more.',
+    );
+  });
+
+  it('tells a late YES why: sold, expired, or otherwise closed', () => {
+    expect(lateYesReason('CANCELED', LEAD_CLOSE_REASON.sold)).toBe('lead_sold');
+    expect(lateYesReason('EXPIRED', LEAD_CLOSE_REASON.expired)).toBe('offer_expired');
+    expect(lateYesReason('DECLINED', LEAD_CLOSE_REASON.declined)).toBe('offer_closed');
+    expect(lateYesReason('FAILED', LEAD_CLOSE_REASON.cardFailed)).toBe('offer_closed');
+  });
+
+  it('charges each plumber for a lead under one idempotency key', () => {
+    expect(leadChargeKey('l1', 'p1')).toBe('lead-charge:l1:p1');
+    expect(leadChargeKey('l1', 'p2')).not.toBe(leadChargeKey('l1', 'p1'));
+  });
+});
