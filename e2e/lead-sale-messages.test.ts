@@ -44,15 +44,20 @@ describe('the lead sale, as its people hear it', () => {
   const ask = <E extends EndpointContract>(contract: E, request: RequestOf<E>): Promise<ReplyOf<E>> =>
     call(nats(), contract, request, { timeoutMs: 15_000 });
 
-  /** A plumber of drain-cleaning leads in 94105 whose card is saved through their card link. */
-  async function plumberWithCard(n: number, baseZip: string) {
+  /** A plumber of `service` leads in 94105 whose card is saved through their card link. */
+  async function plumberWithCard(
+    n: number,
+    baseZip: string,
+    service = 'drain_cleaning',
+    card = 'pm_card_visa',
+  ) {
     const plumber = await ask(registry.PlumberCreate, {
-      firstName: ['Rosa', 'Omar'][n] ?? 'Pat',
+      firstName: ['Rosa', 'Omar', 'Dora', 'Ivan'][n] ?? 'Pat',
       lastName: 'Piper',
       email: `piper${n}.sale@plumbers.test`,
       phone: `+141555501${60 + n}`,
       zipCode: baseZip,
-      services: ['drain_cleaning'],
+      services: [service],
       coverageZips: ['94105'],
       actor: 'test',
     });
@@ -63,7 +68,7 @@ describe('the lead sale, as its people hear it', () => {
       phone: plumber.phone,
     });
     const token = new URL(link.url).pathname.split('/').pop() ?? '';
-    await ask(payments.ProviderCardTestConfirm, { token, paymentMethod: 'pm_card_visa' });
+    await ask(payments.ProviderCardTestConfirm, { token, paymentMethod: card });
     await ask(payments.ProviderCardComplete, { token });
     await waitFor(async () => (await ask(registry.PlumberGet, { id: plumber.id })).card.status === 'saved', {
       what: `${plumber.firstName}'s card saved`,
@@ -160,5 +165,46 @@ describe('the lead sale, as its people hear it', () => {
     expect(
       await textMatching(HOMEOWNER.phone, /^Hi Hana, Rosa Piper, a local plumber/, "the homeowner's SMS"),
     ).toContain(`Their number: (415) 555-0160.`);
+  });
+
+  it('tells a plumber whose card did not go through, and sends them a fresh card link by SMS and email', async () => {
+    const dora = await plumberWithCard(2, '94105', 'leak_repair', 'pm_card_chargeCustomerFail');
+    const ivan = await plumberWithCard(3, '94103', 'leak_repair');
+    const linksBefore = stack.smtp.to(dora.email).filter((m) => m.text.includes('/plumber/card/')).length;
+    const linkTexts = async () =>
+      (await textsTo(dora.phone)).filter((body) => body.includes('/plumber/card/'));
+    const linkTextsBefore = (await linkTexts()).length;
+
+    const receipt = await ask(intake.LeadSubmit, {
+      lead: { ...HOMEOWNER, serviceNeeded: 'leak_repair', urgency: 'day', zipCode: '94105' },
+      consent: { text: 'I agree to be contacted.', capturedAt: new Date().toISOString() },
+      source: 'form',
+    });
+    const offer = await textMatching(dora.phone, /^Lead \d{4}: Leak repair/, "Dora's offer SMS");
+    const code = /^Lead (\d{4})/.exec(offer)?.[1] ?? '';
+    await textMatching(ivan.phone, new RegExp(`^Lead ${code}:`), "Ivan's offer SMS");
+
+    const inbound = await fetch(`${stack.twilio.url}/__emulator/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: dora.phone, body: `YES ${code}` }),
+    });
+    expect(inbound.status).toBe(200);
+    await textMatching(
+      dora.phone,
+      new RegExp(
+        `^Your card did not go through for lead ${code}, so you did not get it and were not charged`,
+      ),
+      "Dora's card-failed SMS",
+    );
+    await waitFor(
+      () => stack.smtp.to(dora.email).filter((m) => m.text.includes('/plumber/card/')).length > linksBefore,
+      { what: 'a fresh card link emailed to Dora', timeoutMs: 30_000 },
+    );
+    await waitFor(async () => (await linkTexts()).length > linkTextsBefore, {
+      what: 'a fresh card link texted to Dora',
+      timeoutMs: 30_000,
+    });
+    expect((await ask(leads.LeadGet, { id: receipt.leadId })).state).not.toBe('ASSIGNED');
   });
 });
