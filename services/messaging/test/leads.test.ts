@@ -94,14 +94,17 @@ const textsTo = (to: string, count: number, what: string) =>
     { what },
   );
 
-/** Waits until the consumer has handled everything published so far, then lets the senders run dry. */
-async function settled(): Promise<void> {
+/**
+ * Waits until the consumer has handled everything published so far and this lead's messages have left
+ * (other suites share the database: their pending messages are not this test's business).
+ */
+async function settled(leadId: string): Promise<void> {
   await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
     what: 'the consumer caught up',
   });
   await waitFor(
     async () => {
-      const { items } = await messagingRunning.ctx.call(messaging.MessageList, { limit: 200 });
+      const { items } = await messagingRunning.ctx.call(messaging.MessageList, { leadId, limit: 200 });
       return items.every((m) => m.status !== 'pending') ? true : undefined;
     },
     { what: 'no message left pending' },
@@ -221,7 +224,7 @@ describe('lead sale messages', () => {
 
     // Dispatch publishing the same offer again (a retried outbox relay, a new event id) sends nothing more.
     await publish(leads.LeadOfferSent, offer);
-    await settled();
+    await settled(lead.id);
     expect(await sentTo(rosa.phone)).toHaveLength(1);
     expect(sink.to(rosa.email)).toHaveLength(1);
     const logged = await messagingRunning.ctx.call(messaging.MessageList, { leadId: lead.id, limit: 10 });
@@ -263,7 +266,7 @@ describe('lead sale messages', () => {
     await publish(leads.LeadAssigned, sale);
     await publish(leads.LeadCompleted, sold(lead, rosa, homeowner, 'COMPLETED'));
     await textsTo(rosa.phone, 2, 'the completion SMS');
-    await settled();
+    await settled(lead.id);
     const toRosa = await sentTo(rosa.phone);
     expect(toRosa).toHaveLength(2);
     expect(toRosa).toContain(`Lead ${lead.code} is marked complete. Thanks for your work!`);
@@ -301,7 +304,7 @@ describe('lead sale messages', () => {
       leadCode: lead.code,
     });
 
-    await settled();
+    await settled(lead.id);
     const inLineTexts = await sentTo(inLine.phone);
     expect(inLineTexts).toHaveLength(3);
     expect(inLineTexts).toEqual(
@@ -371,7 +374,7 @@ describe('lead sale messages', () => {
       leadId: lead.id,
       leadCode: lead.code,
     });
-    await settled();
+    await settled(lead.id);
     expect(await sentTo(slow.phone)).toEqual([
       `Sorry, the offer for lead ${lead.code} expired before your reply reached us. Your card was not charged.`,
     ]);
