@@ -10,7 +10,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
-import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { seedDemoLocksmiths } from '@trades/locksmith-registry';
@@ -18,6 +17,7 @@ import { REPO_ROOT } from '@trades/testkit';
 import { startStack, type Stack } from '@trades/testkit/stack';
 import type { FastifyInstance } from 'fastify';
 import { buildServer as buildUiServer } from '../scripts/serve-ui.ts';
+import { ARTIFACTS, checkPage } from './phone-browser.ts';
 
 let BASE_URL = (process.env['E2E_BASE_URL'] ?? '').replace(/\/$/, '');
 let stack: Stack | undefined;
@@ -42,7 +42,6 @@ async function startOwnStack(): Promise<string> {
   return `http://127.0.0.1:${(uiServer.server.address() as AddressInfo).port}`;
 }
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = join('test-artifacts', 'e2e');
 
 const CUSTOMER = {
   address: '1 Market St, San Francisco, CA 94105',
@@ -124,21 +123,7 @@ describe('customer booking in the browser', () => {
 
   /** Saves the page as `<name>.png` and records every axe violation on it. */
   async function check(name: string): Promise<void> {
-    // Fonts in and transitions over (a message fading in), so colours are final. A string, as
-    // this file is compiled without the DOM's types.
-    await page.evaluate(`(async () => {
-      await document.fonts.ready;
-      const finite = document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity);
-      await Promise.all(finite.map((a) => a.finished));
-    })()`);
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    const { violations } = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-      .analyze();
-    for (const violation of violations) {
-      const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
-      axeFindings.push(`${name}: ${violation.id} (${violation.help}) at ${where}`);
-    }
+    axeFindings.push(...(await checkPage(page, name)));
   }
 
   /**

@@ -2,8 +2,9 @@
 //
 //   node scripts/serve-ui.ts --app customer-ui --port 3000 [--gateway http://127.0.0.1:8000] [--host 127.0.0.1]
 //
-// - files from <app>/dist/<app>/browser, with the SPA fallback: a path without a file extension
-//   that is no file gets index.html, so deep links like /status/abc work on reload;
+// - files from <app>/dist/<app>/browser, with the SPA fallback: a path that is no file and does not
+//   end like a static file (.js, .css, .png…) gets index.html, so deep links like /status/abc and
+//   /lead-offer/<offerId>.<signature> work on reload;
 // - hashed build output (main-ABC123.js, media/…) is cached for a year, index.html never;
 // - gzip and brotli copies are written next to the build output once at start (skipped when the
 //   folder is read-only) and served to browsers that accept them;
@@ -23,6 +24,13 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+
+/**
+ * What a missing static file looks like: a path ending in one of these gets a 404, any other path the app
+ * (a deep link such as /lead-offer/<offerId>.<signature> has a dot too, and must open its page).
+ */
+const STATIC_FILE =
+  /^\.(?:html?|m?js|css|map|json|txt|xml|webmanifest|ico|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf)$/i;
 
 const APPS = ['customer-ui', 'admin-ui'] as const;
 type AppName = (typeof APPS)[number];
@@ -180,7 +188,7 @@ export async function buildServer(options: ServeUiOptions): Promise<FastifyInsta
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
       !path.startsWith('/api/') &&
-      extname(path) === '';
+      !STATIC_FILE.test(extname(path));
     if (!wantsPage) {
       return reply
         .code(404)

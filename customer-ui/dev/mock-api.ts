@@ -334,6 +334,55 @@ app.post<{ Params: { token: string } }>('/api/plumber-card/:token/complete', asy
   return { card: saved };
 });
 
+// Plumbing leads: the public form's catalogue and answers (ZIP 00000: no such ZIP, 02108: not served, an
+// email starting "dup": already asked), and a lead offer's accept page (a token starting "closed": expired).
+const PLUMBING = [
+  { code: 'drain_cleaning', name: 'Drain cleaning' },
+  { code: 'leak_repair', name: 'Leak repair' },
+  { code: 'water_heater', name: 'Water heater' },
+  { code: 'emergency_plumbing', name: 'Emergency plumbing' },
+];
+app.get('/api/leads/services', async () => ({
+  items: PLUMBING,
+  consentText:
+    'By checking this box, I agree that Trades Marketplace and one plumber it matches me with may contact me ' +
+    'about this request by phone, text message (SMS) and email. Reply STOP to opt out.',
+}));
+app.post<{ Body: { zipCode?: string; email?: string } }>('/api/leads', async (req, reply) => {
+  if (req.body.zipCode === '00000') {
+    return reply.code(400).send({
+      code: 'VALIDATION_FAILED',
+      message: 'Check these fields: zipCode.',
+      details: { fields: [{ field: 'zipCode', message: 'There is no US ZIP code 00000.' }] },
+    });
+  }
+  if (req.body.zipCode === '02108') {
+    return reply.code(422).send({ code: 'NOT_SERVED', message: 'No plumber takes this service here yet.' });
+  }
+  if (req.body.email?.startsWith('dup')) {
+    return reply.code(409).send({
+      code: 'DUPLICATE_LEAD',
+      message: 'This request was already received.',
+      details: { leadId: '3f7c1a52-5d8e-4a47-9b43-0f6f0e1f2a10' },
+    });
+  }
+  return reply.code(201).send({ leadId: randomUUID(), status: 'accepted', priceCents: 4500 });
+});
+const leadOffer = (token: string) => ({
+  offerId: '3f7c1a52-5d8e-4a47-9b43-0f6f0e1f2a10',
+  leadCode: '4821',
+  serviceName: 'Drain cleaning',
+  urgency: 'day',
+  zipCode: '94105',
+  priceCents: 4500,
+  expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+  status: token.startsWith('closed') ? 'EXPIRED' : 'PENDING',
+  open: !token.startsWith('closed'),
+  plumber: { firstName: 'Rosa' },
+});
+app.get<{ Params: { token: string } }>('/api/lead-offers/:token', async (req) => leadOffer(req.params.token));
+app.post('/api/lead-offers/:token/accept', async () => ({ outcome: 'charging', leadCode: '4821' }));
+
 await app.listen({ port: Number(values.port), host: '127.0.0.1' });
 process.stdout.write(
   `mock customer API on http://127.0.0.1:${values.port} (step ${stepMs} ms, mode ${values.mode})\n`,

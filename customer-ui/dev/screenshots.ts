@@ -178,6 +178,57 @@ await page.goto(`${base}/plumber/card/unknown-link-0123456789abcdefghijkl`);
 await page.getByRole('heading', { name: 'We couldn’t find this link' }).waitFor();
 await capture('22-plumber-card-unknown-link');
 
+// The public plumbing form: empty, its own checks, a field the server refuses, not served, sent, duplicate.
+await page.goto(`${base}/plumbing`);
+await page.getByRole('radio', { name: 'Drain cleaning' }).waitFor();
+await capture('23-plumbing');
+await page.getByRole('button', { name: 'Find me a plumber' }).click();
+await page.locator('#consent-error').waitFor();
+await capture('24-plumbing-errors');
+await page.getByRole('radio', { name: 'Leak repair' }).check();
+await page.getByRole('radio', { name: /This week/ }).check();
+await page.getByLabel('ZIP code of the job').fill('00000');
+await page.getByLabel('First name').fill('Dana');
+await page.getByLabel('Last name').fill('Whitfield');
+await page.getByLabel('Mobile number').fill('(415) 555-0134');
+await page.getByRole('textbox', { name: 'Email' }).fill('dana@example.com');
+await page.getByRole('checkbox').check();
+await page.getByRole('button', { name: 'Find me a plumber' }).click();
+await page.getByText('There is no US ZIP code 00000.').waitFor();
+await capture('25-plumbing-server-error');
+await page.getByLabel('ZIP code of the job').fill('02108');
+await page.getByRole('button', { name: 'Find me a plumber' }).click();
+await page.getByText('No plumber covers 02108 yet').waitFor();
+await capture('26-plumbing-not-served');
+await page.getByLabel('ZIP code of the job').fill('94110');
+await page.getByRole('button', { name: 'Find me a plumber' }).click();
+await page.getByRole('heading', { name: 'Request sent' }).waitFor();
+await capture('27-plumbing-sent');
+await page.getByRole('button', { name: 'Ask for other work' }).click();
+await page.getByRole('radio', { name: 'Leak repair' }).check();
+await page.getByRole('radio', { name: /This week/ }).check();
+await page.getByLabel('ZIP code of the job').fill('94110');
+await page.getByLabel('First name').fill('Dana');
+await page.getByLabel('Last name').fill('Whitfield');
+await page.getByLabel('Mobile number').fill('(415) 555-0134');
+await page.getByRole('textbox', { name: 'Email' }).fill('dup-dana@example.com');
+await page.getByRole('checkbox').check();
+await page.getByRole('button', { name: 'Find me a plumber' }).click();
+await page.getByRole('heading', { name: 'We already have your request' }).waitFor();
+await capture('28-plumbing-duplicate');
+
+// A lead offer's accept page: the offer, bought, and a closed one.
+const offerToken = '3f7c1a52-5d8e-4a47-9b43-0f6f0e1f2a10.AbCdEfGhIjKlMnOpQrStUvWxYz012345678_-ab';
+await page.goto(`${base}/lead-offer/${offerToken}`);
+await page.getByRole('button', { name: /Buy this lead/ }).waitFor();
+await capture('29-lead-offer');
+await page.getByRole('button', { name: /Buy this lead/ }).click();
+await page.getByText("It's yours if your card goes through").waitFor();
+await capture('30-lead-offer-charging');
+await page.goto(`${base}/lead-offer/closed-${offerToken}`);
+await page.getByText('This offer expired').waitFor();
+await capture('31-lead-offer-expired');
+
 await browser.close();
 if (outside.length) process.stdout.write(`requests to other hosts:\n  ${outside.join('\n  ')}\n`);
 process.stdout.write(`${violations} axe violations in total; screenshots in ${out}\n`);

@@ -1,10 +1,14 @@
 import { DOCUMENT } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
 import { MatIcon } from '@angular/material/icon';
-import { RouterLink, RouterOutlet } from '@angular/router';
+import { NavigationEnd, Router, RouterLink, RouterOutlet } from '@angular/router';
+import { filter, map } from 'rxjs';
 
 import { BookingFlow } from './booking/booking-flow';
-import { BRAND } from './routes';
+import { BRAND, PLUMBING_BRAND } from './routes';
+
+const PLUMBING_PAGES = /^\/(plumbing|plumber|lead-offer)(\/|$|\?)/;
 
 @Component({
   selector: 'app-root',
@@ -13,9 +17,9 @@ import { BRAND } from './routes';
   template: `
     <a class="skip-link" href="#main">Skip to content</a>
     <header class="app-bar">
-      <a class="app-bar__brand" routerLink="/">
-        <mat-icon aria-hidden="true">key</mat-icon>
-        {{ brand }}
+      <a class="app-bar__brand" [routerLink]="bar().home">
+        <mat-icon aria-hidden="true">{{ bar().icon }}</mat-icon>
+        {{ bar().brand }}
       </a>
     </header>
     <main id="main" class="app-main">
@@ -59,7 +63,19 @@ import { BRAND } from './routes';
   `,
 })
 export class App {
-  protected readonly brand = BRAND;
+  private readonly url = toSignal(
+    inject(Router).events.pipe(
+      filter((event) => event instanceof NavigationEnd),
+      map((event) => event.urlAfterRedirects),
+    ),
+    { initialValue: inject(DOCUMENT).location.pathname },
+  );
+  /** The plumbing pages (the homeowner's form, a plumber's card and offer pages) are not the locksmith's. */
+  protected readonly bar = computed(() =>
+    PLUMBING_PAGES.test(this.url())
+      ? { brand: PLUMBING_BRAND, icon: 'plumbing', home: '/plumbing' }
+      : { brand: BRAND, icon: 'key', home: '/' },
+  );
 
   constructor() {
     const document = inject(DOCUMENT);

@@ -1,6 +1,8 @@
 import type { Routes } from '@angular/router';
 
 const BRAND = 'Locksmith Now';
+/** The plumbing side's name in the app bar (the form's consent text names the company the same way). */
+const PLUMBING_BRAND = 'Trades Marketplace';
 
 export const routes: Routes = [
   {
@@ -36,6 +38,16 @@ export const routes: Routes = [
     loadComponent: () => import('./status/status-page').then((m) => m.StatusPage),
   },
   {
+    path: 'plumbing',
+    title: 'Need a plumber? Ask once, one local plumber calls you back',
+    loadComponent: () => import('./plumbing/plumbing-page').then((m) => m.PlumbingPage),
+  },
+  {
+    path: 'lead-offer/:token',
+    title: 'A lead for you',
+    loadComponent: () => import('./lead-offer/lead-offer-page').then((m) => m.LeadOfferPage),
+  },
+  {
     path: 'plumber/card/:token',
     title: 'Save your card · Plumbing leads',
     loadComponent: () => import('./plumber/card-page').then((m) => m.CardPage),
@@ -43,4 +55,4 @@ export const routes: Routes = [
   { path: '**', redirectTo: '' },
 ];
 
-export { BRAND };
+export { BRAND, PLUMBING_BRAND };

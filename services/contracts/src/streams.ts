@@ -201,7 +201,18 @@ export const CONSUMERS = {
   messagingOffers: consumer(
     'messaging',
     'dispatch',
-    [...jobEvents, dispatch.OfferSent, dispatch.OfferClosed, dispatch.ReplyRejected],
+    [
+      ...jobEvents,
+      dispatch.OfferSent,
+      dispatch.OfferClosed,
+      dispatch.ReplyRejected,
+      leads.LeadOfferSent,
+      leads.LeadOfferClosed,
+      leads.LeadOfferQueued,
+      leads.LeadReplyRejected,
+      leads.LeadAssigned,
+      leads.LeadCompleted,
+    ],
     'evt.dispatch.>',
   ),
   messagingProviders: consumer(

@@ -73,7 +73,7 @@ export const messagingService = defineService({
     return {
       endpoints: [...webhookEndpoints(ctx, webhooks), ...queryEndpoints(ctx)],
       consumers: [
-        dispatchConsumer(out),
+        dispatchConsumer(out, ctx.config.FRONTEND_URL),
         providersConsumer(out),
         paymentsConsumer(out),
         parkedWebhooksConsumer(ctx, webhooks, out.queuedIn),

@@ -1,8 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import { firstValueFrom, type Observable } from 'rxjs';
 
-import { toApiError } from './api-error';
+import { callApi } from './call';
 import {
   asArray,
   asObject,
@@ -188,14 +187,14 @@ export class BookingApi {
   private readonly http = inject(HttpClient);
 
   async listServices(): Promise<readonly ServiceOffer[]> {
-    return this.call(this.http.get<unknown>('/api/services'), (body) => {
+    return callApi(this.http.get<unknown>('/api/services'), (body) => {
       const items = asArray(asObject(body, 'services')['items'], 'services.items');
       return items.map((item, i) => parseService(item, `services.items[${i}]`));
     });
   }
 
   async start(origin: { referrer?: string; utm?: Utm }): Promise<string> {
-    return this.call(this.http.post<unknown>('/api/request/start', origin), (body) =>
+    return callApi(this.http.post<unknown>('/api/request/start', origin), (body) =>
       readString(asObject(body, 'start'), 'id', 'start'),
     );
   }
@@ -204,7 +203,7 @@ export class BookingApi {
     requestId: string,
     location: { address: string; lat?: number; lng?: number },
   ): Promise<LocationResult> {
-    return this.call(this.http.post<unknown>(`${this.requestUrl(requestId)}/location`, location), (body) => {
+    return callApi(this.http.post<unknown>(`${this.requestUrl(requestId)}/location`, location), (body) => {
       const o = asObject(body, 'location');
       return {
         served: readBoolean(o, 'served', 'location'),
@@ -214,13 +213,13 @@ export class BookingApi {
   }
 
   async setService(requestId: string, choice: ServiceChoice): Promise<{ depositCents: number }> {
-    return this.call(this.http.post<unknown>(`${this.requestUrl(requestId)}/service`, choice), (body) => ({
+    return callApi(this.http.post<unknown>(`${this.requestUrl(requestId)}/service`, choice), (body) => ({
       depositCents: readNumber(asObject(body, 'service'), 'depositCents', 'service'),
     }));
   }
 
   async createPaymentIntent(requestId: string): Promise<PaymentIntent> {
-    return this.call(this.http.post<unknown>(`${this.requestUrl(requestId)}/payment-intent`, {}), (body) => {
+    return callApi(this.http.post<unknown>(`${this.requestUrl(requestId)}/payment-intent`, {}), (body) => {
       const what = 'paymentIntent';
       const o = asObject(body, what);
       const publishableKey = optionalString(o, 'publishableKey', what);
@@ -236,14 +235,14 @@ export class BookingApi {
 
   /** Emulator mode only: the backend confirms the deposit with a Stripe test payment method. */
   async testConfirm(requestId: string, paymentMethod: string): Promise<{ status: string }> {
-    return this.call(
+    return callApi(
       this.http.post<unknown>(`${this.requestUrl(requestId)}/test-confirm`, { paymentMethod }),
       (body) => ({ status: readString(asObject(body, 'testConfirm'), 'status', 'testConfirm') }),
     );
   }
 
   async complete(requestId: string): Promise<Completion> {
-    return this.call(this.http.post<unknown>(`${this.requestUrl(requestId)}/complete`, {}), (body) => {
+    return callApi(this.http.post<unknown>(`${this.requestUrl(requestId)}/complete`, {}), (body) => {
       const o = asObject(body, 'complete');
       return {
         state: readString(o, 'state', 'complete'),
@@ -253,23 +252,15 @@ export class BookingApi {
   }
 
   async getRequest(requestId: string): Promise<RequestStatus> {
-    return this.call(this.http.get<unknown>(this.requestUrl(requestId)), parseRequestStatus);
+    return callApi(this.http.get<unknown>(this.requestUrl(requestId)), parseRequestStatus);
   }
 
   async track(trackingToken: string): Promise<RequestStatus> {
-    return this.call(this.http.get<unknown>(trackingUrl(trackingToken)), parseRequestStatus);
+    return callApi(this.http.get<unknown>(trackingUrl(trackingToken)), parseRequestStatus);
   }
 
   private requestUrl(requestId: string): string {
     return `/api/request/${encodeURIComponent(requestId)}`;
-  }
-
-  private async call<T>(request: Observable<unknown>, parse: (body: unknown) => T): Promise<T> {
-    try {
-      return parse(await firstValueFrom(request));
-    } catch (error) {
-      throw toApiError(error);
-    }
   }
 }
 

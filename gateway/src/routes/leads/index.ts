@@ -13,6 +13,12 @@ const FormBody = leadBody(
   }),
 );
 
+/** The catalogue, and the consent sentence the form shows: the one the server records with each form lead. */
+const FormCatalogue = Type.Object({
+  items: intake.LeadServices.reply.properties.items,
+  consentText: Type.String({ description: 'The text beside the consent box (LEAD_FORM_CONSENT_TEXT)' }),
+});
+
 /** The public plumbing form: GET /api/leads/services and POST /api/leads (intake). */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.setValidatorCompiler(strictValidator);
@@ -22,11 +28,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['leads'],
-        summary: 'The plumbing catalogue a lead can ask for',
-        response: { 200: intake.LeadServices.reply, 503: ErrorBody },
+        summary: 'The plumbing catalogue a lead can ask for, and the consent text the public form shows',
+        response: { 200: FormCatalogue, 503: ErrorBody },
       },
     },
-    async () => app.callService(intake.LeadServices, {}),
+    async () => ({
+      ...(await app.callService(intake.LeadServices, {})),
+      consentText: LEAD_FORM_CONSENT_TEXT,
+    }),
   );
 
   app.post(

@@ -112,6 +112,184 @@ export const templates = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------
+// Plumber leads. An offer names the service, when, the ZIP code and the price, never the homeowner: their
+// name, phone, email and description reach the one plumber who bought the lead, after the charge.
+
+export type LeadUrgency = 'day' | 'week' | 'month';
+
+const URGENCY_WORDS: Record<LeadUrgency, string> = {
+  day: 'within a day',
+  week: 'within a week',
+  month: 'within a month',
+};
+
+/** Cents as dollars: 4500 → `$45.00`. */
+export const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+
+/** A North American E.164 number the way people write it (`+14155550123` → `(415) 555-0123`), else as is. */
+export function phoneWords(e164: string): string {
+  const match = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return match ? `(${match[1]}) ${match[2]}-${match[3]}` : e164;
+}
+
+/** A wait in words: `5 min`, `2 h`, `1 h 30 min`. */
+export function durationWords(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** At most `max` characters, cut at a word with `...` when longer (an SMS stays a few segments). */
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 3);
+  const atWord = cut.lastIndexOf(' ');
+  return `${(atWord > max / 2 ? cut.slice(0, atWord) : cut).trimEnd()}...`;
+}
+
+export interface Email {
+  subject: string;
+  /** The plain-text part; the HTML part is made from it (escaped, links clickable). */
+  text: string;
+}
+
+export interface LeadOfferText {
+  leadCode: string;
+  serviceName: string;
+  urgency: LeadUrgency;
+  zipCode: string;
+  priceCents: number;
+  distanceKm: number;
+  expiresInMinutes: number;
+}
+
+export interface SoldLead {
+  leadCode: string;
+  serviceName: string;
+  urgency: LeadUrgency;
+  zipCode: string;
+  priceCents: number;
+  homeowner: { firstName: string; lastName: string; email: string; phone: string };
+  description: string | null;
+  buyer: { name: string; phone: string; email: string };
+}
+
+export type LeadReplyRejection =
+  'lead_sold' | 'offer_expired' | 'offer_closed' | 'no_pending_offer' | 'wrong_lead_code';
+
+export const leadTemplates = {
+  offer: (o: LeadOfferText): string =>
+    `Lead ${o.leadCode}: ${o.serviceName}, needed ${URGENCY_WORDS[o.urgency]}, ZIP ${o.zipCode}. ` +
+    `Price ${dollars(o.priceCents)}. Reply YES ${o.leadCode} to buy it (charged to your card on file), ` +
+    `NO to pass. Expires in ${durationWords(o.expiresInMinutes)}.`,
+
+  offerEmail: (o: LeadOfferText & { acceptUrl: string }): Email => ({
+    subject: `Lead ${o.leadCode}: ${o.serviceName} in ${o.zipCode}, ${dollars(o.priceCents)}`,
+    text: [
+      `A homeowner in ZIP ${o.zipCode} needs ${o.serviceName.toLowerCase()}, ${URGENCY_WORDS[o.urgency]}.`,
+      [
+        `Lead: ${o.leadCode}`,
+        `Service: ${o.serviceName}`,
+        `Needed: ${URGENCY_WORDS[o.urgency]}`,
+        `Area: ZIP ${o.zipCode}, ${km(o.distanceKm)} from you`,
+        `Price: ${dollars(o.priceCents)}`,
+      ].join('\n'),
+      `Buy it: ${o.acceptUrl}`,
+      `Or reply YES ${o.leadCode} to our text message (NO ${o.leadCode} to pass). The offer expires in ` +
+        `${durationWords(o.expiresInMinutes)}.`,
+      `The first plumber to accept buys the lead, and only they are charged: ${dollars(o.priceCents)} to ` +
+        `the card on file. The buyer gets the homeowner's name, phone, email and description at once.`,
+    ].join('\n\n'),
+  }),
+
+  soldToAnother: (leadCode: string): string =>
+    `Lead ${leadCode} was sold to another plumber. No need to reply; we'll text you the next one.`,
+
+  soldAheadOfYou: (leadCode: string): string =>
+    `Lead ${leadCode} was sold: the plumber ahead of you completed the purchase. Your card was not charged.`,
+
+  offerExpired: (leadCode: string): string =>
+    `Lead ${leadCode} offer expired. Reply UNAVAILABLE to pause lead offers.`,
+
+  offerDeclined: (leadCode: string): string =>
+    `OK, you passed on lead ${leadCode}. We'll text you the next one.`,
+
+  nextInLine: (leadCode: string, position: number): string =>
+    (position <= 1
+      ? `You're next in line for lead ${leadCode}: `
+      : `You're number ${position} in line for lead ${leadCode}: `) +
+    `another plumber accepted first and their card is being charged. If it doesn't go through, the lead ` +
+    `is yours at the price we texted. No need to reply.`,
+
+  cardFailed: (leadCode: string): string =>
+    `Your card did not go through for lead ${leadCode}, so you did not get it and were not charged. ` +
+    `We'll text you a link to update your card.`,
+
+  bought: (lead: SoldLead): string =>
+    `You bought lead ${lead.leadCode} (${dollars(lead.priceCents)} charged): ${lead.serviceName}, ZIP ` +
+    `${lead.zipCode}. Homeowner: ${lead.homeowner.firstName} ${lead.homeowner.lastName}, ` +
+    `${phoneWords(lead.homeowner.phone)}, ${lead.homeowner.email}.` +
+    (lead.description ? ` "${clip(lead.description, 200)}"` : '') +
+    ` Call them soon. Reply DONE ${lead.leadCode} when the job is done.`,
+
+  boughtEmail: (lead: SoldLead): Email => ({
+    subject: `Lead ${lead.leadCode} is yours: ${lead.homeowner.firstName} ${lead.homeowner.lastName}, ${lead.serviceName}`,
+    text: [
+      `You bought lead ${lead.leadCode}. Your card was charged ${dollars(lead.priceCents)}.`,
+      [
+        `Homeowner: ${lead.homeowner.firstName} ${lead.homeowner.lastName}`,
+        `Phone: ${phoneWords(lead.homeowner.phone)}`,
+        `Email: ${lead.homeowner.email}`,
+        `Service: ${lead.serviceName}`,
+        `Needed: ${URGENCY_WORDS[lead.urgency]}`,
+        `ZIP code: ${lead.zipCode}`,
+      ].join('\n'),
+      lead.description ? `What they wrote:\n${lead.description}` : 'They did not describe the job.',
+      `Call or text them soon: they know a plumber will contact them, and they have your name. ` +
+        `When the job is done, reply DONE ${lead.leadCode} to our text message.`,
+    ].join('\n\n'),
+  }),
+
+  homeowner: (lead: SoldLead): string =>
+    `Hi ${lead.homeowner.firstName}, ${lead.buyer.name}, a local plumber, will call you about your ` +
+    `${lead.serviceName.toLowerCase()} request. Their number: ${phoneWords(lead.buyer.phone)}. Reply STOP to opt out.`,
+
+  homeownerEmail: (lead: SoldLead): Email => ({
+    subject: `${lead.buyer.name} will contact you about your plumbing request`,
+    text: [
+      `Hi ${lead.homeowner.firstName},`,
+      `${lead.buyer.name}, a local plumber, has taken your request for ${lead.serviceName.toLowerCase()} ` +
+        `in ${lead.zipCode} and will call or text you soon.`,
+      [`Phone: ${phoneWords(lead.buyer.phone)}`, `Email: ${lead.buyer.email}`].join('\n'),
+      `Only ${lead.buyer.name} has your details. If you don't hear from them, call them at ` +
+        `${phoneWords(lead.buyer.phone)}.`,
+    ].join('\n\n'),
+  }),
+
+  completed: (leadCode: string): string => `Lead ${leadCode} is marked complete. Thanks for your work!`,
+
+  replyRejected: (reason: LeadReplyRejection, leadCode: string | null): string => {
+    const lead = leadCode ? `lead ${leadCode}` : 'that lead';
+    switch (reason) {
+      case 'lead_sold':
+        return `Sorry, ${lead} was already sold to another plumber. Your card was not charged.`;
+      case 'offer_expired':
+        return `Sorry, the offer for ${lead} expired before your reply reached us. Your card was not charged.`;
+      case 'offer_closed':
+        return `The offer for ${lead} is closed. Your card was not charged.`;
+      case 'no_pending_offer':
+        return `You have no open lead offer right now. We'll text you when one comes in.`;
+      case 'wrong_lead_code':
+        return leadCode
+          ? `That code doesn't match your lead offer. Reply YES ${leadCode} to buy lead ${leadCode}.`
+          : `That code doesn't match your lead offer. Reply YES with the lead's code to buy it.`;
+    }
+  },
+};
+
 /** Whole minutes from now until `expiresAt`, at least 1. */
 export function minutesUntil(expiresAt: string, now: Date = new Date()): number {
   return Math.max(1, Math.round((Date.parse(expiresAt) - now.getTime()) / 60_000));

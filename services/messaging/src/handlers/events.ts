@@ -1,49 +1,12 @@
-import { CONSUMERS, dispatch, messaging, payments, registry, type EventData } from '@trades/contracts';
-import { on, type ConsumerBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
+import { CONSUMERS, dispatch, payments, registry, type EventData } from '@trades/contracts';
+import { on, type ConsumerBinding } from '@trades/runtime';
 import { emails, minutesUntil, templates } from '../domain/templates.ts';
 import { queueEmail } from '../email/queue.ts';
-import {
-  latestCommandAbout,
-  queuedAt,
-  queueOutbound,
-  withdrawPending,
-  type Outbound,
-} from '../store/messages.ts';
+import { latestCommandAbout, queuedAt, withdrawPending } from '../store/messages.ts';
+import { leadHandlers } from './leads.ts';
+import { text, type OutboundContext } from './outbound.ts';
 
-/** Twilio's error for a message to a number that texted STOP. */
-const TWILIO_UNSUBSCRIBED = '21610';
-
-export interface OutboundContext {
-  ctx: ServiceContext<unknown>;
-  /** The platform's sending number. */
-  from: string;
-  /**
-   * The transactions (by entity manager) that queued an SMS for the sender: only their commits kick
-   * it, so an event that queues nothing costs the sender no claim.
-   */
-  queuedIn: WeakSet<EntityManager>;
-}
-
-/**
- * Queues one SMS per purpose. An offer texted to a number that opted out is logged `suppressed` and
- * reported to dispatch at once as failed with Twilio's own code for it (21610, "recipient unsubscribed"),
- * so the offer closes as a non-response instead of waiting out its expiry.
- */
-async function text(out: OutboundContext, em: EntityManager, message: Outbound): Promise<void> {
-  const queued = await queueOutbound(em, out.from, message);
-  if (queued?.status === 'pending') out.queuedIn.add(em);
-  if (queued?.status === 'suppressed' && message.offerId) {
-    await out.ctx.publish(em, messaging.SmsStatusChanged, {
-      messageSid: `local:${queued.id}`,
-      to: message.to,
-      status: 'failed',
-      errorCode: TWILIO_UNSUBSCRIBED,
-      purpose: message.purpose,
-      offerId: message.offerId,
-      jobId: message.jobId ?? null,
-    });
-  }
-}
+export type { OutboundContext } from './outbound.ts';
 
 /**
  * A locksmith hears that a job was taken once: from their offer closing, or in answer to the YES that
@@ -71,24 +34,26 @@ function closingText(offer: EventData<typeof dispatch.OfferClosed>, taken: boole
   return null;
 }
 
-const idOf = (data: unknown, field: 'offerId' | 'jobId'): string | undefined => {
+const idOf = (data: unknown, field: 'offerId' | 'jobId' | 'leadId'): string | undefined => {
   const value =
     typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;
   return typeof value === 'string' ? value : undefined;
 };
 
 /**
- * Dispatch's facts, told to the people concerned. Idempotent by the message's purpose key (unique in the
- * log), not by the inbox: a redelivered event finds its message and sends nothing more.
+ * Dispatch's facts, told to the people concerned: jobs here, the lead sale in `leads.ts`. Idempotent by
+ * the message's purpose key (unique in the log), not by the inbox: a redelivered event finds its message
+ * and sends nothing more. `frontendUrl` is where links in messages point (the lead offer's accept page).
  */
-export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
+export function dispatchConsumer(out: OutboundContext, frontendUrl: string): ConsumerBinding {
   return {
     definition: CONSUMERS.messagingOffers,
     // Eight events at once (a wave's offers would queue behind each other otherwise), but an offer's
     // events in order (its text before the "job taken" that closes it), and a job's (the customer's
-    // texts in turn). Keyed by the offer where there is one, so one wave's offers still run alongside.
+    // texts in turn). Keyed by the offer where there is one, so one wave's offers still run alongside;
+    // a lead's own events (sold, completed) by the lead.
     concurrency: 8,
-    orderKey: (_subject, data) => idOf(data, 'offerId') ?? idOf(data, 'jobId'),
+    orderKey: (_subject, data) => idOf(data, 'offerId') ?? idOf(data, 'jobId') ?? idOf(data, 'leadId'),
     idempotency: 'handler',
     handlers: [
       on(dispatch.OfferSent, async (offer, { em }) => {
@@ -221,6 +186,7 @@ export function dispatchConsumer(out: OutboundContext): ConsumerBinding {
           providerId: job.locksmith.id,
         });
       }),
+      ...leadHandlers(out, frontendUrl),
     ],
   };
 }

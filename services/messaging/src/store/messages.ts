@@ -56,6 +56,7 @@ export interface Outbound {
   /** Natural key: one message per purpose, however often the triggering event arrives. */
   purpose: string;
   jobId?: string | null;
+  leadId?: string | null;
   providerId?: string | null;
   offerId?: string | null;
 }
@@ -70,10 +71,10 @@ export async function queueOutbound(
   message: Outbound,
 ): Promise<{ id: string; status: MessageStatus } | null> {
   const [inserted] = await em.execute<{ id: string; status: MessageStatus }[]>(
-    `insert into messaging.message (id, channel, direction, from_phone, to_phone, body, status, purpose, job_id, provider_id, offer_id)
+    `insert into messaging.message (id, channel, direction, from_phone, to_phone, body, status, purpose, job_id, lead_id, provider_id, offer_id)
      select ?, 'sms', 'outbound', ?, ?, ?,
             case when exists (select 1 from messaging.opt_out where phone = ?) then 'suppressed' else 'pending' end,
-            ?, ?, ?, ?
+            ?, ?, ?, ?, ?
      on conflict (purpose) do nothing
      returning id, status`,
     [
@@ -84,6 +85,7 @@ export async function queueOutbound(
       message.to,
       message.purpose,
       message.jobId ?? null,
+      message.leadId ?? null,
       message.providerId ?? null,
       message.offerId ?? null,
     ],

@@ -1,0 +1,438 @@
+// The lead sale's texts and emails: dispatch's lead events in, SMS out through the Twilio emulator (the
+// real SDK) and email out through the testkit's SMTP sink. A redelivered event sends nothing more.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { CONSUMERS, leads, messaging, type EventContract, type EventData } from '@trades/contracts';
+import { DEVELOPMENT_DEFAULTS, encodeJson, startService, type RunningService } from '@trades/runtime';
+import {
+  consumerSettled,
+  migrateService,
+  resetJetStream,
+  serviceEnv,
+  startSmtpSink,
+  waitFor,
+  type SmtpSink,
+} from '@trades/testkit';
+import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
+import { createTwilioClient, type TwilioClient } from '../src/adapters/twilio-client.ts';
+import { messagingService } from '../src/app.ts';
+import { leadTemplates } from '../src/domain/templates.ts';
+
+jest.setTimeout(60_000);
+
+const secrets = {
+  TWILIO_ACCOUNT_SID: DEVELOPMENT_DEFAULTS['TWILIO_ACCOUNT_SID'] ?? '',
+  TWILIO_AUTH_TOKEN: DEVELOPMENT_DEFAULTS['TWILIO_AUTH_TOKEN'] ?? '',
+  TWILIO_PHONE_NUMBER: DEVELOPMENT_DEFAULTS['TWILIO_PHONE_NUMBER'] ?? '',
+};
+const FRONTEND_URL = 'https://app.trades.test/';
+
+let twilio: TwilioEmulator;
+let twilioApi: TwilioClient;
+let sink: SmtpSink;
+let messagingRunning: RunningService<unknown>;
+
+beforeAll(async () => {
+  await resetJetStream();
+  await migrateService(messagingService);
+  sink = await startSmtpSink();
+  twilio = await createTwilioEmulator({
+    accountSid: secrets.TWILIO_ACCOUNT_SID,
+    authToken: secrets.TWILIO_AUTH_TOKEN,
+    phoneNumber: secrets.TWILIO_PHONE_NUMBER,
+    statusStepMs: 20,
+  });
+  twilioApi = createTwilioClient({
+    accountSid: secrets.TWILIO_ACCOUNT_SID,
+    authToken: secrets.TWILIO_AUTH_TOKEN,
+    apiBase: twilio.url,
+  });
+  messagingRunning = await startService(
+    messagingService,
+    serviceEnv({
+      ...secrets,
+      TWILIO_API_BASE: twilio.url,
+      // Nobody answers status callbacks here: these tests read what reached Twilio, not its callbacks.
+      BASE_URL: 'http://127.0.0.1:9',
+      FRONTEND_URL,
+      SMTP_URL: sink.url,
+      EMAIL_FROM: 'Trades Marketplace <no-reply@trades.test>',
+    }),
+  );
+});
+
+afterAll(async () => {
+  await messagingRunning?.stop();
+  await twilio?.close();
+  await sink?.close();
+});
+
+async function publish<E extends EventContract>(contract: E, data: EventData<E>): Promise<string> {
+  const id = randomUUID();
+  await messagingRunning.ctx.js.publish(
+    contract.subject,
+    encodeJson({ id, occurredAt: new Date().toISOString(), data }),
+    { msgID: id },
+  );
+  return id;
+}
+
+/** Every phone number and address of a test is its own, so tests never read each other's messages. */
+let sequence = 160;
+const phone = () => `+1415555${String(sequence++).padStart(4, '0')}`;
+const email = (who: string) => `${who}-${randomUUID().slice(0, 8)}@example.test`;
+
+const sentTo = async (to: string) =>
+  (await twilioApi.messages.list({ to })).filter((m) => m.direction !== 'inbound').map((m) => m.body);
+
+const textsTo = (to: string, count: number, what: string) =>
+  waitFor(
+    async () => {
+      const bodies = await sentTo(to);
+      return bodies.length >= count ? bodies : undefined;
+    },
+    { what },
+  );
+
+/**
+ * Waits until the consumer has handled everything published so far and this lead's messages have left
+ * (other suites share the database: their pending messages are not this test's business).
+ */
+async function settled(leadId: string): Promise<void> {
+  await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
+    what: 'the consumer caught up',
+  });
+  await waitFor(
+    async () => {
+      const { items } = await messagingRunning.ctx.call(messaging.MessageList, { leadId, limit: 200 });
+      return items.every((m) => m.status !== 'pending') ? true : undefined;
+    },
+    { what: 'no message left pending' },
+  );
+}
+
+interface Plumber {
+  id: string;
+  phone: string;
+  email: string;
+  name: string;
+}
+const plumber = (name: string): Plumber => ({
+  id: randomUUID(),
+  phone: phone(),
+  email: email('plumber'),
+  name,
+});
+
+function offerSent(lead: { id: string; code: string }, to: Plumber): EventData<typeof leads.LeadOfferSent> {
+  const offerId = randomUUID();
+  return {
+    offerId,
+    leadId: lead.id,
+    leadCode: lead.code,
+    providerId: to.id,
+    providerName: to.name,
+    providerPhone: to.phone,
+    providerEmail: to.email,
+    wave: 1,
+    serviceCode: 'drain_cleaning',
+    serviceName: 'Drain cleaning',
+    urgency: 'day',
+    zipCode: '94105',
+    priceCents: 4500,
+    distanceKm: 2.4,
+    expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    acceptToken: `${offerId}.${'Ab_-'.repeat(11)}`,
+  };
+}
+
+function offerClosed(
+  offer: EventData<typeof leads.LeadOfferSent>,
+  status: EventData<typeof leads.LeadOfferClosed>['status'],
+  reason: string,
+  inLine = false,
+): EventData<typeof leads.LeadOfferClosed> {
+  return {
+    offerId: offer.offerId,
+    leadId: offer.leadId,
+    leadCode: offer.leadCode,
+    providerId: offer.providerId,
+    providerName: offer.providerName,
+    providerPhone: offer.providerPhone,
+    providerEmail: offer.providerEmail,
+    status,
+    reason,
+    responseSeconds: 12,
+    inLine,
+  };
+}
+
+const HOMEOWNER = () => ({
+  firstName: 'Dana',
+  lastName: 'Whitfield',
+  email: email('dana'),
+  phone: phone(),
+});
+
+function sold(
+  lead: { id: string; code: string },
+  buyer: Plumber,
+  homeowner: ReturnType<typeof HOMEOWNER>,
+  state: 'ASSIGNED' | 'COMPLETED' = 'ASSIGNED',
+): EventData<typeof leads.LeadAssigned> {
+  return {
+    leadId: lead.id,
+    leadCode: lead.code,
+    state,
+    previousState: state === 'ASSIGNED' ? 'CHARGING' : 'ASSIGNED',
+    cause: 'charged',
+    actor: 'payments',
+    at: new Date().toISOString(),
+    priceCents: 4500,
+    serviceCode: 'drain_cleaning',
+    serviceName: 'Drain cleaning',
+    urgency: 'day',
+    zipCode: '94105',
+    homeowner,
+    description: 'Kitchen sink backs up; water under the cabinet. Gate code 4411.',
+    partnerId: null,
+    buyer: { id: buyer.id, name: buyer.name, phone: buyer.phone, email: buyer.email },
+    chargeAttempt: 1,
+  };
+}
+
+const newLead = () => ({ id: randomUUID(), code: String(1000 + (sequence % 9000)) });
+
+describe('lead sale messages', () => {
+  it('offers a lead by SMS and by email with its accept link, naming no homeowner, once', async () => {
+    const lead = newLead();
+    const rosa = plumber('Rosa Delgado');
+    const offer = offerSent(lead, rosa);
+    await publish(leads.LeadOfferSent, offer);
+
+    const [sms] = await textsTo(rosa.phone, 1, 'the offer SMS');
+    expect(sms).toBe(
+      `Lead ${lead.code}: Drain cleaning, needed within a day, ZIP 94105. Price $45.00. ` +
+        `Reply YES ${lead.code} to buy it (charged to your card on file), NO to pass. Expires in 5 min.`,
+    );
+    const mail = await sink.waitForEmail((m) => m.to.includes(rosa.email));
+    expect(mail.subject).toBe(`Lead ${lead.code}: Drain cleaning in 94105, $45.00`);
+    const link = `https://app.trades.test/lead-offer/${offer.acceptToken}`;
+    expect(mail.text).toContain(`Buy it: ${link}`);
+    expect(mail.text).toContain(`reply YES ${lead.code}`);
+    expect(mail.html).toContain(`<a href="${link}">`);
+
+    // Dispatch publishing the same offer again (a retried outbox relay, a new event id) sends nothing more.
+    await publish(leads.LeadOfferSent, offer);
+    await settled(lead.id);
+    expect(await sentTo(rosa.phone)).toHaveLength(1);
+    expect(sink.to(rosa.email)).toHaveLength(1);
+    const logged = await messagingRunning.ctx.call(messaging.MessageList, { leadId: lead.id, limit: 10 });
+    expect(logged.items.map((m) => [m.channel, m.purpose]).sort()).toEqual([
+      ['email', `lead-offer-email:${offer.offerId}`],
+      ['sms', `lead-offer:${offer.offerId}`],
+    ]);
+  });
+
+  it("sends the buyer the homeowner's details and the homeowner the plumber's name, once", async () => {
+    const lead = newLead();
+    const rosa = plumber('Rosa Delgado');
+    const homeowner = HOMEOWNER();
+    const sale = sold(lead, rosa, homeowner);
+    await publish(leads.LeadAssigned, sale);
+
+    const [bought] = await textsTo(rosa.phone, 1, "the buyer's SMS");
+    expect(bought).toBe(
+      `You bought lead ${lead.code} ($45.00 charged): Drain cleaning, ZIP 94105. Homeowner: Dana Whitfield, ` +
+        `(415) 555-${homeowner.phone.slice(-4)}, ${homeowner.email}. ` +
+        `"Kitchen sink backs up; water under the cabinet. Gate code 4411." ` +
+        `Call them soon. Reply DONE ${lead.code} when the job is done.`,
+    );
+    const buyerMail = await sink.waitForEmail((m) => m.to.includes(rosa.email));
+    expect(buyerMail.subject).toBe(`Lead ${lead.code} is yours: Dana Whitfield, Drain cleaning`);
+    expect(buyerMail.text).toContain(`Phone: (415) 555-${homeowner.phone.slice(-4)}`);
+    expect(buyerMail.text).toContain(`Email: ${homeowner.email}`);
+    expect(buyerMail.text).toContain('Kitchen sink backs up; water under the cabinet. Gate code 4411.');
+
+    const homeownerMail = await sink.waitForEmail((m) => m.to.includes(homeowner.email));
+    expect(homeownerMail.subject).toBe('Rosa Delgado will contact you about your plumbing request');
+    expect(homeownerMail.text).toContain(`Phone: (415) 555-${rosa.phone.slice(-4)}`);
+    const [toHomeowner] = await textsTo(homeowner.phone, 1, "the homeowner's SMS");
+    expect(toHomeowner).toBe(
+      `Hi Dana, Rosa Delgado, a local plumber, will call you about your drain cleaning request. ` +
+        `Their number: (415) 555-${rosa.phone.slice(-4)}. Reply STOP to opt out.`,
+    );
+
+    await publish(leads.LeadAssigned, sale);
+    await publish(leads.LeadCompleted, sold(lead, rosa, homeowner, 'COMPLETED'));
+    await textsTo(rosa.phone, 2, 'the completion SMS');
+    await settled(lead.id);
+    const toRosa = await sentTo(rosa.phone);
+    expect(toRosa).toHaveLength(2);
+    expect(toRosa).toContain(`Lead ${lead.code} is marked complete. Thanks for your work!`);
+    expect(await sentTo(homeowner.phone)).toHaveLength(1);
+    expect(sink.to(rosa.email)).toHaveLength(1);
+    expect(sink.to(homeowner.email)).toHaveLength(1);
+  });
+
+  it('tells the others the lead was sold, once each, and the one in line that the plumber ahead bought it', async () => {
+    const lead = newLead();
+    const [ahead, inLine, late] = [plumber('Ann Ahead'), plumber('Ian Line'), plumber('Lou Late')];
+    const offers = [ahead, inLine, late].map((p) => offerSent(lead, p));
+    for (const offer of offers) await publish(leads.LeadOfferSent, offer);
+    for (const p of [ahead, inLine, late]) await textsTo(p.phone, 1, 'the offer SMS');
+
+    const [, inLineOffer, lateOffer] = offers;
+    if (!inLineOffer || !lateOffer) throw new Error('three offers');
+    const {
+      status: _s,
+      reason: _r,
+      responseSeconds: _t,
+      inLine: _i,
+      ...ref
+    } = offerClosed(inLineOffer, 'PENDING', '');
+    await publish(leads.LeadOfferQueued, { ...ref, position: 1 });
+    await publish(leads.LeadOfferClosed, offerClosed(inLineOffer, 'CANCELED', 'lead sold', true));
+    await publish(leads.LeadOfferClosed, offerClosed(lateOffer, 'CANCELED', 'lead sold'));
+    // Their YES crossed the "sold" text: they are told once, not twice.
+    await publish(leads.LeadReplyRejected, {
+      providerId: late.id,
+      providerPhone: late.phone,
+      channel: 'sms',
+      reason: 'lead_sold',
+      leadId: lead.id,
+      leadCode: lead.code,
+    });
+
+    await settled(lead.id);
+    const inLineTexts = await sentTo(inLine.phone);
+    expect(inLineTexts).toHaveLength(3);
+    expect(inLineTexts).toEqual(
+      expect.arrayContaining([
+        leadTemplates.nextInLine(lead.code, 1),
+        `Lead ${lead.code} was sold: the plumber ahead of you completed the purchase. Your card was not charged.`,
+      ]),
+    );
+    // Whichever of the two events messaging handled first decided the words; there is one text either way.
+    const lateTexts = await sentTo(late.phone);
+    expect(lateTexts).toHaveLength(2);
+    expect(
+      lateTexts.filter(
+        (body) =>
+          body === leadTemplates.soldToAnother(lead.code) ||
+          body === leadTemplates.replyRejected('lead_sold', lead.code),
+      ),
+    ).toHaveLength(1);
+    // The buyer's own offer closes ACCEPTED: lead.assigned tells them, not this.
+    expect(await sentTo(ahead.phone)).toHaveLength(1);
+  });
+
+  it('tells a plumber whose card did not go through, and answers expiry and NO', async () => {
+    const lead = newLead();
+    const [card, slow, no] = [plumber('Cara Card'), plumber('Sol Slow'), plumber('Nora No')];
+    const offers = [card, slow, no].map((p) => offerSent(lead, p));
+    for (const offer of offers) await publish(leads.LeadOfferSent, offer);
+    for (const p of [card, slow, no]) await textsTo(p.phone, 1, 'the offer SMS');
+    const [cardOffer, slowOffer, noOffer] = offers;
+    if (!cardOffer || !slowOffer || !noOffer) throw new Error('three offers');
+
+    await publish(
+      leads.LeadOfferClosed,
+      offerClosed(cardOffer, 'FAILED', 'card did not go through (card_declined)'),
+    );
+    await publish(leads.LeadOfferClosed, offerClosed(slowOffer, 'EXPIRED', 'no reply in time'));
+    await publish(leads.LeadOfferClosed, offerClosed(noOffer, 'DECLINED', 'declined by SMS'));
+
+    expect(await textsTo(card.phone, 2, 'the card SMS')).toContain(
+      `Your card did not go through for lead ${lead.code}, so you did not get it and were not charged. ` +
+        `We'll text you a link to update your card.`,
+    );
+    expect(await textsTo(slow.phone, 2, 'the expiry SMS')).toContain(
+      `Lead ${lead.code} offer expired. Reply UNAVAILABLE to pause lead offers.`,
+    );
+    expect(await textsTo(no.phone, 2, 'the NO confirmation')).toContain(
+      `OK, you passed on lead ${lead.code}. We'll text you the next one.`,
+    );
+  });
+
+  it('answers a YES by SMS that came too late, but not one through the accept page', async () => {
+    const lead = newLead();
+    const slow = plumber('Sol Slow');
+    await publish(leads.LeadReplyRejected, {
+      providerId: slow.id,
+      providerPhone: slow.phone,
+      channel: 'link',
+      reason: 'offer_expired',
+      leadId: lead.id,
+      leadCode: lead.code,
+    });
+    await publish(leads.LeadReplyRejected, {
+      providerId: slow.id,
+      providerPhone: slow.phone,
+      channel: 'sms',
+      reason: 'offer_expired',
+      leadId: lead.id,
+      leadCode: lead.code,
+    });
+    await settled(lead.id);
+    expect(await sentTo(slow.phone)).toEqual([
+      `Sorry, the offer for lead ${lead.code} expired before your reply reached us. Your card was not charged.`,
+    ]);
+  });
+});
+
+describe('lead texts', () => {
+  const sale = {
+    leadCode: '4821',
+    serviceName: 'Drain cleaning',
+    urgency: 'week' as const,
+    zipCode: '94105',
+    priceCents: 4500,
+    homeowner: { firstName: 'Dana', lastName: 'Whitfield', email: 'dana@example.com', phone: '+14155550134' },
+    description: 'Water everywhere. '.repeat(40),
+    buyer: { name: 'Rosa Delgado', phone: '+14155550150', email: 'rosa@example.com' },
+  };
+  const offer = {
+    leadCode: '4821',
+    serviceName: 'Drain cleaning',
+    urgency: 'month' as const,
+    zipCode: '94105',
+    priceCents: 2000,
+    distanceKm: 3,
+    expiresInMinutes: 120,
+  };
+
+  it('are plain ASCII and say what to reply', () => {
+    const texts = [
+      leadTemplates.offer(offer),
+      leadTemplates.bought(sale),
+      leadTemplates.homeowner(sale),
+      leadTemplates.nextInLine('4821', 2),
+      leadTemplates.cardFailed('4821'),
+      leadTemplates.soldToAnother('4821'),
+      leadTemplates.soldAheadOfYou('4821'),
+      leadTemplates.offerExpired('4821'),
+    ];
+    for (const body of texts) expect(body).toMatch(/^[\x20-\x7e]+$/);
+    expect(leadTemplates.offer(offer)).toContain('Reply YES 4821');
+    expect(leadTemplates.offer(offer)).toContain('Expires in 2 h.');
+    expect(leadTemplates.bought(sale)).toContain('Reply DONE 4821');
+  });
+
+  it('keep a long description out of the SMS but whole in the email', () => {
+    const sms = leadTemplates.bought(sale);
+    expect(sms.length).toBeLessThan(480);
+    expect(sms).toContain('..."');
+    expect(leadTemplates.boughtEmail(sale).text).toContain(sale.description);
+  });
+
+  it("never put the homeowner's name or number in an offer", () => {
+    const { subject, text } = leadTemplates.offerEmail({
+      ...offer,
+      acceptUrl: 'https://app.test/lead-offer/x',
+    });
+    for (const body of [leadTemplates.offer(offer), subject, text]) {
+      expect(body).not.toMatch(/Dana|Whitfield|555-0134/);
+    }
+  });
+});
