@@ -533,6 +533,15 @@ describe('selling a plumbing lead', () => {
         sale: { state: 'ASSIGNED', buyer: { id: buyer.id } },
       },
     });
+    // The lead's page lists what was sent about it: the contact details texted to the buyer among them.
+    await waitFor(
+      async () => {
+        const page = await http('GET', `/api/admin/leads/${leadId}`, undefined, true);
+        const { messages } = page.body as { messages: { channel: string; to: string; leadId: string }[] };
+        return messages.some((m) => m.channel === 'sms' && m.to === buyer.phone && m.leadId === leadId);
+      },
+      { what: "the buyer's SMS on the lead's page" },
+    );
     const completed = await http('POST', `/api/admin/leads/${leadId}/complete`, undefined, true);
     expect(completed).toMatchObject({ status: 200, body: { sale: { state: 'COMPLETED' } } });
     expect(await intentsOf(buyer)).toHaveLength(1);

@@ -6,6 +6,7 @@ import {
   intake,
   leads,
   Limit,
+  messaging,
   payments,
   ServiceCode,
   Timestamp,
@@ -53,12 +54,15 @@ const LeadDetail = Type.Object({
       { description: "Dispatch's sale: its state, code, buyer and every step" },
     ),
   ),
+  messages: Type.Array(messaging.Message, {
+    description: 'Every SMS and email about the lead, newest first (empty when messaging did not answer)',
+  }),
 });
 type LeadDetail = Static<typeof LeadDetail>;
 
 const Sale = { 404: ErrorBody, 409: ErrorBody, ...Errors };
 
-/** Intake's lead joined with dispatch's sale (offers, timeline) and payments' charges. */
+/** Intake's lead joined with dispatch's sale (offers, timeline), payments' charges and messaging's SMS and emails. */
 async function leadDetail(app: FastifyInstance, id: string): Promise<LeadDetail> {
   const lead = await app.callService(intake.LeadGet, { id });
   // Not offered yet (a test lead never is), or dispatch / payments not answering: intake's part stands alone.
@@ -71,8 +75,17 @@ async function leadDetail(app: FastifyInstance, id: string): Promise<LeadDetail>
     ? ((await app.callService(payments.LeadChargeList, { leadId: id }).catch(partOrNothing))?.items ?? [])
     : [];
   const charge = charges.find((c) => c.status === 'succeeded') ?? charges.at(-1);
+  // A messaging outage costs the page its messages, not the page.
+  const messages = await app.callService(messaging.MessageList, { leadId: id, limit: 200 }).then(
+    (page) => page.items,
+    (error: unknown) => {
+      if (error instanceof AppError && error.status >= 500) return [];
+      throw error;
+    },
+  );
   return {
     ...lead,
+    messages,
     offers: (sale?.offers ?? []).map((o) => ({
       plumberId: o.plumberId,
       plumberName: o.plumberName,
