@@ -225,7 +225,6 @@ describe('dead letters', () => {
     // The probe retries for 3 s: deliveries 1, 2 (1 s later) and 3 (2 s after that), then gives up.
     const deliveries = 3;
     const noteId = randomUUID();
-    const deliveredBefore = await deliveriesSoFar();
     const sequence = await publishEnvelope(
       nc,
       subject,
@@ -247,9 +246,10 @@ describe('dead letters', () => {
     expect(JSON.parse(letter.body)).toMatchObject({ data: { noteId } });
 
     // Terminated, not nak'ed: nothing pending or awaiting an ack, so JetStream will not deliver it again.
+    // (Counted per message: the consumer's own delivery counter also counts other messages' redeliveries,
+    // which a loaded machine can cause, and made this flaky in a CI run.)
     await settled();
     expect(handlerCalls(noteId)).toBe(deliveries);
-    expect((await deliveriesSoFar()) - deliveredBefore).toBe(deliveries);
     expect(await noteCount(noteId)).toBe(0);
   });
 
