@@ -165,9 +165,12 @@ describe('locksmiths by SMS, end to end', () => {
     const busy = await waitFor(
       async () => {
         const reply = await admin('GET', `/locksmiths/${locksmith.id}`);
-        return isProvider(reply.body) && reply.body.busyJobId !== null ? reply.body : undefined;
+        // Busy comes from job.assigned, the stats from offer.closed: two events, handled in either order.
+        return isProvider(reply.body) && reply.body.busyJobId !== null && reply.body.stats.accepted === 1
+          ? reply.body
+          : undefined;
       },
-      { what: 'the locksmith busy on the job' },
+      { what: 'the locksmith busy on the job, with the accepted offer in their stats' },
     );
     expect(busy.stats).toMatchObject({ offers: 1, accepted: 1, acceptanceRate: 1 });
 
