@@ -18,7 +18,13 @@ import { buyerOf, findLead, insertLeadTimeline, leadsBoughtToday, lockLead } fro
 import { lockProvider, pendingOfferOf } from '../store/offers.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import { freeCode } from './bookings.ts';
-import { closeOffers, offerToNearest, REGISTRY_RETRY_SECONDS, SYSTEM_ACTOR } from './lifecycle.ts';
+import {
+  closeOffers,
+  offerToNearest,
+  REGISTRY_RETRY_SECONDS,
+  runDueRows,
+  SYSTEM_ACTOR,
+} from './lifecycle.ts';
 
 type LeadState = leads.LeadSaleState;
 type Buyer = leads.LeadBuyer;
@@ -411,23 +417,9 @@ export async function advanceDueLead(ctx: DispatchContext, em: EntityManager, le
   await em.execute('update dispatch.lead set next_action_at = null where id = ?', [lead.id]);
 }
 
-/** The leads' share of the timer: due leads claimed one at a time with FOR UPDATE SKIP LOCKED. */
-export async function runDueLeads(ctx: DispatchContext, maxLeads = 100): Promise<number> {
-  let handled = 0;
-  while (handled < maxLeads) {
-    const claimed = await ctx.transaction(async (em) => {
-      const [lead] = await em.execute<LeadRow[]>(
-        `select * from dispatch.lead where next_action_at <= now()
-         order by next_action_at limit 1 for update skip locked`,
-      );
-      if (!lead) return false;
-      await advanceDueLead(ctx, em, lead);
-      return true;
-    });
-    if (!claimed) break;
-    handled += 1;
-  }
-  return handled;
+/** The leads' share of the timer (the same loop as the jobs'). */
+export function runDueLeads(ctx: DispatchContext, maxLeads = 100): Promise<number> {
+  return runDueRows<LeadRow>(ctx, 'lead', (em, lead) => advanceDueLead(ctx, em, lead), maxLeads);
 }
 
 // ---------------------------------------------------------------------------------------------------

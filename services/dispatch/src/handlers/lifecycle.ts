@@ -484,23 +484,34 @@ export async function advanceDueJob(ctx: DispatchContext, em: EntityManager, job
 }
 
 /**
- * The timer: claims due jobs one at a time with FOR UPDATE SKIP LOCKED, so any number of replicas share
- * the work without doing it twice, and a restarted replica simply finds the rows still due.
+ * The timer's one loop, for jobs and leads alike: claims due rows of `table` one at a time with
+ * FOR UPDATE SKIP LOCKED, each advanced in its own transaction, so any number of replicas share the work
+ * without doing it twice, and a restarted replica simply finds the rows still due.
  */
-export async function runDueWork(ctx: DispatchContext, maxJobs = 100): Promise<number> {
+export async function runDueRows<Row>(
+  ctx: DispatchContext,
+  table: 'job' | 'lead',
+  advance: (em: EntityManager, row: Row) => Promise<void>,
+  max = 100,
+): Promise<number> {
   let handled = 0;
-  while (handled < maxJobs) {
+  while (handled < max) {
     const claimed = await ctx.transaction(async (em) => {
-      const [job] = await em.execute<JobRow[]>(
-        `select * from dispatch.job where next_action_at <= now()
+      const [row] = await em.execute<Row[]>(
+        `select * from dispatch.${table} where next_action_at <= now()
          order by next_action_at limit 1 for update skip locked`,
       );
-      if (!job) return false;
-      await advanceDueJob(ctx, em, job);
+      if (!row) return false;
+      await advance(em, row);
       return true;
     });
     if (!claimed) break;
     handled += 1;
   }
   return handled;
+}
+
+/** Due jobs: offers expired, next waves sent. */
+export function runDueWork(ctx: DispatchContext, maxJobs = 100): Promise<number> {
+  return runDueRows<JobRow>(ctx, 'job', (em, job) => advanceDueJob(ctx, em, job), maxJobs);
 }
