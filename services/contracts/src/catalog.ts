@@ -5,8 +5,11 @@ import * as leads from './leads.ts';
 import * as messaging from './messaging.ts';
 import * as payments from './payments.ts';
 import * as registry from './registry.ts';
+import * as credits from './lead-credits.ts';
+import * as partners from './partners.ts';
+import * as pricing from './lead-pricing.ts';
 
-const modules = [intake, payments, dispatch, leads, messaging, registry];
+const modules = [intake, payments, dispatch, leads, messaging, registry, credits, partners, pricing];
 
 function collect<T extends EventContract | EndpointContract>(kind: T['kind']): T[] {
   const seen = new Map<string, T>();

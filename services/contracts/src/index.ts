@@ -9,5 +9,8 @@ export * as dispatch from './dispatch.ts';
 export * as leads from './leads.ts';
 export * as messaging from './messaging.ts';
 export * as registry from './registry.ts';
+export * as credits from './lead-credits.ts';
+export * as partners from './partners.ts';
+export * as pricing from './lead-pricing.ts';
 export { ALL_EVENTS, ALL_ENDPOINTS } from './catalog.ts';
 export { buildAsyncApi } from './asyncapi.ts';

@@ -372,10 +372,19 @@ export const Partner = Type.Object({
   id: Uuid,
   name: Type.String(),
   email: Type.Union([Type.String(), Type.Null()]),
+  contactName: Type.Union([Type.String(), Type.Null()]),
+  phone: Type.Union([Type.String(), Type.Null()]),
   status: PartnerStatus,
   rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+  /** What the partner is paid per lead intake accepted from it; null: no payout. */
+  payoutCentsPerLead: Type.Union([Cents, Type.Null()]),
+  /** Where every outcome of its leads is POSTed, signed; null: no webhook. */
+  webhookUrl: Type.Union([Type.String(), Type.Null()]),
+  /** Whether a webhook signing secret exists (the secret is shown once, when it is made). */
+  webhookSecretSet: Type.Boolean(),
   keys: Type.Array(PartnerKey),
   createdAt: Timestamp,
+  updatedAt: Timestamp,
 });
 export type Partner = Static<typeof Partner>;
 
@@ -387,7 +396,12 @@ export const PartnerCreate = defineEndpoint(
   Type.Object({
     name: Type.String({ minLength: 1, maxLength: 120 }),
     email: Type.Optional(Type.String({ maxLength: 254 })),
+    contactName: Type.Optional(Type.String({ maxLength: 120 })),
+    phone: Type.Optional(Type.String({ maxLength: 40 })),
     rateLimitPerMinute: Type.Optional(RateLimitPerMinute),
+    payoutCentsPerLead: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    webhookUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+    actor: Type.Optional(Type.String({ maxLength: 200 })),
   }),
   Partner,
 );

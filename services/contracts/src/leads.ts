@@ -8,7 +8,7 @@ import { Cents, E164, Timestamp, Uuid } from './common.ts';
 import { defineEndpoint, defineEvent, type EventContract } from './define.ts';
 import { OfferStatus } from './dispatch.ts';
 import { LeadSource, LeadUrgency } from './intake.ts';
-import { ZipCode } from './registry.ts';
+import { PlumberCapsFields, ZipCode } from './registry.ts';
 
 export const LEAD_SALE_STATES = [
   'NEW',
@@ -18,6 +18,7 @@ export const LEAD_SALE_STATES = [
   'ASSIGNED',
   'COMPLETED',
   'UNSOLD',
+  'CREDITED',
 ] as const;
 export const LeadSaleState = Type.Union([
   Type.Literal('NEW'),
@@ -27,6 +28,7 @@ export const LeadSaleState = Type.Union([
   Type.Literal('ASSIGNED'),
   Type.Literal('COMPLETED'),
   Type.Literal('UNSOLD'),
+  Type.Literal('CREDITED'),
 ]);
 export type LeadSaleState = (typeof LEAD_SALE_STATES)[number];
 
@@ -64,6 +66,10 @@ export const LeadSale = Type.Object({
   wave: Type.Integer({ minimum: 0 }),
   buyer: Type.Union([LeadBuyer, Type.Null()]),
   chargeAttempt: Type.Integer({ minimum: 0, description: 'How many charges were started for this lead' }),
+  /** When the current buyer's charge started (the moment of sale caps count from); null while unsold. */
+  soldAt: Type.Union([Timestamp, Type.Null()]),
+  /** Refunded to the buyer by credits so far; the lead is CREDITED when this reaches the price. */
+  creditedCents: Cents,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -167,6 +173,7 @@ export const LeadOfferRejectReason = Type.Union([
   Type.Literal('offer_closed'),
   Type.Literal('no_pending_offer'),
   Type.Literal('wrong_lead_code'),
+  Type.Literal('cap_reached'),
 ]);
 export type LeadOfferRejectReason = Static<typeof LeadOfferRejectReason>;
 
@@ -204,6 +211,9 @@ export const LeadSaleData = Type.Object({
   chargeAttempt: Type.Integer({ minimum: 0 }),
   /** CHARGING only: the key payments charges with, one per (lead, plumber): `lead-charge:<leadId>:<providerId>`. */
   idempotencyKey: Type.Optional(Type.String()),
+  /** ASSIGNED only: the buyer's signed credit link token (the page is /lead-credit/<token>), for the sale email. */
+  creditToken: Type.Optional(Type.String()),
+  creditedCents: Type.Optional(Cents),
 });
 export type LeadSaleData = Static<typeof LeadSaleData>;
 
@@ -226,6 +236,10 @@ export const LeadCompleted = leadEvent(
   'The buyer texted DONE <code>, or an operator completed it.',
 );
 export const LeadUnsold = leadEvent('unsold', 'Nobody bought the lead after the last wave.');
+export const LeadCredited = leadEvent(
+  'credited',
+  "The buyer was credited the lead's whole price (partial credits leave the state as it was; see credit_refunded).",
+);
 
 /** The event published when a lead enters each state. */
 export const LEAD_EVENT_BY_STATE: Record<LeadSaleState, EventContract<typeof LeadSaleData>> = {
@@ -236,6 +250,7 @@ export const LEAD_EVENT_BY_STATE: Record<LeadSaleState, EventContract<typeof Lea
   ASSIGNED: LeadAssigned,
   COMPLETED: LeadCompleted,
   UNSOLD: LeadUnsold,
+  CREDITED: LeadCredited,
 };
 
 const LeadOfferRef = {
@@ -300,4 +315,66 @@ export const LeadChargeVoided = defineEvent(
   'evt.dispatch.lead.charge_voided.v1',
   'A charge succeeded for a lead that was not being charged to that plumber any more (never expected): payments refunds it at once.',
   Type.Object({ leadId: Uuid, providerId: Uuid, paymentIntentId: Type.String(), reason: Type.String() }),
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Caps: dispatch counts a plumber's sales (CHARGING, ASSIGNED, COMPLETED, CREDITED, by `soldAt`) in
+// their time zone and refuses a sale that would take them over a cap, under the plumber's lock.
+
+export const CapKind = Type.Union([
+  Type.Literal('daily'),
+  Type.Literal('weekly'),
+  Type.Literal('monthly'),
+  Type.Literal('monthly_spend'),
+]);
+export type CapKind = Static<typeof CapKind>;
+
+export const PlumberCapReached = defineEvent(
+  'evt.dispatch.lead.cap_reached.v1',
+  'A sale took a plumber to one of their caps: they are offered no lead until `resetsAt`; messaging tells them by SMS.',
+  Type.Object({
+    providerId: Uuid,
+    providerName: Type.String(),
+    providerPhone: E164,
+    providerEmail: Type.String(),
+    cap: CapKind,
+    limit: Type.Integer({ minimum: 1, description: 'The cap (cents for monthly_spend)' }),
+    used: Type.Integer({ minimum: 0 }),
+    resetsAt: Timestamp,
+    timeZone: Type.String(),
+  }),
+);
+
+export const PlumberLeadUsage = Type.Object({
+  today: Type.Integer({ minimum: 0 }),
+  thisWeek: Type.Integer({ minimum: 0 }),
+  thisMonth: Type.Integer({ minimum: 0 }),
+  spendThisMonthCents: Cents,
+  /** The cap they are at now, if any (they are offered nothing until it resets). */
+  atCap: Type.Union([CapKind, Type.Null()]),
+});
+export type PlumberLeadUsage = Static<typeof PlumberLeadUsage>;
+
+export const PlumberLeadStats = Type.Object({
+  plumberId: Uuid,
+  offered: Type.Integer({ minimum: 0, description: 'Lead offers sent to them, last 30 days' }),
+  bought: Type.Integer({ minimum: 0, description: 'Leads sold to them, last 30 days' }),
+  credited: Type.Integer({ minimum: 0, description: 'Of those, credited (in whole or part)' }),
+  acceptanceRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  medianReplySeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  /** Credited ÷ bought over the last 30 days; null with no sale. */
+  returnRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  /** Above DISPATCH_CREDIT_REVIEW_RATE: their credit requests go to an operator, never automatic. */
+  flagged: Type.Boolean(),
+  usage: PlumberLeadUsage,
+});
+export type PlumberLeadStats = Static<typeof PlumberLeadStats>;
+
+export const PlumberLeadStatsGet = defineEndpoint(
+  'svc.dispatch.plumber.lead_stats',
+  "Per plumber: offers, purchases, credits, acceptance rate, median reply time and return rate (last 30 days) and their usage against caps (in their time zone). Caps and time zones come from the caller (the registry's plumber).",
+  Type.Object({
+    plumbers: Type.Array(Type.Object({ plumberId: Uuid, ...PlumberCapsFields }), { maxItems: 200 }),
+  }),
+  Type.Object({ items: Type.Array(PlumberLeadStats) }),
 );

@@ -12,6 +12,7 @@ export const SMS_COMMANDS = [
   'HELP',
   'OMW',
   'DONE',
+  'CREDIT',
   'UNKNOWN',
 ] as const;
 export type SmsCommandKind = (typeof SMS_COMMANDS)[number];
@@ -28,10 +29,16 @@ export const SmsCommand = Type.Object({
     Type.Literal('HELP'),
     Type.Literal('OMW'),
     Type.Literal('DONE'),
+    Type.Literal('CREDIT'),
     Type.Literal('UNKNOWN'),
   ]),
   etaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })),
+  /** The job's or lead's 4-digit code (YES 4821, DONE 4821, CREDIT 4821 …). */
   jobCode: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+  /** CREDIT only: the words after the code, the plumber's reason as they typed it. */
+  text: Type.Optional(Type.String({ maxLength: 1600 })),
+  /** The word the sender used when it is an alias (PAUSE → UNAVAILABLE, RESUME → AVAILABLE). */
+  alias: Type.Optional(Type.String({ maxLength: 20 })),
 });
 export type SmsCommand = Static<typeof SmsCommand>;
 

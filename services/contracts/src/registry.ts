@@ -175,6 +175,31 @@ export const PlumberCard = Type.Object({
   last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
 });
 
+/**
+ * What a plumber is willing to buy: lead counts per day, week (Monday to Sunday) and calendar month,
+ * and spend per calendar month, each counted in their own time zone; 0 = no cap. Dispatch enforces
+ * them at the moment of sale, under the plumber's lock.
+ */
+export const PlumberCapsFields = {
+  dailyCap: Type.Integer({ minimum: 0, description: 'Most leads they buy a day; 0 = no cap' }),
+  weeklyCap: Type.Integer({
+    minimum: 0,
+    description: 'Most leads they buy a week (Monday–Sunday); 0 = no cap',
+  }),
+  monthlyCap: Type.Integer({ minimum: 0, description: 'Most leads they buy a calendar month; 0 = no cap' }),
+  monthlySpendCapCents: Type.Integer({
+    minimum: 0,
+    description: 'Most they spend on leads a calendar month, in cents; 0 = no cap',
+  }),
+  timeZone: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'IANA time zone their caps are counted in, e.g. America/New_York',
+  }),
+};
+export const PlumberCaps = Type.Object(PlumberCapsFields);
+export type PlumberCaps = Static<typeof PlumberCaps>;
+
 export const Plumber = Type.Object({
   id: Uuid,
   firstName: Type.String(),
@@ -191,7 +216,7 @@ export const Plumber = Type.Object({
   available: Type.Boolean(),
   stripeCustomerId: Type.Union([Type.String(), Type.Null()]),
   card: PlumberCard,
-  dailyCap: Type.Integer({ minimum: 0, description: 'Most leads they buy a day; 0 = no cap' }),
+  ...PlumberCapsFields,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -201,6 +226,20 @@ const PlumberName = Type.String({ minLength: 1, maxLength: 60 });
 const PlumberServices = Type.Array(ServiceCode, { minItems: 1, maxItems: 30 });
 const CoverageZips = Type.Array(ZipCode, { maxItems: 500 });
 const DailyCap = Type.Integer({ minimum: 0, maximum: 1000, description: '0 = no cap' });
+const CountCap = Type.Integer({ minimum: 0, maximum: 100_000, description: '0 = no cap' });
+const SpendCap = Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'cents; 0 = no cap' });
+const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'IANA time zone (the registry refuses an unknown one: UNKNOWN_TIME_ZONE)',
+});
+const CapInputs = {
+  dailyCap: Type.Optional(DailyCap),
+  weeklyCap: Type.Optional(CountCap),
+  monthlyCap: Type.Optional(CountCap),
+  monthlySpendCapCents: Type.Optional(SpendCap),
+  timeZone: Type.Optional(TimeZone),
+};
 
 export const PlumberCreate = defineEndpoint(
   'svc.registry.plumber.create',
@@ -215,7 +254,7 @@ export const PlumberCreate = defineEndpoint(
       services: PlumberServices,
       coverageZips: Type.Optional(CoverageZips),
       radiusKm: Type.Optional(Radius),
-      dailyCap: Type.Optional(DailyCap),
+      ...CapInputs,
       actor: Type.String(),
     },
     { additionalProperties: false },
@@ -225,7 +264,7 @@ export const PlumberCreate = defineEndpoint(
 
 export const PlumberUpdate = defineEndpoint(
   'svc.registry.plumber.update',
-  'Change a plumber: names, contact, base ZIP, services, coverage, radius, daily cap, status or availability.',
+  'Change a plumber: names, contact, base ZIP, services, coverage, radius, caps and time zone, status or availability.',
   Type.Object(
     {
       id: Uuid,
@@ -237,7 +276,7 @@ export const PlumberUpdate = defineEndpoint(
       services: Type.Optional(PlumberServices),
       coverageZips: Type.Optional(CoverageZips),
       radiusKm: Type.Optional(Radius),
-      dailyCap: Type.Optional(DailyCap),
+      ...CapInputs,
       status: Type.Optional(ProviderStatus),
       available: Type.Optional(Type.Boolean()),
       actor: Type.String(),
@@ -274,13 +313,13 @@ export const PlumberCandidate = Type.Object({
   phone: E164,
   email: Type.String(),
   distanceKm: Type.Number({ minimum: 0, description: 'From their base ZIP centre to the lead' }),
-  dailyCap: Type.Integer({ minimum: 0, description: '0 = no cap' }),
+  ...PlumberCapsFields,
 });
 export type PlumberCandidate = Static<typeof PlumberCandidate>;
 
 export const PlumberCandidates = defineEndpoint(
   'svc.registry.plumber.candidates',
-  'The plumbers a lead can be offered to, nearest first: active, available, card saved, buy the service, cover the ZIP (listed, or within their radius when they list none), no pending offer, not excluded. Each carries its daily cap for the seller to apply.',
+  'The plumbers a lead can be offered to, nearest first: active, available, card saved, buy the service, cover the ZIP (listed, or within their radius when they list none), no pending offer, not excluded. Each carries its caps and time zone for the seller to apply.',
   Type.Object({
     serviceCode: ServiceCode,
     zipCode: ZipCode,
@@ -333,4 +372,33 @@ export const PlumberCoverage = defineEndpoint(
     zipCode: Type.String({ pattern: '^[0-9]{5}$' }),
   }),
   Type.Object({ served: Type.Boolean(), plumbers: Type.Integer({ minimum: 0 }) }),
+);
+
+/** A plumber an operator may sell a lead to, for the "sell to" autocomplete: nearest first. */
+export const PlumberForLead = Type.Object({
+  plumberId: Uuid,
+  name: Type.String(),
+  phone: E164,
+  distanceKm: Type.Number({ minimum: 0 }),
+  cardStatus: CardStatus,
+  status: ProviderStatus,
+  available: Type.Boolean(),
+  covers: Type.Boolean({ description: "The lead's ZIP is in their coverage" }),
+  buysService: Type.Boolean({ description: "The lead's service is one they buy" }),
+  ...PlumberCapsFields,
+});
+export type PlumberForLead = Static<typeof PlumberForLead>;
+
+export const PlumberSearchForLead = defineEndpoint(
+  'svc.registry.plumber.search_for_lead',
+  'Plumbers matching a text (name, phone, email; empty: all), those who cover the lead and buy its service first, then nearest; any status, so the operator sees why one cannot buy.',
+  Type.Object({
+    q: Type.Optional(Type.String({ maxLength: 120 })),
+    serviceCode: ServiceCode,
+    zipCode: ZipCode,
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lng: Type.Number({ minimum: -180, maximum: 180 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  }),
+  Type.Object({ items: Type.Array(PlumberForLead) }),
 );

@@ -5,6 +5,7 @@ import * as leads from './leads.ts';
 import * as messaging from './messaging.ts';
 import * as payments from './payments.ts';
 import * as registry from './registry.ts';
+import * as credits from './lead-credits.ts';
 
 /** A JetStream stream the provisioning step creates. */
 export interface StreamDefinition {
@@ -184,7 +185,7 @@ export const CONSUMERS = {
   paymentsLeads: consumer(
     'payments',
     'leads',
-    [leads.LeadCharging, leads.LeadChargeVoided],
+    [leads.LeadCharging, leads.LeadChargeVoided, credits.CreditApproved],
     'evt.dispatch.lead.>',
   ),
   /** An accepted lead → dispatch sells it. */
@@ -193,8 +194,20 @@ export const CONSUMERS = {
   dispatchLeadCharges: consumer(
     'dispatch',
     'lead-charges',
-    [payments.LeadChargeSucceeded, payments.LeadChargeFailed],
+    [
+      payments.LeadChargeSucceeded,
+      payments.LeadChargeFailed,
+      credits.LeadChargeCredited,
+      credits.LeadChargeCreditFailed,
+    ],
     'evt.payments.lead_charge.>',
+  ),
+  /** The homeowner's NO, or their number dead: facts for the automatic credit checks. */
+  dispatchHomeowners: consumer(
+    'dispatch',
+    'homeowners',
+    [credits.HomeownerReplied, credits.HomeownerUnreachable],
+    'evt.messaging.lead.>',
   ),
   /** A plumber created → their Stripe customer and a card link (sent by messaging). */
   paymentsProviders: consumer('payments', 'providers', [registry.ProviderCreated], 'evt.registry.provider.>'),
@@ -212,6 +225,11 @@ export const CONSUMERS = {
       leads.LeadReplyRejected,
       leads.LeadAssigned,
       leads.LeadCompleted,
+      leads.PlumberCapReached,
+      credits.CreditRequested,
+      credits.CreditDenied,
+      credits.CreditRefunded,
+      credits.CreditRequestRejected,
     ],
     'evt.dispatch.>',
   ),
@@ -253,7 +271,12 @@ export const CONSUMERS = {
   ),
   intakeJobs: consumer('intake', 'jobs', jobEvents, 'evt.dispatch.job.>'),
   /** The sale's states projected onto the lead's public status. */
-  intakeLeads: consumer('intake', 'leads', leadSaleEvents, 'evt.dispatch.lead.>'),
+  intakeLeads: consumer(
+    'intake',
+    'leads',
+    [...leadSaleEvents, credits.CreditRefunded],
+    'evt.dispatch.lead.>',
+  ),
   intakePayments: consumer(
     'intake',
     'payments',

@@ -224,7 +224,13 @@ describe('plumber.create', () => {
       services: ['drain_cleaning'],
       coverageZips: [],
       radiusKm: 5,
-      dailyCap: 0,
+      caps: {
+        dailyCap: 0,
+        weeklyCap: 0,
+        monthlyCap: 0,
+        monthlySpendCapCents: 0,
+        timeZone: 'America/Los_Angeles',
+      },
     };
     await service.ctx.transaction((em) => insertPlumber(em, base));
     expect(await collision({ phone: nextPhone(), email: 'RAW@plumbers.example' })).toBe('email');

@@ -8,16 +8,18 @@ export type Urgency = 'day' | 'week' | 'month';
  * Every legal move of a lead's sale: NEW → DISPATCHING ⇄ OFFERED → CHARGING → ASSIGNED → COMPLETED;
  * CHARGING → CHARGING (the card failed, the next in line is charged), CHARGING → OFFERED / DISPATCHING
  * (the card failed and nobody is in line); DISPATCHING → UNSOLD after the last wave. An operator sells
- * a lead from any unsold state (→ CHARGING), an UNSOLD one too.
+ * a lead from any unsold state (→ CHARGING), an UNSOLD one too. A sold lead whose credits reach its
+ * price is CREDITED.
  */
 export const LEAD_TRANSITIONS: Readonly<Record<LeadState, readonly LeadState[]>> = {
   NEW: ['DISPATCHING', 'CHARGING'],
   DISPATCHING: ['OFFERED', 'CHARGING', 'UNSOLD'],
   OFFERED: ['DISPATCHING', 'CHARGING'],
   CHARGING: ['CHARGING', 'ASSIGNED', 'OFFERED', 'DISPATCHING'],
-  ASSIGNED: ['COMPLETED'],
-  COMPLETED: [],
+  ASSIGNED: ['COMPLETED', 'CREDITED'],
+  COMPLETED: ['CREDITED'],
   UNSOLD: ['CHARGING'],
+  CREDITED: [],
 };
 
 /** States in which the lead can still be bought (a YES or an operator's sale starts a charge). */

@@ -50,6 +50,8 @@ export function toLeadSale(row: LeadRow): leads.LeadSale {
     wave: row.wave,
     buyer: buyerOf(row),
     chargeAttempt: row.charge_attempt,
+    soldAt: isoOrNull(row.sold_at),
+    creditedCents: row.credited_cents,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -72,6 +72,13 @@ export interface LeadRow {
   buyer_phone: string | null;
   buyer_email: string | null;
   charge_attempt: number;
+  sold_at: Instant | null;
+  credited_cents: number;
+  buyer_covered_zip: boolean | null;
+  buyer_buys_service: boolean | null;
+  homeowner_unreachable_code: string | null;
+  homeowner_unreachable_at: Instant | null;
+  homeowner_denied_at: Instant | null;
   created_at: Instant;
   updated_at: Instant;
 }

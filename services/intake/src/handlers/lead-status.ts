@@ -1,7 +1,7 @@
 import { CONSUMERS, leads } from '@trades/contracts';
 import { on, type ConsumerBinding, type EventContext } from '@trades/runtime';
 
-type PublicStatus = 'new' | 'offered' | 'assigned' | 'completed' | 'unsold';
+type PublicStatus = 'new' | 'offered' | 'assigned' | 'completed' | 'unsold' | 'credited';
 
 /** The status partners and operators see, from dispatch's sale state. */
 export const PUBLIC_STATUS: Record<leads.LeadSaleState, PublicStatus> = {
@@ -12,6 +12,7 @@ export const PUBLIC_STATUS: Record<leads.LeadSaleState, PublicStatus> = {
   ASSIGNED: 'assigned',
   COMPLETED: 'completed',
   UNSOLD: 'unsold',
+  CREDITED: 'credited',
 };
 
 /**

@@ -13,7 +13,13 @@ export interface PartnerRow {
   email: string | null;
   status: 'active' | 'suspended';
   rate_limit_per_minute: number;
+  contact_name: string | null;
+  phone: string | null;
+  payout_cents_per_lead: number | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface PartnerKeyRow {
@@ -78,8 +84,14 @@ export async function toPartners(em: EntityManager, partners: PartnerRow[]): Pro
     name: p.name,
     email: p.email,
     status: p.status,
+    contactName: p.contact_name,
+    phone: p.phone,
     rateLimitPerMinute: p.rate_limit_per_minute,
+    payoutCentsPerLead: p.payout_cents_per_lead,
+    webhookUrl: p.webhook_url,
+    webhookSecretSet: p.webhook_secret !== null,
     createdAt: iso(p.created_at),
+    updatedAt: iso(p.updated_at),
     keys: keys
       .filter((k) => k.partner_id === p.id)
       .map((k) => ({

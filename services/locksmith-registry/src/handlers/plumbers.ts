@@ -93,6 +93,22 @@ async function guardUnique<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Where a plumber's caps are counted unless they say otherwise. */
+const DEFAULT_TIME_ZONE = 'America/New_York';
+
+/** The time zone if the runtime knows it (IANA names only); 400 UNKNOWN_TIME_ZONE otherwise. */
+function checkTimeZone(timeZone: string | undefined): string | undefined {
+  if (timeZone === undefined) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    throw badRequest(
+      'UNKNOWN_TIME_ZONE',
+      `${timeZone} is not a time zone; use an IANA name such as America/New_York or America/Los_Angeles.`,
+    );
+  }
+}
+
 /** Announces a plumber as a provider, with the plumber resource (payments makes its card link from it). */
 async function announce(
   ctx: ServiceContext<unknown>,
@@ -139,7 +155,13 @@ export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLoo
             services,
             coverageZips: coverageZips ?? [],
             radiusKm: request.radiusKm ?? DEFAULT_RADIUS_KM,
-            dailyCap: request.dailyCap ?? 0,
+            caps: {
+              dailyCap: request.dailyCap ?? 0,
+              weeklyCap: request.weeklyCap ?? 0,
+              monthlyCap: request.monthlyCap ?? 0,
+              monthlySpendCapCents: request.monthlySpendCapCents ?? 0,
+              timeZone: checkTimeZone(request.timeZone) ?? DEFAULT_TIME_ZONE,
+            },
           }),
         );
         return announce(ctx, em, registry.ProviderCreated, id, request.actor);
@@ -166,6 +188,10 @@ export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLoo
           coverageZips: fields.coverageZips,
           radiusKm: request.radiusKm,
           dailyCap: request.dailyCap,
+          weeklyCap: request.weeklyCap,
+          monthlyCap: request.monthlyCap,
+          monthlySpendCapCents: request.monthlySpendCapCents,
+          timeZone: checkTimeZone(request.timeZone),
           status: request.status,
           available: request.available,
           // An operator's change of status overrides how the plumber got there (STOP by SMS).

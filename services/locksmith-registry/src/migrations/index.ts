@@ -5,6 +5,7 @@ import { Migration0003BusyJobIndex } from './Migration0003BusyJobIndex.ts';
 import { Migration0004JobProjection } from './Migration0004JobProjection.ts';
 import { Migration0006Plumbers } from './Migration0006Plumbers.ts';
 import { Migration0007LeadOffers } from './Migration0007LeadOffers.ts';
+import { Migration0008PlumberCaps } from './Migration0008PlumberCaps.ts';
 
 /** Oldest first. Migrations are committed and never edited once released. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Registry0004JobProjection', class: Migration0004JobProjection },
   { name: 'Registry0006Plumbers', class: Migration0006Plumbers },
   { name: 'Registry0007LeadOffers', class: Migration0007LeadOffers },
+  { name: 'Registry0008PlumberCaps', class: Migration0008PlumberCaps },
 ];

@@ -30,6 +30,10 @@ interface PlumberRow {
   card_brand: string | null;
   card_last4: string | null;
   daily_cap: number;
+  weekly_cap: number;
+  monthly_cap: number;
+  monthly_spend_cap_cents: number;
+  time_zone: string;
   created_at: Date | string;
   updated_at: Date | string;
   created_at_exact: string;
@@ -38,11 +42,25 @@ interface PlumberRow {
 const selectPlumbers = (where: string, tail = ''): string => `
   select p.id, p.name, p.first_name, p.last_name, p.email, p.phone, p.zip, p.services, p.coverage_zips,
          p.radius_km, p.status, p.available, p.stripe_customer_id, p.card_status, p.card_brand,
-         p.card_last4, p.daily_cap, p.created_at, p.updated_at,
+         p.card_last4, p.daily_cap, p.weekly_cap, p.monthly_cap, p.monthly_spend_cap_cents, p.time_zone,
+         p.created_at, p.updated_at,
          to_json(p.created_at) #>> '{}' as created_at_exact
   from registry.provider p
   where p.trade = 'plumber' and ${where}
   ${tail}`;
+
+type CapColumns = Pick<
+  PlumberRow,
+  'daily_cap' | 'weekly_cap' | 'monthly_cap' | 'monthly_spend_cap_cents' | 'time_zone'
+>;
+
+const capsOf = (row: CapColumns): registry.PlumberCaps => ({
+  dailyCap: row.daily_cap,
+  weeklyCap: row.weekly_cap,
+  monthlyCap: row.monthly_cap,
+  monthlySpendCapCents: row.monthly_spend_cap_cents,
+  timeZone: row.time_zone,
+});
 
 function toPlumber(row: PlumberRow): Plumber {
   // A plumber registered through provider.create (before plumbers had their own fields) has only a name.
@@ -65,7 +83,7 @@ function toPlumber(row: PlumberRow): Plumber {
       ...(row.card_brand === null ? {} : { brand: row.card_brand }),
       ...(row.card_last4 === null ? {} : { last4: row.card_last4 }),
     },
-    dailyCap: row.daily_cap,
+    ...capsOf(row),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
@@ -125,15 +143,15 @@ export interface NewPlumber {
   services: string[];
   coverageZips: string[];
   radiusKm: number;
-  dailyCap: number;
+  caps: registry.PlumberCaps;
 }
 
 export async function insertPlumber(em: EntityManager, plumber: NewPlumber): Promise<void> {
   await em.execute(
     `insert into registry.provider
        (id, trade, name, first_name, last_name, email, phone, zip, address, lat, lng, services, coverage_zips,
-        radius_km, daily_cap)
-     values (?, 'plumber', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?)`,
+        radius_km, daily_cap, weekly_cap, monthly_cap, monthly_spend_cap_cents, time_zone)
+     values (?, 'plumber', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?, ?, ?, ?, ?)`,
     [
       plumber.id,
       plumber.name,
@@ -148,7 +166,11 @@ export async function insertPlumber(em: EntityManager, plumber: NewPlumber): Pro
       pgArray(plumber.services),
       pgArray(plumber.coverageZips),
       plumber.radiusKm,
-      plumber.dailyCap,
+      plumber.caps.dailyCap,
+      plumber.caps.weeklyCap,
+      plumber.caps.monthlyCap,
+      plumber.caps.monthlySpendCapCents,
+      plumber.caps.timeZone,
     ],
   );
 }
@@ -167,6 +189,10 @@ export interface PlumberChanges {
   coverageZips?: string[];
   radiusKm?: number;
   dailyCap?: number;
+  weeklyCap?: number;
+  monthlyCap?: number;
+  monthlySpendCapCents?: number;
+  timeZone?: string;
   status?: ProviderStatus;
   deactivatedBySms?: boolean;
   available?: boolean;
@@ -186,6 +212,10 @@ const COLUMN_OF: Record<keyof PlumberChanges, string> = {
   coverageZips: 'coverage_zips',
   radiusKm: 'radius_km',
   dailyCap: 'daily_cap',
+  weeklyCap: 'weekly_cap',
+  monthlyCap: 'monthly_cap',
+  monthlySpendCapCents: 'monthly_spend_cap_cents',
+  timeZone: 'time_zone',
   status: 'status',
   deactivatedBySms: 'deactivated_by_sms',
   available: 'available',
@@ -321,11 +351,11 @@ export interface CandidatesQuery extends LeadPlace {
  * is sorted by the straight-line distance between earth points, which orders like the great circle.
  */
 export const CANDIDATES_SQL = `
-  select c.id, c.name, c.phone, c.email, c.daily_cap,
+  select c.id, c.name, c.phone, c.email, c.daily_cap, c.weekly_cap, c.monthly_cap, c.monthly_spend_cap_cents, c.time_zone,
          2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(c.location, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000
            as distance_km
   from (${coveringPlumbers(
-    'p.id, p.name, p.phone, p.email, p.daily_cap, p.location',
+    'p.id, p.name, p.phone, p.email, p.daily_cap, p.weekly_cap, p.monthly_cap, p.monthly_spend_cap_cents, p.time_zone, p.location',
     `p.status = 'active' and p.available and p.card_status = 'saved' and p.pending_offer_id is null
      and p.id <> all(?::uuid[])`,
   )}) c
@@ -346,14 +376,13 @@ export async function plumberCandidates(
   query: CandidatesQuery,
 ): Promise<registry.PlumberCandidate[]> {
   const rows = await em.execute<
-    {
+    ({
       id: string;
       name: string;
       phone: string;
       email: string | null;
-      daily_cap: number;
       distance_km: number;
-    }[]
+    } & CapColumns)[]
   >(CANDIDATES_SQL, candidatesParams(query));
   return rows.map((row) => ({
     providerId: row.id,
@@ -361,7 +390,7 @@ export async function plumberCandidates(
     phone: row.phone,
     email: row.email ?? '',
     distanceKm: Math.round(Number(row.distance_km) * 1000) / 1000,
-    dailyCap: row.daily_cap,
+    ...capsOf(row),
   }));
 }
 

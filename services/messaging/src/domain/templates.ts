@@ -178,7 +178,7 @@ export interface SoldLead {
 }
 
 export type LeadReplyRejection =
-  'lead_sold' | 'offer_expired' | 'offer_closed' | 'no_pending_offer' | 'wrong_lead_code';
+  'lead_sold' | 'offer_expired' | 'offer_closed' | 'no_pending_offer' | 'wrong_lead_code' | 'cap_reached';
 
 export const leadTemplates = {
   offer: (o: LeadOfferText): string =>
@@ -286,6 +286,8 @@ export const leadTemplates = {
         return leadCode
           ? `That code doesn't match your lead offer. Reply YES ${leadCode} to buy lead ${leadCode}.`
           : `That code doesn't match your lead offer. Reply YES with the lead's code to buy it.`;
+      case 'cap_reached':
+        return `You have reached one of your lead caps, so ${lead} was not sold to you and your card was not charged.`;
     }
   },
 };
