@@ -149,6 +149,10 @@ describe('plumber.create', () => {
       stripeCustomerId: null,
       card: { status: 'none' },
       dailyCap: 0,
+      weeklyCap: 0,
+      monthlyCap: 0,
+      monthlySpendCapCents: 0,
+      timeZone: 'America/New_York',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
