@@ -312,7 +312,7 @@ export const leadTemplates = {
 /** The sale email's paragraph on credits: the link, the window and the reasons. */
 function creditParagraph(leadCode: string, creditUrl: string): string {
   const reasons = credits.CREDIT_REASONS.filter((reason) => reason !== 'other')
-    .map((reason) => credits.CREDIT_REASON_LABELS[reason].toLowerCase())
+    .map((reason) => lowerFirst(credits.CREDIT_REASON_LABELS[reason]))
     .join('; ');
   return (
     `Bad lead? Ask for a credit within ${credits.CREDIT_WINDOW_DAYS} days of the sale: ${creditUrl}\n` +
@@ -323,12 +323,14 @@ function creditParagraph(leadCode: string, creditUrl: string): string {
 
 type Credit = credits.LeadCredit;
 
+const lowerFirst = (words: string): string => words.charAt(0).toLowerCase() + words.slice(1);
+
 const reasonWords = (credit: Credit): string => credits.CREDIT_REASON_LABELS[credit.reason];
 
 /** A plumber's credit requests and their outcomes, by SMS and email. Never the card: the events do not carry it. */
 export const creditTemplates = {
   received: (credit: Credit): string =>
-    `We got your credit request for lead ${credit.leadCode} (${reasonWords(credit).toLowerCase()}). ` +
+    `We got your credit request for lead ${credit.leadCode} (${lowerFirst(reasonWords(credit))}). ` +
     `An operator will review it today; we'll text you the outcome.`,
 
   refunded: (credit: Credit): string =>
