@@ -2,7 +2,7 @@
 // real SDK) and email out through the testkit's SMTP sink. A redelivered event sends nothing more.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CONSUMERS, leads, messaging, type EventContract, type EventData } from '@trades/contracts';
+import { CONSUMERS, credits, leads, messaging, type EventContract, type EventData } from '@trades/contracts';
 import { DEVELOPMENT_DEFAULTS, encodeJson, startService, type RunningService } from '@trades/runtime';
 import {
   consumerSettled,
@@ -16,7 +16,7 @@ import {
 import { createTwilioEmulator, type TwilioEmulator } from '@trades/twilio-emulator';
 import { createTwilioClient, type TwilioClient } from '../src/adapters/twilio-client.ts';
 import { messagingService } from '../src/app.ts';
-import { leadTemplates } from '../src/domain/templates.ts';
+import { capTemplates, creditTemplates, leadTemplates } from '../src/domain/templates.ts';
 
 jest.setTimeout(60_000);
 
@@ -198,8 +198,12 @@ function sold(
     partnerId: null,
     buyer: { id: buyer.id, name: buyer.name, phone: buyer.phone, email: buyer.email },
     chargeAttempt: 1,
+    creditToken: creditToken(lead.id),
   };
 }
+
+/** A credit link token of dispatch's shape (`<leadId>.<signature>`); messaging only puts it in a link. */
+const creditToken = (leadId: string) => `${leadId}.${'Cr_-'.repeat(11)}`;
 
 const newLead = () => ({ id: randomUUID(), code: String(1000 + (sequence % 9000)) });
 
@@ -253,6 +257,11 @@ describe('lead sale messages', () => {
     expect(buyerMail.text).toContain(`Phone: (415) 555-${homeowner.phone.slice(-4)}`);
     expect(buyerMail.text).toContain(`Email: ${homeowner.email}`);
     expect(buyerMail.text).toContain('Kitchen sink backs up; water under the cabinet. Gate code 4411.');
+    const creditLink = `https://app.trades.test/lead-credit/${creditToken(lead.id)}`;
+    expect(buyerMail.text).toContain(`Bad lead? Ask for a credit within 7 days of the sale: ${creditLink}`);
+    expect(buyerMail.text).toContain(`reply CREDIT ${lead.code}`);
+    expect(buyerMail.text).toContain('wrong or disconnected number; duplicate of a lead I bought;');
+    expect(buyerMail.html).toContain(`<a href="${creditLink}">`);
 
     const homeownerMail = await sink.waitForEmail((m) => m.to.includes(homeowner.email));
     expect(homeownerMail.subject).toBe('Rosa Delgado will contact you about your plumbing request');
@@ -260,7 +269,8 @@ describe('lead sale messages', () => {
     const [toHomeowner] = await textsTo(homeowner.phone, 1, "the homeowner's SMS");
     expect(toHomeowner).toBe(
       `Hi Dana, Rosa Delgado, a local plumber, will call you about your drain cleaning request. ` +
-        `Their number: (415) 555-${rosa.phone.slice(-4)}. Reply STOP to opt out.`,
+        `Their number: (415) 555-${rosa.phone.slice(-4)}. Reply STOP to opt out. ` +
+        `Reply NO if you did not ask for a plumber.`,
     );
 
     await publish(leads.LeadAssigned, sale);
@@ -381,6 +391,190 @@ describe('lead sale messages', () => {
   });
 });
 
+function credit(
+  lead: { id: string; code: string },
+  to: Plumber,
+  fields: Partial<credits.LeadCredit> = {},
+): credits.LeadCredit {
+  return {
+    id: randomUUID(),
+    leadId: lead.id,
+    leadCode: lead.code,
+    serviceName: 'Drain cleaning',
+    zipCode: '94105',
+    priceCents: 4500,
+    plumberId: to.id,
+    plumberName: to.name,
+    plumberPhone: to.phone,
+    plumberEmail: to.email,
+    reason: 'could_not_reach',
+    note: 'Called three times, voicemail full',
+    channel: 'sms',
+    status: 'review',
+    amountCents: 4500,
+    automatic: false,
+    evidence: null,
+    returnRate: 0,
+    flagged: false,
+    requestedBy: to.id,
+    decidedBy: null,
+    decisionNote: null,
+    refundId: null,
+    failure: null,
+    requestedAt: new Date().toISOString(),
+    decidedAt: null,
+    creditedAt: null,
+    ...fields,
+  };
+}
+
+describe('credit and cap messages', () => {
+  it('acknowledges a request waiting for an operator, then tells the refund by SMS and email, once each', async () => {
+    const lead = newLead();
+    const rosa = plumber('Rosa Delgado');
+    const asked = credit(lead, rosa);
+    await publish(credits.CreditRequested, { credit: asked });
+    await publish(credits.CreditRequested, { credit: asked });
+    const [received] = await textsTo(rosa.phone, 1, 'the acknowledgement');
+    expect(received).toBe(
+      `We got your credit request for lead ${lead.code} (could not reach after trying). ` +
+        `An operator will review it today; we'll text you the outcome.`,
+    );
+
+    const refunded = {
+      ...asked,
+      status: 'credited' as const,
+      refundId: 're_123',
+      creditedAt: new Date().toISOString(),
+    };
+    await publish(credits.CreditRefunded, { credit: refunded, leadCreditedCents: 4500, partnerId: null });
+    await publish(credits.CreditRefunded, { credit: refunded, leadCreditedCents: 4500, partnerId: null });
+    const texts = await textsTo(rosa.phone, 2, 'the refund SMS');
+    expect(texts).toContain(
+      `Lead ${lead.code} credited: $45.00 refunded to your card. Banks take 5-10 days to show it.`,
+    );
+    const mail = await sink.waitForEmail((m) => m.to.includes(rosa.email));
+    expect(mail.subject).toBe(`Lead ${lead.code} credited: $45.00 refunded`);
+    expect(mail.text).toContain('Reason: Could not reach after trying');
+    expect(mail.text).toContain('Credited on this lead in all: $45.00 of $45.00');
+
+    await settled(lead.id);
+    expect(await sentTo(rosa.phone)).toHaveLength(2);
+    expect(sink.to(rosa.email)).toHaveLength(1);
+    const logged = await messagingRunning.ctx.call(messaging.MessageList, { leadId: lead.id, limit: 10 });
+    expect(logged.items.map((m) => [m.channel, m.purpose, m.providerId]).sort()).toEqual([
+      ['email', `lead-credit-refunded-email:${asked.id}`, rosa.id],
+      ['sms', `lead-credit-received:${asked.id}`, rosa.id],
+      ['sms', `lead-credit-refunded:${asked.id}`, rosa.id],
+    ]);
+  });
+
+  it('says nothing of an approval (the refund is the news), nor of a credit the plumber did not ask for', async () => {
+    const lead = newLead();
+    const rosa = plumber('Rosa Delgado');
+    await publish(credits.CreditRequested, {
+      credit: credit(lead, rosa, { status: 'approved', automatic: true }),
+    });
+    await publish(credits.CreditRequested, {
+      credit: credit(lead, rosa, { channel: 'homeowner', reason: 'not_real', requestedBy: 'homeowner' }),
+    });
+    await publish(credits.CreditRequested, {
+      credit: credit(lead, rosa, { channel: 'console', status: 'approved', requestedBy: 'ops@trades.test' }),
+    });
+    await settled(lead.id);
+    expect(await sentTo(rosa.phone)).toEqual([]);
+    expect(sink.to(rosa.email)).toEqual([]);
+  });
+
+  it("tells a denial with the operator's note by SMS and email", async () => {
+    const lead = newLead();
+    const rosa = plumber('Rosa Delgado');
+    const denied = credit(lead, rosa, {
+      status: 'denied',
+      decidedBy: 'ops@trades.test',
+      decisionNote: 'The homeowner confirmed your visit on Tuesday.',
+      decidedAt: new Date().toISOString(),
+    });
+    await publish(credits.CreditDenied, { credit: denied });
+    await publish(credits.CreditDenied, { credit: denied });
+    const [sms] = await textsTo(rosa.phone, 1, 'the denial SMS');
+    expect(sms).toBe(
+      `Your credit request for lead ${lead.code} was declined: The homeowner confirmed your visit on Tuesday. ` +
+        `Questions? Reply HELP.`,
+    );
+    const mail = await sink.waitForEmail((m) => m.to.includes(rosa.email));
+    expect(mail.subject).toBe(`Lead ${lead.code}: your credit request was declined`);
+    expect(mail.text).toContain("The operator's note:\nThe homeowner confirmed your visit on Tuesday.");
+    expect(mail.text).toContain('Your note: Called three times, voicemail full');
+    await settled(lead.id);
+    expect(await sentTo(rosa.phone)).toHaveLength(1);
+    expect(sink.to(rosa.email)).toHaveLength(1);
+  });
+
+  it("texts back dispatch's reason a CREDIT could not be taken, once per event", async () => {
+    const rosa = plumber('Rosa Delgado');
+    const rejected = {
+      providerId: rosa.id,
+      providerPhone: rosa.phone,
+      leadCode: null,
+      code: 'NO_SUCH_LEAD',
+      message:
+        'Which lead? Reply CREDIT and the 4-digit lead code, then the reason: CREDIT 4821 wrong number.',
+    };
+    const id = await publish(credits.CreditRequestRejected, rejected);
+    // Dispatch's outbox relay re-sending the same event (same id): a no-op.
+    await messagingRunning.ctx.js.publish(
+      credits.CreditRequestRejected.subject,
+      encodeJson({ id, occurredAt: new Date().toISOString(), data: rejected }),
+    );
+    await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
+      what: 'the consumer caught up',
+    });
+    expect(await textsTo(rosa.phone, 1, 'the answer')).toEqual([rejected.message]);
+    const logged = await messagingRunning.ctx.call(messaging.MessageList, { phone: rosa.phone, limit: 10 });
+    expect(logged.items.map((m) => m.purpose)).toEqual([`lead-credit-rejected:${id}`]);
+  });
+
+  it('tells a plumber which cap they reached and when offers resume in their time zone, once', async () => {
+    const rosa = plumber('Rosa Delgado');
+    const cap = {
+      providerId: rosa.id,
+      providerName: rosa.name,
+      providerPhone: rosa.phone,
+      providerEmail: rosa.email,
+      cap: 'daily' as const,
+      limit: 3,
+      used: 3,
+      resetsAt: '2030-03-04T06:00:00.000Z',
+      timeZone: 'America/Chicago',
+    };
+    await publish(leads.PlumberCapReached, cap);
+    await publish(leads.PlumberCapReached, cap);
+    await publish(leads.PlumberCapReached, {
+      ...cap,
+      cap: 'monthly_spend',
+      limit: 50000,
+      used: 50000,
+      resetsAt: '2030-04-01T05:00:00.000Z',
+    });
+    const texts = await textsTo(rosa.phone, 2, 'the cap texts');
+    await waitFor(() => consumerSettled(messagingRunning.ctx.nc, CONSUMERS.messagingOffers), {
+      what: 'the consumer caught up',
+    });
+    expect((await sentTo(rosa.phone)).sort()).toEqual(
+      [
+        "You've reached your daily cap of 3 leads, so we'll send you no lead offers until " +
+          'Mon, Mar 4, 12:00 AM CST. No need to reply.',
+        "You've reached your $500.00 monthly spend cap, so we'll send you no lead offers until " +
+          'Mon, Apr 1, 12:00 AM CDT. No need to reply.',
+      ].sort(),
+    );
+    expect(texts).toHaveLength(2);
+    const logged = await messagingRunning.ctx.call(messaging.MessageList, { phone: rosa.phone, limit: 10 });
+    expect(logged.items).toHaveLength(2);
+  });
+});
+
 describe('lead texts', () => {
   const sale = {
     leadCode: '4821',
@@ -412,11 +606,30 @@ describe('lead texts', () => {
       leadTemplates.soldToAnother('4821'),
       leadTemplates.soldAheadOfYou('4821'),
       leadTemplates.offerExpired('4821'),
+      capTemplates.reached({
+        cap: 'weekly',
+        limit: 1,
+        resetsAt: '2030-03-04T06:00:00.000Z',
+        timeZone: 'Nowhere/Else',
+      }),
+      creditTemplates.denied({
+        ...credit({ id: randomUUID(), code: '4821' }, plumber('Rosa Delgado')),
+        decisionNote: 'No. '.repeat(200),
+      }),
     ];
     for (const body of texts) expect(body).toMatch(/^[\x20-\x7e]+$/);
     expect(leadTemplates.offer(offer)).toContain('Reply YES 4821');
     expect(leadTemplates.offer(offer)).toContain('Expires in 2 h.');
     expect(leadTemplates.bought(sale)).toContain('Reply DONE 4821');
+    // An unknown time zone falls back to UTC rather than failing the text.
+    expect(
+      capTemplates.reached({
+        cap: 'weekly',
+        limit: 1,
+        resetsAt: '2030-03-04T06:00:00.000Z',
+        timeZone: 'Nowhere/Else',
+      }),
+    ).toContain("weekly cap of 1 lead, so we'll send you no lead offers until Mon, Mar 4, 6:00 AM UTC.");
   });
 
   it('keep a long description out of the SMS but whole in the email', () => {

@@ -1,5 +1,6 @@
 // Everything the emulator's routes share: configuration, in-memory state, and the
 // background work (status progressions) that close() must wait for.
+import type { DeliveryFailure } from './outbound.ts';
 import type { MessageStore } from './store.ts';
 import type { WebhookSender } from './webhooks.ts';
 import type { FastifyBaseLogger } from 'fastify';
@@ -14,8 +15,8 @@ export interface EmulatorContext {
   /** Pause between status changes of an outbound message. */
   statusStepMs: number;
   store: MessageStore;
-  /** Recipients whose later messages end `undelivered` (30003). */
-  undeliverable: Set<string>;
+  /** Recipients whose later messages end `undelivered` or `failed`, and with which error code. */
+  undeliverable: Map<string, DeliveryFailure>;
   /** Recipients who texted STOP; sends to them fail with 21610 until they text START. */
   optedOut: Set<string>;
   webhooks: WebhookSender;

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from './context.ts';
 import { receiveInbound } from './inbound.ts';
 import { isRecord } from './messages-api.ts';
+import { deliveryFailure, type DeliveryFailure } from './outbound.ts';
 import { isE164, maskPhone } from './phone.ts';
 import { MAX_BODY_LENGTH } from './sms-encoding.ts';
 import { TwilioApiError } from './twilio-errors.ts';
@@ -27,18 +28,20 @@ export function controlApi(ctx: EmulatorContext) {
       return receiveInbound(ctx, { from, to, body: text });
     });
 
+    // `{ phone, code?, status? }`: 30003 `undelivered` unless another Twilio code or `failed` is given.
     app.post('/undeliverable', async (request) => {
       const phone = phoneOf(request.body);
-      ctx.undeliverable.add(phone);
-      ctx.log.info({ phone: maskPhone(phone) }, 'number marked undeliverable');
-      return { undeliverable: [...ctx.undeliverable] };
+      const failure = failureOf(request.body);
+      ctx.undeliverable.set(phone, failure);
+      ctx.log.info({ phone: maskPhone(phone), ...failure }, 'number marked undeliverable');
+      return { undeliverable: [...ctx.undeliverable.keys()] };
     });
 
     // With `{ phone }` clears that number; without a body clears every number.
     app.delete('/undeliverable', async (request) => {
       if (request.body === undefined || request.body === null) ctx.undeliverable.clear();
       else ctx.undeliverable.delete(phoneOf(request.body));
-      return { undeliverable: [...ctx.undeliverable] };
+      return { undeliverable: [...ctx.undeliverable.keys()] };
     });
 
     app.post('/reset', async (_request, reply) => {
@@ -56,6 +59,21 @@ function phoneOf(body: unknown): string {
     throw invalid("'phone' must be an E.164 phone number such as +15551234567.");
   }
   return phone;
+}
+
+function failureOf(body: unknown): DeliveryFailure {
+  const code = isRecord(body) ? body.code : undefined;
+  const status = isRecord(body) ? body.status : undefined;
+  if (
+    code !== undefined &&
+    (typeof code !== 'number' || !Number.isInteger(code) || code < 10000 || code > 99999)
+  ) {
+    throw invalid("'code' must be a Twilio error code such as 30003 or 30005.");
+  }
+  if (status !== undefined && status !== 'undelivered' && status !== 'failed') {
+    throw invalid("'status' must be 'undelivered' or 'failed'.");
+  }
+  return deliveryFailure(code, status);
 }
 
 function invalid(message: string): TwilioApiError {

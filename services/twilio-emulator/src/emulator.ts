@@ -58,7 +58,7 @@ export async function createTwilioEmulator(options: TwilioEmulatorOptions): Prom
     inboundWebhookUrl: options.inboundWebhookUrl,
     statusStepMs: options.statusStepMs ?? 100,
     store: new MessageStore(),
-    undeliverable: new Set(),
+    undeliverable: new Map(),
     optedOut: new Set(),
     webhooks: createWebhookSender({ authToken: options.authToken, log: app.log, signal: shutdown.signal }),
     log: app.log,

@@ -126,7 +126,7 @@ function confirmOptOut(ctx: EmulatorContext, inbound: StoredMessage): InboundRes
       direction: 'outbound-reply',
       messagingServiceSid: inbound.messagingServiceSid,
     },
-    { statusCallback: undefined, undeliverable: false },
+    { statusCallback: undefined, failure: undefined },
   );
   return [{ sid: message.sid, to: message.to, body: message.body }];
 }
@@ -145,7 +145,7 @@ function sendReplies(ctx: EmulatorContext, inbound: StoredMessage, twiml: string
         direction: 'outbound-reply',
         messagingServiceSid: inbound.messagingServiceSid,
       },
-      { statusCallback: reply.statusCallback, undeliverable: ctx.undeliverable.has(to) },
+      { statusCallback: reply.statusCallback, failure: ctx.undeliverable.get(to) },
     );
     replies.push({ sid: message.sid, to, body: reply.body });
   }

@@ -137,7 +137,7 @@ function createMessage(ctx: EmulatorContext, form: unknown): StoredMessage {
       direction: 'outbound-api',
       messagingServiceSid: messagingServiceSid ?? null,
     },
-    { statusCallback, undeliverable: ctx.undeliverable.has(to) },
+    { statusCallback, failure: ctx.undeliverable.get(to) },
   );
   ctx.log.info(
     { sid: message.sid, to: maskPhone(to), segments: message.numSegments },

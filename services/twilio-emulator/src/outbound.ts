@@ -1,5 +1,5 @@
 // The life of an outbound message after the API accepted it: queued → sent → delivered
-// (or undelivered), each change POSTed to its StatusCallback like Twilio does.
+// (or undelivered / failed), each change POSTed to its StatusCallback like Twilio does.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorContext } from './context.ts';
 import { maskPhone } from './phone.ts';
@@ -15,11 +15,37 @@ import { errorMessage } from './webhooks.ts';
 
 const CALLBACK_RETRY = { attempts: 3, backoffMs: 200 };
 const PRICE_PER_SEGMENT = 0.0079;
-const UNREACHABLE = { code: 30003, message: 'Unreachable destination handset' };
+/** How a message to a number marked undeliverable ends: Twilio's final status and error code. */
+export interface DeliveryFailure {
+  status: 'undelivered' | 'failed';
+  code: number;
+  message: string;
+}
+
+/** Twilio's delivery error codes a carrier reports after the API took the message, with Twilio's words. */
+const DELIVERY_ERRORS: Record<number, string> = {
+  21211: 'Invalid To phone number',
+  21614: 'To number is not a valid mobile number',
+  30003: 'Unreachable destination handset',
+  30004: 'Message blocked',
+  30005: 'Unknown destination handset',
+  30006: 'Landline or unreachable carrier',
+  30007: 'Message filtered',
+  30008: 'Unknown error',
+};
+
+/** The failure a number is marked with: 30003 `undelivered` unless told otherwise. */
+export function deliveryFailure(
+  code = 30003,
+  status: DeliveryFailure['status'] = 'undelivered',
+): DeliveryFailure {
+  return { status, code, message: DELIVERY_ERRORS[code] ?? 'Message delivery failed' };
+}
 
 export interface Delivery {
   statusCallback: string | undefined;
-  undeliverable: boolean;
+  /** Set when the recipient is marked undeliverable: how the message ends instead of `delivered`. */
+  failure: DeliveryFailure | undefined;
 }
 
 /** What makes an outbound message: the API's send, or a reply Twilio sends for the app or itself. */
@@ -79,11 +105,11 @@ async function progress(ctx: EmulatorContext, message: StoredMessage, delivery: 
   await notify(ctx, message, delivery.statusCallback);
 
   await sleep(ctx.statusStepMs, undefined, { signal: ctx.signal });
-  if (delivery.undeliverable) {
+  if (delivery.failure) {
     ctx.store.update(message, {
-      status: 'undelivered',
-      errorCode: UNREACHABLE.code,
-      errorMessage: UNREACHABLE.message,
+      status: delivery.failure.status,
+      errorCode: delivery.failure.code,
+      errorMessage: delivery.failure.message,
     });
   } else {
     ctx.store.update(message, { status: 'delivered' });

@@ -378,6 +378,31 @@ describe('status callbacks', () => {
     expect(next.params.MessageStatus).toBe('delivered');
   });
 
+  it("ends with the Twilio code and status a number is marked with (a dead number's 30005, failed)", async () => {
+    const to = freshNumber();
+    expect(
+      (await emulatorPost('/__emulator/undeliverable', { phone: to, code: 30005, status: 'failed' })).status,
+    ).toBe(200);
+
+    const lost = await client.messages.create({
+      to,
+      from: platformNumber,
+      body: 'hi',
+      statusCallback: callbackUrl(),
+    });
+    const final = await receiver.next(
+      (r) =>
+        r.params.MessageSid === lost.sid &&
+        ['delivered', 'undelivered', 'failed'].includes(r.params.MessageStatus ?? ''),
+    );
+    expect(final.params).toMatchObject({ MessageStatus: 'failed', ErrorCode: '30005' });
+    expect(await client.messages(lost.sid).fetch()).toMatchObject({ status: 'failed', errorCode: 30005 });
+
+    const refused = await emulatorPost('/__emulator/undeliverable', { phone: to, code: 'dead' });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ code: 20001 });
+  });
+
   it('retries a callback the app failed to take', async () => {
     const message = await client.messages.create({
       to: freshNumber(),

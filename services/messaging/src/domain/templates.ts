@@ -1,3 +1,5 @@
+import { credits, type leads } from '@trades/contracts';
+
 // Every text the platform sends, in one place: short (one SMS segment where possible), plain ASCII,
 // and always saying what the reader can reply.
 
@@ -58,6 +60,9 @@ export const templates = {
 
   nowAvailable: (): string => `You are now available for jobs. Reply UNAVAILABLE to pause.`,
   nowUnavailable: (): string => `You are now unavailable; no job offers until you reply AVAILABLE.`,
+  /** The confirmations of PAUSE and RESUME, in the words the provider used. */
+  paused: (): string => `Offers paused: we'll send you none until you reply RESUME.`,
+  resumed: (): string => `Offers resumed: we'll text you the next one. Reply PAUSE to stop them again.`,
 
   stopConfirmation: (): string =>
     `You are unsubscribed and will get no more job offers. Reply START to subscribe again.`,
@@ -65,6 +70,14 @@ export const templates = {
 
   help: (): string =>
     `Commands: YES (or YES 20 for ETA), NO, OMW, DONE, AVAILABLE, UNAVAILABLE, STOP. Questions? Call dispatch.`,
+
+  plumberHelp: (): string =>
+    `Commands: YES <code> to buy a lead, NO to pass, DONE <code> when the job is done, ` +
+    `CREDIT <code> <reason> for a bad lead (within 7 days), PAUSE / RESUME offers, STOP. Questions? Call us.`,
+
+  /** The answer to a homeowner who replied NO to the sale's confirmation: they never asked for a plumber. */
+  homeownerThanks: (): string =>
+    `Thanks for telling us. We won't share your request further, and we're sorry for the trouble.`,
 
   notRegistered: (): string =>
     `This number isn't registered as a locksmith with us. To join, contact our operations team.`,
@@ -175,6 +188,8 @@ export interface SoldLead {
   homeowner: { firstName: string; lastName: string; email: string; phone: string };
   description: string | null;
   buyer: { name: string; phone: string; email: string };
+  /** The buyer's signed link to ask for a credit (`/lead-credit/<token>`), when dispatch gave one. */
+  creditUrl?: string | null;
 }
 
 export type LeadReplyRejection =
@@ -250,12 +265,14 @@ export const leadTemplates = {
       lead.description ? `What they wrote:\n${lead.description}` : 'They did not describe the job.',
       `Call or text them soon: they know a plumber will contact them, and they have your name. ` +
         `When the job is done, reply DONE ${lead.leadCode} to our text message.`,
+      ...(lead.creditUrl ? [creditParagraph(lead.leadCode, lead.creditUrl)] : []),
     ].join('\n\n'),
   }),
 
   homeowner: (lead: SoldLead): string =>
     `Hi ${lead.homeowner.firstName}, ${lead.buyer.name}, a local plumber, will call you about your ` +
-    `${lead.serviceName.toLowerCase()} request. Their number: ${phoneWords(lead.buyer.phone)}. Reply STOP to opt out.`,
+    `${lead.serviceName.toLowerCase()} request. Their number: ${phoneWords(lead.buyer.phone)}. Reply STOP to opt out. ` +
+    `Reply NO if you did not ask for a plumber.`,
 
   homeownerEmail: (lead: SoldLead): Email => ({
     subject: `${lead.buyer.name} will contact you about your plumbing request`,
@@ -289,6 +306,109 @@ export const leadTemplates = {
       case 'cap_reached':
         return `You have reached one of your lead caps, so ${lead} was not sold to you and your card was not charged.`;
     }
+  },
+};
+
+/** The sale email's paragraph on credits: the link, the window and the reasons. */
+function creditParagraph(leadCode: string, creditUrl: string): string {
+  const reasons = credits.CREDIT_REASONS.filter((reason) => reason !== 'other')
+    .map((reason) => lowerFirst(credits.CREDIT_REASON_LABELS[reason]))
+    .join('; ');
+  return (
+    `Bad lead? Ask for a credit within ${credits.CREDIT_WINDOW_DAYS} days of the sale: ${creditUrl}\n` +
+    `(or reply CREDIT ${leadCode} and the reason to our text message). Reasons: ${reasons}. ` +
+    `Most are checked and refunded to your card automatically, within seconds.`
+  );
+}
+
+type Credit = credits.LeadCredit;
+
+const lowerFirst = (words: string): string => words.charAt(0).toLowerCase() + words.slice(1);
+
+const reasonWords = (credit: Credit): string => credits.CREDIT_REASON_LABELS[credit.reason];
+
+/** A plumber's credit requests and their outcomes, by SMS and email. Never the card: the events do not carry it. */
+export const creditTemplates = {
+  received: (credit: Credit): string =>
+    `We got your credit request for lead ${credit.leadCode} (${lowerFirst(reasonWords(credit))}). ` +
+    `An operator will review it today; we'll text you the outcome.`,
+
+  refunded: (credit: Credit): string =>
+    `Lead ${credit.leadCode} credited: ${dollars(credit.amountCents)} refunded to your card. ` +
+    `Banks take 5-10 days to show it.`,
+
+  refundedEmail: (credit: Credit, leadCreditedCents: number): Email => ({
+    subject: `Lead ${credit.leadCode} credited: ${dollars(credit.amountCents)} refunded`,
+    text: [
+      `We refunded ${dollars(credit.amountCents)} for lead ${credit.leadCode} to the card you paid with.`,
+      [
+        `Lead: ${credit.leadCode}, ${credit.serviceName}, ZIP ${credit.zipCode}`,
+        `Reason: ${reasonWords(credit)}`,
+        `Refunded: ${dollars(credit.amountCents)}`,
+        `Credited on this lead in all: ${dollars(leadCreditedCents)} of ${dollars(credit.priceCents)}`,
+      ].join('\n'),
+      `Your bank shows the refund within 5-10 business days.`,
+    ].join('\n\n'),
+  }),
+
+  denied: (credit: Credit): string =>
+    `Your credit request for lead ${credit.leadCode} was declined` +
+    (credit.decisionNote ? `: ${clip(credit.decisionNote, 300)}` : '.') +
+    ` Questions? Reply HELP.`,
+
+  deniedEmail: (credit: Credit): Email => ({
+    subject: `Lead ${credit.leadCode}: your credit request was declined`,
+    text: [
+      `An operator reviewed your credit request for lead ${credit.leadCode} ` +
+        `(${credit.serviceName}, ZIP ${credit.zipCode}) and declined it.`,
+      [`Your reason: ${reasonWords(credit)}`, ...(credit.note ? [`Your note: ${credit.note}`] : [])].join(
+        '\n',
+      ),
+      credit.decisionNote ? `The operator's note:\n${credit.decisionNote}` : 'The operator left no note.',
+      `Your card was not refunded for this lead. If you think this is wrong, reply to our text message.`,
+    ].join('\n\n'),
+  }),
+};
+
+const CAP_WORDS: Record<leads.CapKind, string> = {
+  daily: 'daily',
+  weekly: 'weekly',
+  monthly: 'monthly',
+  monthly_spend: 'monthly spend',
+};
+
+/** A moment in words in a time zone: `Tue, Mar 5, 12:00 AM CST`; UTC when the zone is unknown. */
+export function momentIn(at: string, timeZone: string): string {
+  const format = (zone: string): string =>
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      weekday: 'short',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    }).format(new Date(at));
+  let words: string;
+  try {
+    words = format(timeZone);
+  } catch {
+    words = format('UTC');
+  }
+  // ICU puts a narrow no-break space before AM/PM: texts stay plain ASCII.
+  return words.replace(/[\u202f\u00a0]/g, ' ');
+}
+
+export const capTemplates = {
+  reached: (cap: { cap: leads.CapKind; limit: number; resetsAt: string; timeZone: string }): string => {
+    const limit =
+      cap.cap === 'monthly_spend'
+        ? `${dollars(cap.limit)} monthly spend cap`
+        : `${CAP_WORDS[cap.cap]} cap of ${cap.limit} lead${cap.limit === 1 ? '' : 's'}`;
+    return (
+      `You've reached your ${limit}, so we'll send you no lead offers until ${momentIn(cap.resetsAt, cap.timeZone)}. ` +
+      `No need to reply.`
+    );
   },
 };
 

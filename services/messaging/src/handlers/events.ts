@@ -2,7 +2,13 @@ import { CONSUMERS, dispatch, payments, registry, type EventData } from '@trades
 import { on, type ConsumerBinding } from '@trades/runtime';
 import { emails, minutesUntil, templates } from '../domain/templates.ts';
 import { queueEmail } from '../email/queue.ts';
-import { latestCommandAbout, queuedAt, withdrawPending } from '../store/messages.ts';
+import {
+  latestAvailabilityCommand,
+  latestCommandAbout,
+  queuedAt,
+  withdrawPending,
+} from '../store/messages.ts';
+import { leadCreditHandlers } from './lead-credits.ts';
 import { leadHandlers } from './leads.ts';
 import { text, type OutboundContext } from './outbound.ts';
 
@@ -34,10 +40,21 @@ function closingText(offer: EventData<typeof dispatch.OfferClosed>, taken: boole
   return null;
 }
 
-const idOf = (data: unknown, field: 'offerId' | 'jobId' | 'leadId'): string | undefined => {
+function availabilityText(available: boolean, alias: string | undefined): string {
+  if (available) return alias === 'RESUME' ? templates.resumed() : templates.nowAvailable();
+  return alias === 'PAUSE' ? templates.paused() : templates.nowUnavailable();
+}
+
+const idOf = (data: unknown, field: 'offerId' | 'jobId' | 'leadId' | 'providerId'): string | undefined => {
   const value =
     typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[field] : undefined;
   return typeof value === 'string' ? value : undefined;
+};
+
+/** A credit event's lead (`credit.leadId`): its request and its outcome come in order. */
+const creditLeadOf = (data: unknown): string | undefined => {
+  const credit = typeof data === 'object' && data !== null && 'credit' in data ? data.credit : undefined;
+  return idOf(credit, 'leadId');
 };
 
 /**
@@ -51,9 +68,15 @@ export function dispatchConsumer(out: OutboundContext, frontendUrl: string): Con
     // Eight events at once (a wave's offers would queue behind each other otherwise), but an offer's
     // events in order (its text before the "job taken" that closes it), and a job's (the customer's
     // texts in turn). Keyed by the offer where there is one, so one wave's offers still run alongside;
-    // a lead's own events (sold, completed) by the lead.
+    // a lead's own events (sold, completed) and its credits by the lead; a plumber's cap or a credit request
+    // dispatch could not take by the plumber.
     concurrency: 8,
-    orderKey: (_subject, data) => idOf(data, 'offerId') ?? idOf(data, 'jobId') ?? idOf(data, 'leadId'),
+    orderKey: (_subject, data) =>
+      idOf(data, 'offerId') ??
+      idOf(data, 'jobId') ??
+      idOf(data, 'leadId') ??
+      creditLeadOf(data) ??
+      idOf(data, 'providerId'),
     idempotency: 'handler',
     handlers: [
       on(dispatch.OfferSent, async (offer, { em }) => {
@@ -187,6 +210,7 @@ export function dispatchConsumer(out: OutboundContext, frontendUrl: string): Con
         });
       }),
       ...leadHandlers(out, frontendUrl),
+      ...leadCreditHandlers(out),
     ],
   };
 }
@@ -202,9 +226,15 @@ export function providersConsumer(out: OutboundContext): ConsumerBinding {
     handlers: [
       on(registry.ProviderAvailabilityChanged, async (change, { em, event }) => {
         if (change.cause !== 'sms') return;
+        // Answered in the provider's own words: PAUSE is "paused", RESUME "resumed".
+        const asked = await latestAvailabilityCommand(
+          em,
+          change.phone,
+          change.available ? 'AVAILABLE' : 'UNAVAILABLE',
+        );
         await text(out, em, {
           to: change.phone,
-          body: change.available ? templates.nowAvailable() : templates.nowUnavailable(),
+          body: availabilityText(change.available, asked?.alias),
           purpose: `availability:${event.id}`,
           providerId: change.providerId,
         });

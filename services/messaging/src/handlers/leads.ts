@@ -1,6 +1,7 @@
 import { leads, type EventData } from '@trades/contracts';
 import { on, type EntityManager, type EventHandlerBinding } from '@trades/runtime';
-import { leadTemplates, minutesUntil, type SoldLead } from '../domain/templates.ts';
+import { homeownerConfirmation } from '../domain/homeowner.ts';
+import { capTemplates, leadTemplates, minutesUntil, type SoldLead } from '../domain/templates.ts';
 import { queueEmail } from '../email/queue.ts';
 import { withdrawPending } from '../store/messages.ts';
 import { text, type OutboundContext } from './outbound.ts';
@@ -8,6 +9,10 @@ import { text, type OutboundContext } from './outbound.ts';
 /** Where the offer email's accept link points: the customer UI's accept page. */
 export const acceptUrl = (frontendUrl: string, acceptToken: string): string =>
   `${frontendUrl.replace(/\/+$/, '')}/lead-offer/${encodeURIComponent(acceptToken)}`;
+
+/** Where the sale email's credit link points: the customer UI's credit page for the buyer's signed token. */
+export const creditUrl = (frontendUrl: string, creditToken: string): string =>
+  `${frontendUrl.replace(/\/+$/, '')}/lead-credit/${encodeURIComponent(creditToken)}`;
 
 const offerPurpose = (offerId: string): string => `lead-offer:${offerId}`;
 const offerEmailPurpose = (offerId: string): string => `lead-offer-email:${offerId}`;
@@ -21,7 +26,7 @@ const soldPurpose = (leadId: string, providerId: string): string => `lead-sold:$
 /** An offer closed because the buyer's card did not go through (dispatch's reason starts so). */
 const CARD_FAILED = /^card /;
 
-function soldLead(sale: EventData<typeof leads.LeadAssigned>): SoldLead | null {
+function soldLead(sale: EventData<typeof leads.LeadAssigned>, frontendUrl: string): SoldLead | null {
   if (!sale.buyer) return null;
   return {
     leadCode: sale.leadCode,
@@ -32,6 +37,7 @@ function soldLead(sale: EventData<typeof leads.LeadAssigned>): SoldLead | null {
     homeowner: sale.homeowner,
     description: sale.description,
     buyer: sale.buyer,
+    creditUrl: sale.creditToken ? creditUrl(frontendUrl, sale.creditToken) : null,
   };
 }
 
@@ -134,7 +140,7 @@ export function leadHandlers(out: OutboundContext, frontendUrl: string): EventHa
     }),
 
     on(leads.LeadAssigned, async (sale, { em, log }) => {
-      const lead = soldLead(sale);
+      const lead = soldLead(sale, frontendUrl);
       if (!lead || !sale.buyer) {
         log.warn({ leadId: sale.leadId }, 'lead assigned without a buyer; nothing to send');
         return;
@@ -164,7 +170,7 @@ export function leadHandlers(out: OutboundContext, frontendUrl: string): EventHa
       await text(out, em, {
         to: sale.homeowner.phone,
         body: leadTemplates.homeowner(lead),
-        purpose: `lead-homeowner:${sale.leadId}`,
+        purpose: homeownerConfirmation(sale.leadId),
         leadId: sale.leadId,
       });
     }),
@@ -177,6 +183,16 @@ export function leadHandlers(out: OutboundContext, frontendUrl: string): EventHa
         purpose: `lead-completed:${sale.leadId}`,
         leadId: sale.leadId,
         providerId: sale.buyer.id,
+      });
+    }),
+
+    // Dispatch publishes it once per cap window; the key makes a redelivery a no-op as well.
+    on(leads.PlumberCapReached, async (cap, { em }) => {
+      await text(out, em, {
+        to: cap.providerPhone,
+        body: capTemplates.reached(cap),
+        purpose: `lead-cap:${cap.providerId}:${cap.cap}:${cap.resetsAt}`,
+        providerId: cap.providerId,
       });
     }),
   ];

@@ -1,5 +1,13 @@
 import twilio from 'twilio';
-import { AppError, badRequest, CONSUMERS, messaging, registry, type EventData } from '@trades/contracts';
+import {
+  AppError,
+  badRequest,
+  CONSUMERS,
+  credits,
+  messaging,
+  registry,
+  type EventData,
+} from '@trades/contracts';
 import {
   endpoint,
   maskPhone,
@@ -11,18 +19,22 @@ import {
 } from '@trades/runtime';
 import { validateTwilioSignature } from '../adapters/twilio-client.ts';
 import { parseCommand } from '../domain/commands.ts';
+import { HOMEOWNER_CONFIRMATION, HOMEOWNER_REPLY_DAYS } from '../domain/homeowner.ts';
 import { fromTwilioStatus, isDeliveryFailure } from '../domain/status.ts';
 import { templates } from '../domain/templates.ts';
+import { reportDeliveryFailure } from '../sms/failures.ts';
 import {
   advanceKnownStatus,
   advanceStatus,
   bindReplySid,
+  latestLeadTextedTo,
   listAwaitingInbound,
   logTwimlReply,
   optIn,
   optOut,
   queueOutbound,
   recordInbound,
+  repliedBefore,
   settleAwaitingInbound,
 } from '../store/messages.ts';
 
@@ -79,13 +91,61 @@ function verify(
 
 type Provider = registry.Provider;
 
-/** The immediate answer to an inbound SMS; the substantive one comes later as an outbound SMS. */
-function replyTo(kind: messaging.SmsCommandKind, provider: Provider | null): string | null {
+/**
+ * The immediate answer to an inbound SMS; the substantive one comes later as an outbound SMS. A
+ * homeowner's NO to a sale's confirmation (`homeownerLead`) is thanked; any other text from a number that
+ * is not a provider's is told it is not registered.
+ */
+function replyTo(
+  kind: messaging.SmsCommandKind,
+  provider: Provider | null,
+  homeownerLead: string | null = null,
+): string | null {
   if (kind === 'STOP') return templates.stopConfirmation();
-  if (!provider) return templates.notRegistered();
+  if (!provider) return homeownerLead ? templates.homeownerThanks() : templates.notRegistered();
   if (kind === 'START') return templates.startConfirmation();
-  if (kind === 'HELP' || kind === 'UNKNOWN') return templates.help();
+  if (kind === 'HELP' || kind === 'UNKNOWN')
+    return provider.trade === 'plumber' ? templates.plumberHelp() : templates.help();
   return null;
+}
+
+/**
+ * The lead a NO answers when it comes from a homeowner (a number that is no provider's) who got a sale's
+ * confirmation SMS in the last {@link HOMEOWNER_REPLY_DAYS} days; null for anything else.
+ */
+async function homeownerLeadOf(
+  em: EntityManager,
+  from: string,
+  kind: messaging.SmsCommandKind,
+  provider: Provider | null,
+): Promise<string | null> {
+  if (provider || kind !== 'NO') return null;
+  return latestLeadTextedTo(em, from, HOMEOWNER_CONFIRMATION, HOMEOWNER_REPLY_DAYS);
+}
+
+/**
+ * A homeowner said NO to the sale's confirmation: they never asked for a plumber. Dispatch hears it once
+ * per lead (a second NO, from the same number, changes nothing).
+ */
+async function homeownerSaidNo(
+  ctx: ServiceContext<unknown>,
+  em: EntityManager,
+  reply: { leadId: string; from: string; sid: string; receivedAt: string },
+): Promise<void> {
+  if (await repliedBefore(em, { leadId: reply.leadId, phone: reply.from, kind: 'NO', sid: reply.sid })) {
+    ctx.log.info({ sid: reply.sid, leadId: reply.leadId }, 'the homeowner said NO again; already told');
+    return;
+  }
+  await ctx.publish(em, credits.HomeownerReplied, {
+    leadId: reply.leadId,
+    reply: 'NO',
+    messageSid: reply.sid,
+    receivedAt: reply.receivedAt,
+  });
+  ctx.log.info(
+    { sid: reply.sid, leadId: reply.leadId },
+    `the homeowner (${maskPhone(reply.from)}) says they never asked for a plumber`,
+  );
 }
 
 /**
@@ -128,8 +188,18 @@ export async function handOnAwaitingInbound(ctx: ServiceContext<unknown>, from: 
     const { provider, unavailable } = await lookUpSender(ctx, sms.from_phone);
     if (unavailable) break;
     await ctx.transaction(async (em) => {
-      if (!(await settleAwaitingInbound(em, sms.id, provider?.id ?? null))) return;
       const kind = sms.command.kind;
+      const homeownerLead = await homeownerLeadOf(em, sms.from_phone, kind, provider);
+      const receivedAt = new Date(sms.created_at).toISOString();
+      const sender = { providerId: provider?.id ?? null, leadId: homeownerLead };
+      if (!(await settleAwaitingInbound(em, sms.id, sender))) return;
+      if (homeownerLead)
+        await homeownerSaidNo(ctx, em, {
+          leadId: homeownerLead,
+          from: sms.from_phone,
+          sid: sms.sid,
+          receivedAt,
+        });
       if (provider && actedOn(kind)) {
         await ctx.publish(em, messaging.SmsReceived, {
           messageSid: sms.sid,
@@ -137,17 +207,18 @@ export async function handOnAwaitingInbound(ctx: ServiceContext<unknown>, from: 
           providerId: provider.id,
           body: sms.body,
           command: sms.command,
-          receivedAt: new Date(sms.created_at).toISOString(),
+          receivedAt,
         });
       }
       // The webhook already answered STOP, HELP and anything it could not read.
-      const reply = replyWhileRegistryDown(kind) === null ? replyTo(kind, provider) : null;
+      const reply = replyWhileRegistryDown(kind) === null ? replyTo(kind, provider, homeownerLead) : null;
       if (reply) {
         const message = await queueOutbound(em, from, {
           to: sms.from_phone,
           body: reply,
           purpose: `reply:${sms.sid}`,
           providerId: provider?.id ?? null,
+          leadId: homeownerLead,
         });
         if (message?.status === 'pending') queued = true;
       }
@@ -213,6 +284,8 @@ async function recordInboundSms(
   replyAs: 'twiml' | 'sms',
 ): Promise<{ fresh: boolean; reply: string | null }> {
   const { sid, from, to, body, command, provider, unavailable } = sms;
+  // While the registry cannot say who is texting, a NO waits to be handed on like everything else.
+  const homeownerLead = unavailable ? null : await homeownerLeadOf(em, from, command.kind, provider);
   const fresh = await recordInbound(em, {
     sid,
     from,
@@ -221,6 +294,7 @@ async function recordInboundSms(
     providerId: provider?.id ?? null,
     command,
     awaitingRegistry: unavailable,
+    leadId: homeownerLead,
   });
   if (!fresh) {
     ctx.log.info({ sid }, 'inbound SMS already handled; replaying nothing');
@@ -240,10 +314,28 @@ async function recordInboundSms(
       receivedAt: new Date().toISOString(),
     });
   }
-  ctx.log.info({ sid, command: command.kind, known: provider !== null }, `SMS from ${maskPhone(from)}`);
-  const reply = unavailable ? replyWhileRegistryDown(command.kind) : replyTo(command.kind, provider);
+  if (homeownerLead)
+    await homeownerSaidNo(ctx, em, {
+      leadId: homeownerLead,
+      from,
+      sid,
+      receivedAt: new Date().toISOString(),
+    });
+  ctx.log.info(
+    { sid, command: command.kind, known: provider !== null, leadId: homeownerLead ?? undefined },
+    `SMS from ${maskPhone(from)}`,
+  );
+  const reply = unavailable
+    ? replyWhileRegistryDown(command.kind)
+    : replyTo(command.kind, provider, homeownerLead);
   if (!reply) return { fresh, reply: null };
-  const message = { to: from, body: reply, purpose: `reply:${sid}`, providerId: provider?.id ?? null };
+  const message = {
+    to: from,
+    body: reply,
+    purpose: `reply:${sid}`,
+    providerId: provider?.id ?? null,
+    leadId: homeownerLead,
+  };
   if (replyAs === 'twiml') {
     await logTwimlReply(em, { ...message, from: to });
     return { fresh, reply };
@@ -284,17 +376,7 @@ async function receiveStatus(
     return;
   const apply = async (tx: EntityManager): Promise<void> => {
     const applied = await advanceStatus(tx, sid, status, errorCode);
-    if (applied && isDeliveryFailure(applied.status)) {
-      await ctx.publish(tx, messaging.SmsStatusChanged, {
-        messageSid: applied.sid,
-        to: applied.to,
-        status: applied.status,
-        errorCode: applied.errorCode,
-        purpose: applied.purpose,
-        offerId: applied.offerId,
-        jobId: applied.jobId,
-      });
-    }
+    if (applied && isDeliveryFailure(applied.status)) await reportDeliveryFailure(ctx, tx, applied);
   };
   await (em ? apply(em) : ctx.transaction(apply));
 }

@@ -1,16 +1,10 @@
 import twilio from 'twilio';
-import { messaging } from '@trades/contracts';
 import { maskPhone, type EntityManager, type ServiceContext } from '@trades/runtime';
 import type { TwilioClient } from '../adapters/twilio-client.ts';
 import { fromTwilioStatus, isDeliveryFailure } from '../domain/status.ts';
 import { createLeasedSender, recordFailedAttempt } from '../leased-sender.ts';
-import {
-  markHandedToTwilio,
-  markRefused,
-  type Handed,
-  type PendingMessage,
-  type StatusChange,
-} from '../store/messages.ts';
+import { reportDeliveryFailure } from './failures.ts';
+import { markHandedToTwilio, markRefused, type Handed, type PendingMessage } from '../store/messages.ts';
 
 export interface SmsSenderOptions {
   client: TwilioClient;
@@ -25,18 +19,6 @@ export interface SmsSenderOptions {
  * invalid or opted-out number) fails it at once; a network error, a 5xx or a 429 is retried with backoff.
  */
 export function createSmsSender(ctx: ServiceContext<unknown>, options: SmsSenderOptions) {
-  async function reportFailure(em: EntityManager, change: StatusChange): Promise<void> {
-    await ctx.publish(em, messaging.SmsStatusChanged, {
-      messageSid: change.sid,
-      to: change.to,
-      status: change.status,
-      errorCode: change.errorCode,
-      purpose: change.purpose,
-      offerId: change.offerId,
-      jobId: change.jobId,
-    });
-  }
-
   /** Twilio did not take the message: retry it later, or fail it when Twilio refused it or tries ran out. */
   async function notTaken(em: EntityManager, message: PendingMessage, error: unknown): Promise<void> {
     // 429 is Twilio asking us to slow down, not refusing the message.
@@ -53,7 +35,7 @@ export function createSmsSender(ctx: ServiceContext<unknown>, options: SmsSender
       error instanceof twilio.RestException && error.code !== undefined ? String(error.code) : 'SEND_FAILED';
     await markRefused(em, message.id, code);
     ctx.log.warn({ messageId: message.id, code }, `SMS to ${maskPhone(message.to_phone)} failed`);
-    await reportFailure(em, {
+    await reportDeliveryFailure(ctx, em, {
       sid: `local:${message.id}`,
       to: message.to_phone,
       status: 'failed',
@@ -61,6 +43,7 @@ export function createSmsSender(ctx: ServiceContext<unknown>, options: SmsSender
       purpose: message.purpose,
       offerId: message.offer_id,
       jobId: message.job_id,
+      leadId: message.lead_id,
     });
   }
 
@@ -92,7 +75,8 @@ export function createSmsSender(ctx: ServiceContext<unknown>, options: SmsSender
         }
       }
       const early = await markHandedToTwilio(em, handed);
-      for (const change of early) if (isDeliveryFailure(change.status)) await reportFailure(em, change);
+      for (const change of early)
+        if (isDeliveryFailure(change.status)) await reportDeliveryFailure(ctx, em, change);
     });
   }
 

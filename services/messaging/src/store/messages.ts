@@ -134,13 +134,20 @@ export async function queueEmailRow(
 /** A reply Twilio sends for us from the webhook's TwiML: logged, never sent by the sender. */
 export async function logTwimlReply(
   em: EntityManager,
-  reply: { from: string; to: string; body: string; purpose: string; providerId: string | null },
+  reply: {
+    from: string;
+    to: string;
+    body: string;
+    purpose: string;
+    providerId: string | null;
+    leadId?: string | null;
+  },
 ) {
   await em.execute(
-    `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, provider_id)
-     values (?, 'outbound', ?, ?, ?, 'queued', ?, ?)
+    `insert into messaging.message (id, direction, from_phone, to_phone, body, status, purpose, provider_id, lead_id)
+     values (?, 'outbound', ?, ?, ?, 'queued', ?, ?, ?)
      on conflict (purpose) do nothing`,
-    [randomUUID(), reply.from, reply.to, reply.body, reply.purpose, reply.providerId],
+    [randomUUID(), reply.from, reply.to, reply.body, reply.purpose, reply.providerId, reply.leadId ?? null],
   );
 }
 
@@ -164,11 +171,13 @@ export async function recordInbound(
     command: messaging.SmsCommand;
     /** The registry could not say who sent it: the webhooks' `handOnAwaitingInbound` hands it on later. */
     awaitingRegistry?: boolean;
+    /** The lead it answers (a homeowner's NO to the sale's confirmation). */
+    leadId?: string | null;
   },
 ): Promise<boolean> {
   const inserted = await em.execute<{ id: string }[]>(
-    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command, awaiting_registry, job_id)
-     select ?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb, ?,
+    `insert into messaging.message (id, sid, direction, from_phone, to_phone, body, status, provider_id, command, awaiting_registry, lead_id, job_id)
+     select ?, ?, 'inbound', ?, ?, ?, 'received', ?, ?::jsonb, ?, ?,
             case when ? then (
               select job_id from messaging.message
               where to_phone = ? and direction = 'outbound' and job_id is not null
@@ -186,6 +195,7 @@ export async function recordInbound(
       sms.providerId,
       JSON.stringify(sms.command),
       sms.awaitingRegistry ?? false,
+      sms.leadId ?? null,
       JOB_REPLIES.includes(sms.command.kind),
       sms.from,
     ],
@@ -216,12 +226,13 @@ export async function listAwaitingInbound(em: EntityManager, limit: number): Pro
 export async function settleAwaitingInbound(
   em: EntityManager,
   id: string,
-  providerId: string | null,
+  sender: { providerId: string | null; leadId?: string | null },
 ): Promise<boolean> {
   const settled = await em.execute<{ id: string }[]>(
-    `update messaging.message set awaiting_registry = false, provider_id = ?, updated_at = now()
+    `update messaging.message set awaiting_registry = false, provider_id = ?, lead_id = coalesce(?, lead_id),
+       updated_at = now()
      where id = ? and awaiting_registry returning id`,
-    [providerId, id],
+    [sender.providerId, sender.leadId ?? null, id],
   );
   return settled.length === 1;
 }
@@ -237,6 +248,58 @@ export async function optIn(em: EntityManager, phone: string): Promise<void> {
   await em.execute('delete from messaging.opt_out where phone = ?', [phone]);
 }
 
+/**
+ * The lead whose sale confirmation (`<purposePrefix><leadId>`, an SMS) this number got last, if it got one
+ * in the last `days` days: a reply from the number is about that lead.
+ */
+export async function latestLeadTextedTo(
+  em: EntityManager,
+  phone: string,
+  purposePrefix: string,
+  days: number,
+): Promise<string | null> {
+  const [row] = await em.execute<{ lead_id: string }[]>(
+    `select lead_id from messaging.message
+     where to_phone = ? and channel = 'sms' and direction = 'outbound' and lead_id is not null
+       and starts_with(purpose, ?) and created_at > now() - make_interval(days => ?)
+     order by created_at desc limit 1`,
+    [phone, purposePrefix, days],
+  );
+  return row?.lead_id ?? null;
+}
+
+/**
+ * Whether a number sent this command about this lead before the SMS `sid` (a second homeowner NO changes
+ * nothing).
+ */
+export async function repliedBefore(
+  em: EntityManager,
+  reply: { leadId: string; phone: string; kind: messaging.SmsCommandKind; sid: string },
+): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id from messaging.message
+     where lead_id = ? and from_phone = ? and direction = 'inbound' and command->>'kind' = ? and sid <> ?
+     limit 1`,
+    [reply.leadId, reply.phone, reply.kind, reply.sid],
+  );
+  return rows.length > 0;
+}
+
+/** The latest availability command (AVAILABLE or UNAVAILABLE, PAUSE / RESUME among them) a number sent. */
+export async function latestAvailabilityCommand(
+  em: EntityManager,
+  phone: string,
+  kind: 'AVAILABLE' | 'UNAVAILABLE',
+): Promise<messaging.SmsCommand | undefined> {
+  const [row] = await em.execute<{ command: messaging.SmsCommand }[]>(
+    `select command from messaging.message
+     where from_phone = ? and direction = 'inbound' and command->>'kind' = ?
+     order by created_at desc limit 1`,
+    [phone, kind],
+  );
+  return row?.command;
+}
+
 export interface PendingMessage {
   id: string;
   to_phone: string;
@@ -247,6 +310,7 @@ export interface PendingMessage {
   purpose: string | null;
   offer_id: string | null;
   job_id: string | null;
+  lead_id: string | null;
 }
 
 /** How many pending messages of a channel are due to be sent, counting at most `cap` (no locks taken). */
@@ -284,7 +348,8 @@ export async function claimPending(
        limit ? for update skip locked
      ) due
      where m.id = due.id
-     returning m.id, m.to_phone, m.from_phone, m.body, m.subject, m.html_body, m.purpose, m.offer_id, m.job_id`,
+     returning m.id, m.to_phone, m.from_phone, m.body, m.subject, m.html_body, m.purpose, m.offer_id, m.job_id,
+       m.lead_id`,
     [leaseSeconds, channel, limit],
   );
 }
@@ -421,6 +486,7 @@ export interface StatusChange {
   purpose: string | null;
   offerId: string | null;
   jobId: string | null;
+  leadId: string | null;
 }
 
 /**
@@ -483,12 +549,18 @@ async function applyStatus(
   const earlier = statusesBefore(status);
   if (earlier.length === 0) return null;
   const [row] = await em.execute<
-    { to_phone: string; purpose: string | null; offer_id: string | null; job_id: string | null }[]
+    {
+      to_phone: string;
+      purpose: string | null;
+      offer_id: string | null;
+      job_id: string | null;
+      lead_id: string | null;
+    }[]
   >(
     `update messaging.message
      set status = ?, error_code = coalesce(?, error_code), updated_at = now()
      where sid = ? and direction = 'outbound' and status = any(?::text[])
-     returning to_phone, purpose, offer_id, job_id`,
+     returning to_phone, purpose, offer_id, job_id, lead_id`,
     [status, errorCode, sid, pgArray(earlier)],
   );
   if (!row) return null;
@@ -500,6 +572,7 @@ async function applyStatus(
     purpose: row.purpose,
     offerId: row.offer_id,
     jobId: row.job_id,
+    leadId: row.lead_id,
   };
 }
 
