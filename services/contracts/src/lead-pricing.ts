@@ -45,8 +45,14 @@ export const LeadPriceSet = defineEndpoint(
 
 export const LeadPriceRemove = defineEndpoint(
   'svc.intake.lead_price.remove',
-  'Remove a ZIP-prefix price (the base price applies there again); a base price cannot be removed (400 BASE_PRICE_REQUIRED); audited.',
-  Type.Object({ serviceCode: ServiceCode, urgency: LeadUrgency, zipPrefix: ZipPrefix, actor: Actor }),
+  'Remove a ZIP-prefix price (the base price applies there again); a base price (zipPrefix null) cannot be removed (400 BASE_PRICE_REQUIRED); audited.',
+  Type.Object({
+    serviceCode: ServiceCode,
+    urgency: LeadUrgency,
+    /** null names the base price, which intake refuses to remove (the rule lives in one place). */
+    zipPrefix: Type.Union([ZipPrefix, Type.Null()]),
+    actor: Actor,
+  }),
   Type.Object({ removed: Type.Boolean() }),
 );
 
