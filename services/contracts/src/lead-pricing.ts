@@ -8,7 +8,10 @@ import { Cents, Cursor, Limit, Page, ServiceCode, Timestamp } from './common.ts'
 import { defineEndpoint } from './define.ts';
 import { LeadSource, LeadUrgency } from './intake.ts';
 
-const ZipPrefix = Type.String({ pattern: '^[0-9]{1,5}$', description: '1 to 5 leading digits of a ZIP' });
+export const ZipPrefix = Type.String({
+  pattern: '^[0-9]{1,5}$',
+  description: '1 to 5 leading digits of a ZIP',
+});
 const Actor = Type.String({ minLength: 1, maxLength: 200 });
 
 export const LeadPrice = Type.Object({
