@@ -87,7 +87,8 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       path: request.url.split('?')[0] ?? request.url,
       target: targetOf(request),
       status: reply.statusCode,
-      summary: summarize(request.body),
+      // A DELETE names what it removes in the query (`DELETE /lead-prices?serviceCode&…`): keep that.
+      summary: summarize(request.body ?? request.query),
       correlationId: request.id,
     };
     try {

@@ -8,7 +8,10 @@ import { Cents, Cursor, Limit, Page, ServiceCode, Timestamp } from './common.ts'
 import { defineEndpoint } from './define.ts';
 import { LeadSource, LeadUrgency } from './intake.ts';
 
-const ZipPrefix = Type.String({ pattern: '^[0-9]{1,5}$', description: '1 to 5 leading digits of a ZIP' });
+export const ZipPrefix = Type.String({
+  pattern: '^[0-9]{1,5}$',
+  description: '1 to 5 leading digits of a ZIP',
+});
 const Actor = Type.String({ minLength: 1, maxLength: 200 });
 
 export const LeadPrice = Type.Object({
@@ -45,8 +48,14 @@ export const LeadPriceSet = defineEndpoint(
 
 export const LeadPriceRemove = defineEndpoint(
   'svc.intake.lead_price.remove',
-  'Remove a ZIP-prefix price (the base price applies there again); a base price cannot be removed (400 BASE_PRICE_REQUIRED); audited.',
-  Type.Object({ serviceCode: ServiceCode, urgency: LeadUrgency, zipPrefix: ZipPrefix, actor: Actor }),
+  'Remove a ZIP-prefix price (the base price applies there again); a base price (zipPrefix null) cannot be removed (400 BASE_PRICE_REQUIRED); audited.',
+  Type.Object({
+    serviceCode: ServiceCode,
+    urgency: LeadUrgency,
+    /** null names the base price, which intake refuses to remove (the rule lives in one place). */
+    zipPrefix: Type.Union([ZipPrefix, Type.Null()]),
+    actor: Actor,
+  }),
   Type.Object({ removed: Type.Boolean() }),
 );
 

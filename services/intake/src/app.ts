@@ -6,6 +6,8 @@ import { adminEndpoints } from './handlers/admin.ts';
 import { bookingEndpoints } from './handlers/booking.ts';
 import { catalogEndpoints } from './handlers/catalog.ts';
 import { bookingConsumers } from './handlers/events.ts';
+import { leadAnalyticsEndpoints } from './handlers/lead-analytics.ts';
+import { leadPriceEndpoints } from './handlers/lead-prices.ts';
 import { leadStatusConsumer } from './handlers/lead-status.ts';
 import { leadEndpoints, purgeIdempotencyKeys } from './handlers/leads.ts';
 import { partnerEndpoints } from './handlers/partners.ts';
@@ -54,6 +56,8 @@ export const intakeService = defineService({
         ...adminEndpoints(ctx),
         ...leadEndpoints(ctx),
         ...partnerEndpoints(ctx),
+        ...leadPriceEndpoints(ctx),
+        ...leadAnalyticsEndpoints(ctx),
       ],
       consumers: [...bookingConsumers(ctx), leadStatusConsumer()],
     };

@@ -5,6 +5,8 @@ import audit from '../../plugins/audit.ts';
 import { OperatorSessions } from '../../plugins/operator-sessions.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
+import leadAnalytics from './lead-analytics.ts';
+import leadPrices from './lead-prices.ts';
 import leads from './leads.ts';
 import locksmiths from './locksmiths.ts';
 import messages from './messages.ts';
@@ -47,6 +49,8 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(sessions);
   await app.register(partners);
   await app.register(leads);
+  await app.register(leadPrices);
+  await app.register(leadAnalytics);
 };
 
 export default admin;

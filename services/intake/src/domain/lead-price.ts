@@ -17,3 +17,11 @@ export const DEFAULT_LEAD_PRICES: Record<PlumbingServiceCode, Record<LeadUrgency
   toilet_repair: { day: 3500, week: 2600, month: 2200 },
   fixture_install: { day: 3200, week: 2500, month: 2000 },
 };
+
+/**
+ * Whether an operator may remove this row of the price table: a ZIP-prefix price may go (the base price
+ * applies there again), the base price of a service and urgency may not (a lead must always have a price).
+ */
+export function isRemovablePrice(zipPrefix: string | null): zipPrefix is string {
+  return zipPrefix !== null;
+}
