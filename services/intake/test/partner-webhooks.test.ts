@@ -468,11 +468,12 @@ describe('partners: profile, rejections, signed webhooks with retries, stats', (
     const active = await client.admin('PATCH', `/api/admin/partners/${partnerId}`, {
       status: 'active',
       webhookUrl: null,
+      payoutCentsPerLead: null,
       rateLimitPerMinute: 300,
     });
     expect(active).toMatchObject({
       status: 200,
-      body: { status: 'active', webhookUrl: null, rateLimitPerMinute: 300 },
+      body: { status: 'active', webhookUrl: null, payoutCentsPerLead: null, rateLimitPerMinute: 300 },
     });
     const taken = await client.postLead(key, { ...validLead(), consent: PARTNER_CONSENT });
     expect(taken.status).toBe(201);

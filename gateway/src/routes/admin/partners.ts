@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Cursor, ErrorBody, intake, Limit, partners, Timestamp, Uuid } from '@trades/contracts';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { strictValidator } from '../booking/strict-validation.ts';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 const IdParams = Type.Object({ id: Uuid });
@@ -59,6 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/partners',
     {
+      validatorCompiler: strictValidator,
       schema: {
         tags: ['admin'],
         summary: 'Add a lead partner (then give it an API key)',
@@ -85,6 +87,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/partners/:id',
     {
+      // Exact types: null clears a field here, and the gateway's coercion would make it 0 or "".
+      validatorCompiler: strictValidator,
       schema: {
         tags: ['admin'],
         summary:
