@@ -81,17 +81,6 @@ export interface PartnerChanges {
   webhookUrl?: string | null;
 }
 
-const CHANGE_COLUMNS: Record<keyof PartnerChanges, string> = {
-  name: 'name',
-  email: 'email',
-  contactName: 'contact_name',
-  phone: 'phone',
-  status: 'status',
-  rateLimitPerMinute: 'rate_limit_per_minute',
-  payoutCentsPerLead: 'payout_cents_per_lead',
-  webhookUrl: 'webhook_url',
-};
-
 /** Applies the given changes; null when there is no such partner. */
 export async function updatePartner(
   em: EntityManager,
@@ -100,12 +89,19 @@ export async function updatePartner(
 ): Promise<PartnerRow | null> {
   const sets = ["updated_at = date_trunc('milliseconds', now())"];
   const params: unknown[] = [];
-  for (const [field, column] of Object.entries(CHANGE_COLUMNS)) {
-    const value = changes[field as keyof PartnerChanges];
-    if (value === undefined) continue;
+  const set = (column: string, value: unknown): void => {
+    if (value === undefined) return;
     sets.push(`${column} = ?`);
     params.push(value);
-  }
+  };
+  set('name', changes.name);
+  set('email', changes.email);
+  set('contact_name', changes.contactName);
+  set('phone', changes.phone);
+  set('status', changes.status);
+  set('rate_limit_per_minute', changes.rateLimitPerMinute);
+  set('payout_cents_per_lead', changes.payoutCentsPerLead);
+  set('webhook_url', changes.webhookUrl);
   const [row] = await em.execute<PartnerRow[]>(
     `update intake.partner set ${sets.join(', ')} where id = ? returning *`,
     [...params, id],
@@ -129,8 +125,9 @@ export interface PartnerStatsRow {
   sold: number;
   unsold: number;
   credited: number;
-  sold_cents: number;
-  credited_cents: number;
+  /** bigint: read as text. */
+  sold_cents: string | number;
+  credited_cents: string | number;
   invalid: number;
   duplicate: number;
   not_served: number;
@@ -162,8 +159,8 @@ export async function readPartnerStats(
             (select count(*)::int from leads where sold_at is not null) as sold,
             (select count(*)::int from leads where status = 'unsold') as unsold,
             (select count(*)::int from leads where credited_cents > 0) as credited,
-            (select coalesce(sum(price_cents), 0)::int from leads where sold_at is not null) as sold_cents,
-            (select coalesce(sum(credited_cents), 0)::int from leads) as credited_cents,
+            (select coalesce(sum(price_cents), 0)::bigint from leads where sold_at is not null) as sold_cents,
+            (select coalesce(sum(credited_cents), 0)::bigint from leads) as credited_cents,
             (select count(*)::int from rejections where reason = 'invalid') as invalid,
             (select count(*)::int from rejections where reason = 'duplicate') as duplicate,
             (select count(*)::int from rejections where reason = 'not_served') as not_served`,
