@@ -12,6 +12,7 @@ import { leadStatusConsumer } from './handlers/lead-status.ts';
 import { leadEndpoints, purgeIdempotencyKeys } from './handlers/leads.ts';
 import { partnerEndpoints } from './handlers/partners.ts';
 import { expireAbandonedSessions } from './handlers/sweep.ts';
+import { sendDueWebhooks } from './handlers/webhooks.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Partners' Idempotency-Keys are kept 24 hours; the expired ones are deleted this often. */
@@ -36,6 +37,11 @@ export const intakeService = defineService({
       description: 'Abandoned sessions expire after this',
     }),
     INTAKE_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+    INTAKE_WEBHOOK_POLL_MS: Type.Integer({
+      minimum: 50,
+      default: 1_000,
+      description: "How often partners' due webhook deliveries are looked for",
+    }),
   },
   entities: [CatalogService],
   migrations,
@@ -49,6 +55,7 @@ export const intakeService = defineService({
       expireAbandonedSessions(ctx, ctx.config.INTAKE_SESSION_TTL_HOURS),
     );
     ctx.every('purge-idempotency-keys', IDEMPOTENCY_PURGE_INTERVAL_MS, () => purgeIdempotencyKeys(ctx));
+    ctx.every('partner-webhooks', ctx.config.INTAKE_WEBHOOK_POLL_MS, () => sendDueWebhooks(ctx));
     return {
       endpoints: [
         ...catalogEndpoints(ctx),

@@ -80,7 +80,7 @@ export class LeadClient extends BookingClient {
     this.cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   }
 
-  admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpReply> {
+  admin(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<HttpReply> {
     return this.request(method, path, body, { cookie: this.cookie });
   }
 

@@ -1,8 +1,17 @@
-import { AppError, badRequest, intake, PLUMBING_SERVICES, registry, unavailable } from '@trades/contracts';
+import {
+  AppError,
+  badRequest,
+  intake,
+  PLUMBING_SERVICES,
+  plumbingService,
+  registry,
+  unavailable,
+} from '@trades/contracts';
 import type { ErrorBody } from '@trades/contracts';
 import { usZips } from '@trades/geo';
 import { endpoint, type EndpointBinding, type EntityManager, type ServiceContext } from '@trades/runtime';
 import { requestHash } from '../domain/lead-keys.ts';
+import { rejectionReason } from '../domain/partner-webhooks.ts';
 import { validateLead, validationFailed, type ValidLead } from '../domain/lead-validation.ts';
 import { keysetPage, resumeAfter } from '../domain/keyset.ts';
 import {
@@ -10,6 +19,7 @@ import {
   findIdempotentAnswer,
   findLead,
   insertLead,
+  insertRejection,
   leadNotFound,
   listLeads,
   lockDuplicateKeys,
@@ -20,6 +30,7 @@ import {
   toLeadView,
   type StoredAnswer,
 } from '../store/leads.ts';
+import { enqueueDelivery } from '../store/webhooks.ts';
 
 /** An answer to a submitted lead: the receipt (201) or the error a partner codes against. */
 interface Outcome {
@@ -79,6 +90,22 @@ function notServed(lead: ValidLead): AppError {
   );
 }
 
+/**
+ * Counts a refused submission (invalid, duplicate, not served) for the stats, in the transaction that
+ * answers it. A test key's submissions are not counted; other errors are not refusals of the lead.
+ */
+async function countRejection(
+  em: EntityManager,
+  outcome: Outcome,
+  origin: LeadOrigin,
+  serviceCode: string | null,
+): Promise<void> {
+  if (origin.test || !('code' in outcome.body)) return;
+  const reason = rejectionReason(outcome.status, outcome.body.code);
+  if (reason)
+    await insertRejection(em, { source: origin.source, partnerId: origin.partnerId, reason, serviceCode });
+}
+
 /** Inside the insert transaction: the duplicate rule under its locks, the price, the row and the event. */
 async function takeLead(
   ctx: ServiceContext<unknown>,
@@ -122,6 +149,19 @@ async function takeLead(
       partnerId: origin.partnerId,
       acceptedAt: new Date(row.created_at).toISOString(),
     });
+    if (origin.partnerId)
+      await enqueueDelivery(em, {
+        partnerId: origin.partnerId,
+        outcome: 'accepted',
+        outcomeKey: `lead:${row.id}:accepted`,
+        lead: {
+          leadId: row.id,
+          externalId: row.external_id,
+          status: row.status,
+          priceCents,
+          creditedCents: 0,
+        },
+      });
   }
   const receipt: intake.LeadReceipt = { leadId: row.id, status: 'accepted', priceCents };
   return { status: 201, body: origin.test ? { ...receipt, test: true } : receipt };
@@ -178,9 +218,6 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
         : (await isServed(lead))
           ? { take: lead }
           : { answer: fromError(notServed(lead)) };
-      // Nothing to store without a key: answer now.
-      if ('answer' in plan && !key) return answer(plan.answer);
-
       const origin: LeadOrigin = {
         consent: request.consent,
         source,
@@ -188,9 +225,18 @@ export function leadEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
         partnerKeyId: request.partnerKeyId ?? null,
         test,
       };
+      const serviceCode = lead?.service.code ?? plumbingService(request.lead.serviceNeeded)?.code ?? null;
+      // Without a key only the refusal is stored: count it and answer.
+      if ('answer' in plan && !key) {
+        const refused = plan.answer;
+        await ctx.transaction((em) => countRejection(em, refused, origin, serviceCode));
+        return answer(refused);
+      }
+
       try {
         const outcome = await ctx.transaction(async (em): Promise<Outcome> => {
           const result = 'take' in plan ? await takeLead(ctx, em, plan.take, origin) : plan.answer;
+          await countRejection(em, result, origin, serviceCode);
           const saved =
             !key ||
             (await saveIdempotentAnswer(em, key.partnerId, key.idempotencyKey, {

@@ -162,6 +162,25 @@ export async function insertLead(em: EntityManager, input: NewLead, actor: strin
   return row;
 }
 
+/**
+ * A submission intake refused, counted for partners' stats and the funnel: where it came from, why, and
+ * the service if it named a known one. Nothing personal.
+ */
+export async function insertRejection(
+  em: EntityManager,
+  rejection: {
+    source: intake.LeadSource;
+    partnerId: string | null;
+    reason: 'invalid' | 'duplicate' | 'not_served';
+    serviceCode: string | null;
+  },
+): Promise<void> {
+  await em.execute(
+    `insert into intake.lead_rejection (source, partner_id, reason, service_code) values (?, ?, ?, ?)`,
+    [rejection.source, rejection.partnerId, rejection.reason, rejection.serviceCode],
+  );
+}
+
 export async function findLead(em: EntityManager, id: string): Promise<LeadRow | null> {
   const [row] = await em.execute<LeadRow[]>(`select * from intake.lead where id = ?`, [id]);
   return row ?? null;

@@ -37,16 +37,136 @@ export function partnerNotFound(): never {
   throw notFound('PARTNER_NOT_FOUND', 'There is no partner with this id.');
 }
 
-export async function insertPartner(
-  em: EntityManager,
-  partner: { name: string; email: string | null; rateLimitPerMinute: number | undefined },
-): Promise<PartnerRow> {
+/** A partner's profile as operators set it (already validated and normalised). */
+export interface PartnerProfile {
+  name: string;
+  email: string | null;
+  contactName: string | null;
+  phone: string | null;
+  rateLimitPerMinute: number | undefined;
+  payoutCentsPerLead: number | null;
+  webhookUrl: string | null;
+}
+
+export async function insertPartner(em: EntityManager, partner: PartnerProfile): Promise<PartnerRow> {
   const [row] = await em.execute<PartnerRow[]>(
-    `insert into intake.partner (id, name, email, rate_limit_per_minute) values (?, ?, ?, coalesce(?, 120))
+    `insert into intake.partner (id, name, email, contact_name, phone, rate_limit_per_minute, payout_cents_per_lead,
+                                 webhook_url)
+     values (?, ?, ?, ?, ?, coalesce(?, 120), ?, ?)
      returning *`,
-    [randomUUID(), partner.name, partner.email, partner.rateLimitPerMinute ?? null],
+    [
+      randomUUID(),
+      partner.name,
+      partner.email,
+      partner.contactName,
+      partner.phone,
+      partner.rateLimitPerMinute ?? null,
+      partner.payoutCentsPerLead,
+      partner.webhookUrl,
+    ],
   );
   if (!row) throw new Error('insert into intake.partner returned no row');
+  return row;
+}
+
+/** The columns an update may change, each only when given. */
+export interface PartnerChanges {
+  name?: string;
+  email?: string | null;
+  contactName?: string | null;
+  phone?: string | null;
+  status?: 'active' | 'suspended';
+  rateLimitPerMinute?: number;
+  payoutCentsPerLead?: number | null;
+  webhookUrl?: string | null;
+}
+
+/** Applies the given changes; null when there is no such partner. */
+export async function updatePartner(
+  em: EntityManager,
+  id: string,
+  changes: PartnerChanges,
+): Promise<PartnerRow | null> {
+  const sets = ["updated_at = date_trunc('milliseconds', now())"];
+  const params: unknown[] = [];
+  const set = (column: string, value: unknown): void => {
+    if (value === undefined) return;
+    sets.push(`${column} = ?`);
+    params.push(value);
+  };
+  set('name', changes.name);
+  set('email', changes.email);
+  set('contact_name', changes.contactName);
+  set('phone', changes.phone);
+  set('status', changes.status);
+  set('rate_limit_per_minute', changes.rateLimitPerMinute);
+  set('payout_cents_per_lead', changes.payoutCentsPerLead);
+  set('webhook_url', changes.webhookUrl);
+  const [row] = await em.execute<PartnerRow[]>(
+    `update intake.partner set ${sets.join(', ')} where id = ? returning *`,
+    [...params, id],
+  );
+  return row ?? null;
+}
+
+/** Stores a new webhook signing secret (the old one stops signing at once); false when no such partner. */
+export async function setWebhookSecret(em: EntityManager, id: string, secret: string): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>(
+    `update intake.partner set webhook_secret = ?, updated_at = date_trunc('milliseconds', now())
+      where id = ? returning id`,
+    [secret, id],
+  );
+  return rows.length > 0;
+}
+
+/** What a partner's stats are made of, over leads posted in [from, to). */
+export interface PartnerStatsRow {
+  accepted: number;
+  sold: number;
+  unsold: number;
+  credited: number;
+  /** bigint: read as text. */
+  sold_cents: string | number;
+  credited_cents: string | number;
+  invalid: number;
+  duplicate: number;
+  not_served: number;
+}
+
+/**
+ * A partner's leads posted in the period (test keys excepted) and what became of them: accepted leads
+ * (sold, unsold, credited, their prices and credits) and the refused submissions by reason.
+ */
+export async function readPartnerStats(
+  em: EntityManager,
+  partnerId: string,
+  from: string | null,
+  to: string | null,
+): Promise<PartnerStatsRow> {
+  const [row] = await em.execute<PartnerStatsRow[]>(
+    `with leads as (
+       select status, sold_at, price_cents, credited_cents from intake.lead
+        where partner_id = ? and not test
+          and (?::timestamptz is null or created_at >= ?::timestamptz)
+          and (?::timestamptz is null or created_at < ?::timestamptz)
+     ), rejections as (
+       select reason from intake.lead_rejection
+        where partner_id = ?
+          and (?::timestamptz is null or at >= ?::timestamptz)
+          and (?::timestamptz is null or at < ?::timestamptz)
+     )
+     select (select count(*)::int from leads) as accepted,
+            (select count(*)::int from leads where sold_at is not null) as sold,
+            (select count(*)::int from leads where status = 'unsold') as unsold,
+            (select count(*)::int from leads where credited_cents > 0) as credited,
+            (select coalesce(sum(price_cents), 0)::bigint from leads where sold_at is not null) as sold_cents,
+            (select coalesce(sum(credited_cents), 0)::bigint from leads) as credited_cents,
+            (select count(*)::int from rejections where reason = 'invalid') as invalid,
+            (select count(*)::int from rejections where reason = 'duplicate') as duplicate,
+            (select count(*)::int from rejections where reason = 'not_served') as not_served`,
+    [partnerId, from, from, to, to, partnerId, from, from, to, to],
+  );
+  if (!row) throw new Error('partner stats returned no row');
   return row;
 }
 
