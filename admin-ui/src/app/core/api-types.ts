@@ -446,6 +446,14 @@ export const CREDIT_STATUSES = ['review', 'approved', 'credited', 'denied', 'fai
 export type CreditStatus = (typeof CREDIT_STATUSES)[number];
 export type CreditChannel = 'sms' | 'email' | 'console' | 'homeowner';
 
+/** Where a credit request came from, as a person reads it. */
+export const CREDIT_CHANNEL_LABELS: Record<CreditChannel, string> = {
+  sms: 'SMS',
+  email: 'Email link',
+  console: 'Console',
+  homeowner: "Homeowner's NO",
+};
+
 export interface LeadCredit {
   id: string;
   leadId: string;

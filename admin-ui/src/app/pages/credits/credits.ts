@@ -14,7 +14,7 @@ import { RouterLink } from '@angular/router';
 
 import { AdminApi } from '../../core/admin-api';
 import type { CreditDecision, CreditStatus, LeadCredit } from '../../core/api-types';
-import { CREDIT_REASON_LABELS, CREDIT_STATUSES } from '../../core/api-types';
+import { CREDIT_CHANNEL_LABELS, CREDIT_REASON_LABELS, CREDIT_STATUSES } from '../../core/api-types';
 import { CursorList } from '../../shared/cursor-list';
 import { CentsPipe, HumanizePipe, formatCents } from '../../shared/format';
 import { Notifier } from '../../shared/notifier';
@@ -59,6 +59,7 @@ export class CreditsPage {
   private readonly notifier = inject(Notifier);
 
   protected readonly reasonLabels = CREDIT_REASON_LABELS;
+  protected readonly channelLabels = CREDIT_CHANNEL_LABELS;
   protected readonly statuses = CREDIT_STATUSES;
 
   protected readonly view = signal<View>('queue');

@@ -21,7 +21,7 @@ import type {
   NewLeadCredit,
   PlumberForLead,
 } from '../../core/api-types';
-import { CREDIT_REASON_LABELS, LEAD_URGENCY_LABELS } from '../../core/api-types';
+import { CREDIT_CHANNEL_LABELS, CREDIT_REASON_LABELS, LEAD_URGENCY_LABELS } from '../../core/api-types';
 import type { ConfirmData } from '../../shared/confirm-dialog';
 import { ConfirmDialog } from '../../shared/confirm-dialog';
 import { CentsPipe, HumanizePipe, SecondsPipe, formatCents } from '../../shared/format';
@@ -114,6 +114,7 @@ export class LeadDetailPage {
 
   protected readonly urgencyLabels = LEAD_URGENCY_LABELS;
   protected readonly reasonLabels = CREDIT_REASON_LABELS;
+  protected readonly channelLabels = CREDIT_CHANNEL_LABELS;
   protected readonly responseSeconds = responseSeconds;
 
   protected readonly lead = signal<LeadDetail | null>(null);
