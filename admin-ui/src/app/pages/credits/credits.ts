@@ -103,6 +103,15 @@ export class CreditsPage {
     });
   }
 
+  // Table rows come typed `any` from mat-table: these keep the lookups checked.
+  protected reasonLabel(credit: LeadCredit): string {
+    return CREDIT_REASON_LABELS[credit.reason];
+  }
+
+  protected channelLabel(credit: LeadCredit): string {
+    return CREDIT_CHANNEL_LABELS[credit.channel];
+  }
+
   protected show(view: View): void {
     this.view.set(view);
     if (view === 'queue') this.queue.reload();

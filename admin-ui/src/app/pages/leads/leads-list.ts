@@ -98,6 +98,10 @@ export class LeadsList {
     return (lead.partnerId && this.partnerNames().get(lead.partnerId)) || 'Partner';
   }
 
+  protected urgencyLabel(lead: LeadSummary): string {
+    return LEAD_URGENCY_LABELS[lead.urgency];
+  }
+
   protected statusChanged(change: MatChipListboxChange): void {
     const value: unknown = change.value;
     const status = LEAD_STATUSES.find((candidate) => candidate === value);
