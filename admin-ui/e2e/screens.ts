@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 
 import { buildServer } from '../../scripts/serve-ui.ts';
 import * as fx from './fixtures.ts';
+import * as lfx from './lead-fixtures.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../dist/admin-ui/browser');
@@ -116,7 +117,50 @@ async function answer(route: Route, state: ApiState): Promise<void> {
     );
     return json(route, 200, paginate(items, url));
   }
+  const leads = leadAnswer(path, url, method);
+  if (leads) return json(route, leads.status, leads.body);
   return json(route, 404, { code: 'NOT_FOUND', message: `No fixture for ${method} ${path}` });
+}
+
+/** The Leads, Credits and Lead analytics pages' routes; null for any other path. */
+function leadAnswer(path: string, url: URL, method: string): { status: number; body: unknown } | null {
+  const ok = (body: unknown) => ({ status: 200, body });
+  if (path === '/api/leads/services') return ok({ items: lfx.leadServices, consentText: 'I agree.' });
+  if (path === '/api/admin/partners' && method === 'GET')
+    return ok({ items: lfx.partners, nextCursor: null });
+  if (path === '/api/admin/lead-analytics') return ok(lfx.leadAnalytics);
+  if (path === '/api/admin/leads') {
+    const status = url.searchParams.get('status');
+    return ok(
+      paginate(
+        lfx.leads.filter((lead) => !status || lead.status === status),
+        url,
+      ),
+    );
+  }
+  const lead = /^\/api\/admin\/leads\/([^/]+)(?:\/(\w+))?$/.exec(path);
+  if (lead) {
+    if (lead[2] === 'plumbers') return ok({ items: lfx.plumbersForLead });
+    if (lead[2] === 'assign') {
+      return {
+        status: 409,
+        body: {
+          code: 'PLUMBER_AT_CAP',
+          message: 'Kim Flow is at their daily cap of 3 leads until midnight.',
+        },
+      };
+    }
+    return ok(lead[1] === lfx.openLead.id ? lfx.openLead : lfx.soldLead);
+  }
+  if (path === '/api/admin/credits') {
+    const status = url.searchParams.get('status');
+    const leadId = url.searchParams.get('leadId');
+    const items = lfx.creditHistory.filter(
+      (credit) => (!status || credit.status === status) && (!leadId || credit.leadId === leadId),
+    );
+    return ok(paginate(items, url));
+  }
+  return null;
 }
 
 interface Viewport {
@@ -189,9 +233,19 @@ async function run(
   await shoot(page, v, 'login');
   if (scheme === 'dark') {
     state.signedIn = true;
-    for (const path of ['dashboard', 'jobs', 'jobs/job-1000', 'locksmiths', 'analytics']) {
+    for (const path of [
+      'dashboard',
+      'jobs',
+      'jobs/job-1000',
+      'locksmiths',
+      'analytics',
+      'leads',
+      `leads/${lfx.soldLead.id}`,
+      'credits',
+      'lead-analytics',
+    ]) {
       await page.goto(`${base}/${path}`);
-      await shoot(page, v, path.replace('/', '-'));
+      await shoot(page, v, path.startsWith('leads/') ? 'lead-detail' : path.replace('/', '-'));
     }
     await context.close();
     return;
@@ -253,6 +307,32 @@ async function run(
   await shoot(page, v, 'sessions');
   await page.goto(`${base}/analytics`);
   await shoot(page, v, 'analytics');
+
+  await page.goto(`${base}/leads`);
+  await shoot(page, v, 'leads');
+  await page.goto(`${base}/leads/${lfx.soldLead.id}`);
+  await shoot(page, v, 'lead-detail');
+  await page.getByRole('button', { name: 'Credit…' }).click();
+  await shoot(page, v, 'lead-credit-dialog');
+  await page.keyboard.press('Escape');
+  await page.goto(`${base}/leads/${lfx.openLead.id}`);
+  await page.getByRole('button', { name: 'Sell to a plumber…' }).click();
+  await page.getByLabel('Plumber').click();
+  await page.getByRole('option', { name: /Kim Flow/ }).click();
+  await shoot(page, v, 'lead-sell-dialog');
+  await page.getByRole('button', { name: /Sell to Kim Flow/ }).click();
+  await page.getByText('Kim Flow is at their daily cap').waitFor();
+  await shoot(page, v, 'lead-sell-409', false);
+  await page.goto(`${base}/credits`);
+  await shoot(page, v, 'credits');
+  await page.getByRole('button', { name: 'Deny…' }).first().click();
+  await page.getByRole('button', { name: 'Deny credit' }).click();
+  await shoot(page, v, 'credit-deny-dialog');
+  await page.keyboard.press('Escape');
+  await page.getByRole('radio', { name: 'History' }).click();
+  await shoot(page, v, 'credits-history');
+  await page.goto(`${base}/lead-analytics`);
+  await shoot(page, v, 'lead-analytics');
 
   state.failJobs = true;
   await page.goto(`${base}/jobs`);

@@ -45,6 +45,26 @@ export const routes: Routes = [
         loadComponent: () => import('./pages/sessions/sessions').then((m) => m.SessionsPage),
       },
       {
+        path: 'leads',
+        title: 'Leads',
+        loadComponent: () => import('./pages/leads/leads-list').then((m) => m.LeadsList),
+      },
+      {
+        path: 'leads/:id',
+        title: 'Lead',
+        loadComponent: () => import('./pages/leads/lead-detail').then((m) => m.LeadDetailPage),
+      },
+      {
+        path: 'credits',
+        title: 'Credits',
+        loadComponent: () => import('./pages/credits/credits').then((m) => m.CreditsPage),
+      },
+      {
+        path: 'lead-analytics',
+        title: 'Lead analytics',
+        loadComponent: () => import('./pages/lead-analytics/lead-analytics').then((m) => m.LeadAnalyticsPage),
+      },
+      {
         path: 'analytics',
         title: 'Analytics',
         loadComponent: () => import('./pages/analytics/analytics').then((m) => m.AnalyticsPage),

@@ -5,6 +5,17 @@ import { map } from 'rxjs';
 
 import type {
   BookingSession,
+  CreditDecision,
+  CreditQuery,
+  LeadAnalytics,
+  LeadCredit,
+  LeadDetail,
+  LeadPartnerRef,
+  LeadQuery,
+  LeadService,
+  LeadSummary,
+  NewLeadCredit,
+  PlumberForLead,
   Dashboard,
   DispatchAction,
   Funnel,
@@ -134,6 +145,98 @@ export class AdminApi {
 
   funnel(range: { from?: string; to?: string }): Observable<Funnel> {
     return this.http.get<Funnel>('/api/admin/analytics/funnel', {
+      ...this.options,
+      params: toParams({ ...range }),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Leads, Credits and Lead analytics pages (ui-leads).
+
+  leads(query: LeadQuery): Observable<Page<LeadSummary>> {
+    return this.http.get<Page<LeadSummary>>('/api/admin/leads', {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
+  }
+
+  lead(id: string): Observable<LeadDetail> {
+    return this.http.get<LeadDetail>(`/api/admin/leads/${encodeURIComponent(id)}`, this.options);
+  }
+
+  /** Plumbers an operator may sell the lead to, those who can buy it first. */
+  plumbersForLead(leadId: string, q: string): Observable<PlumberForLead[]> {
+    return this.http
+      .get<{ items: PlumberForLead[] }>(`/api/admin/leads/${encodeURIComponent(leadId)}/plumbers`, {
+        ...this.options,
+        params: toParams({ q }),
+      })
+      .pipe(map((response) => response.items));
+  }
+
+  sellLead(leadId: string, plumberId: string): Observable<LeadDetail> {
+    return this.http.post<LeadDetail>(
+      `/api/admin/leads/${encodeURIComponent(leadId)}/assign`,
+      { plumberId },
+      this.options,
+    );
+  }
+
+  completeLead(leadId: string): Observable<LeadDetail> {
+    return this.http.post<LeadDetail>(
+      `/api/admin/leads/${encodeURIComponent(leadId)}/complete`,
+      {},
+      this.options,
+    );
+  }
+
+  creditLead(leadId: string, credit: NewLeadCredit): Observable<LeadCredit> {
+    return this.http.post<LeadCredit>(
+      `/api/admin/leads/${encodeURIComponent(leadId)}/credits`,
+      credit,
+      this.options,
+    );
+  }
+
+  /** The plumbing catalogue leads ask for. */
+  leadServices(): Observable<LeadService[]> {
+    return this.http
+      .get<{ items: LeadService[] }>('/api/leads/services', this.options)
+      .pipe(map((response) => response.items));
+  }
+
+  /** Partners by name, for the leads filters (the first 200 are plenty for a picker). */
+  leadPartners(): Observable<LeadPartnerRef[]> {
+    return this.http
+      .get<Page<LeadPartnerRef>>('/api/admin/partners', { ...this.options, params: toParams({ limit: 200 }) })
+      .pipe(map((page) => page.items.map(({ id, name }) => ({ id, name }))));
+  }
+
+  credits(query: CreditQuery): Observable<Page<LeadCredit>> {
+    return this.http.get<Page<LeadCredit>>('/api/admin/credits', {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
+  }
+
+  approveCredit(id: string, decision: CreditDecision): Observable<LeadCredit> {
+    return this.http.post<LeadCredit>(
+      `/api/admin/credits/${encodeURIComponent(id)}/approve`,
+      decision,
+      this.options,
+    );
+  }
+
+  denyCredit(id: string, note: string): Observable<LeadCredit> {
+    return this.http.post<LeadCredit>(
+      `/api/admin/credits/${encodeURIComponent(id)}/deny`,
+      { note },
+      this.options,
+    );
+  }
+
+  leadAnalytics(range: { from?: string; to?: string; timeZone?: string }): Observable<LeadAnalytics> {
+    return this.http.get<LeadAnalytics>('/api/admin/lead-analytics', {
       ...this.options,
       params: toParams({ ...range }),
     });

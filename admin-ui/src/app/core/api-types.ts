@@ -219,3 +219,331 @@ export interface Dashboard {
   smsLastHour: number;
   failedJobsToday: number;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Leads, Credits and Lead analytics pages (ui-leads). Mirrors the contracts in
+// services/contracts/src/{intake,leads,lead-credits,lead-pricing,registry}.ts as the gateway serves them.
+
+export const LEAD_STATUSES = [
+  'new',
+  'offered',
+  'assigned',
+  'completed',
+  'unsold',
+  'rejected',
+  'credited',
+] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+export const LEAD_URGENCIES = ['day', 'week', 'month'] as const;
+export type LeadUrgency = (typeof LEAD_URGENCIES)[number];
+
+/** How urgency reads to a person. */
+export const LEAD_URGENCY_LABELS: Record<LeadUrgency, string> = {
+  day: 'Within a day',
+  week: 'Within a week',
+  month: 'Within a month',
+};
+
+export type LeadSource = 'form' | 'partner';
+
+export type LeadSaleState =
+  'NEW' | 'DISPATCHING' | 'OFFERED' | 'CHARGING' | 'ASSIGNED' | 'COMPLETED' | 'UNSOLD' | 'CREDITED';
+
+export interface LeadSummary {
+  id: string;
+  status: LeadStatus;
+  serviceNeeded: string;
+  serviceName: string;
+  urgency: LeadUrgency;
+  zipCode: string;
+  priceCents: number;
+  firstName: string;
+  lastName: string;
+  source: LeadSource;
+  partnerId: string | null;
+  externalId: string | null;
+  test: boolean;
+  plumberId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LeadQuery {
+  status?: LeadStatus;
+  service?: string;
+  urgency?: LeadUrgency;
+  zip?: string;
+  partnerId?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** What the homeowner agreed to, where and when. */
+export interface LeadConsent {
+  text: string;
+  capturedAt: string;
+  ip?: string;
+  userAgent?: string;
+  pageUrl?: string;
+}
+
+export interface LeadTimelineEntry {
+  status: LeadStatus;
+  at: string;
+  cause: string;
+  actor: string;
+}
+
+export interface LeadSaleTimelineEntry {
+  state: LeadSaleState;
+  at: string;
+  cause: string;
+  actor: string;
+}
+
+export interface LeadOffer {
+  plumberId: string;
+  plumberName: string;
+  wave: number;
+  status: OfferStatus;
+  reason: string | null;
+  sentAt: string;
+  respondedAt?: string;
+  /** Their YES arrived while someone ahead of them was being charged (they were next in line). */
+  yesAt?: string;
+}
+
+export type LeadChargeStatus = 'succeeded' | 'failed' | 'refunded';
+
+export interface LeadCharge {
+  paymentIntentId: string | null;
+  status: LeadChargeStatus;
+  amountCents: number;
+  plumberId: string;
+  code: string | null;
+}
+
+export interface LeadBuyer {
+  id: string;
+  name: string;
+  phone: string;
+  email: string;
+}
+
+export interface LeadSale {
+  code: string;
+  state: LeadSaleState;
+  buyer: LeadBuyer | null;
+  chargeAttempt: number;
+  timeline: LeadSaleTimelineEntry[];
+}
+
+/** One SMS or email of the message log (messaging's `Message`). */
+export interface LeadMessage {
+  channel: 'sms' | 'email';
+  sid: string | null;
+  direction: MessageDirection;
+  from: string;
+  to: string;
+  body: string;
+  subject: string | null;
+  status: string;
+  purpose: string | null;
+  jobId: string | null;
+  leadId: string | null;
+  providerId: string | null;
+  errorCode: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/admin/leads/:id: intake's lead joined with dispatch's sale, payments' charge and the messages. */
+export interface LeadDetail extends LeadSummary {
+  email: string;
+  phone: string;
+  description: string | null;
+  lat: number;
+  lng: number;
+  partnerKeyId: string | null;
+  rejectionReason: string | null;
+  consent: LeadConsent;
+  timeline: LeadTimelineEntry[];
+  offers: LeadOffer[];
+  charge?: LeadCharge;
+  sale?: LeadSale;
+  messages: LeadMessage[];
+}
+
+/** The plumbing catalogue (GET /api/leads/services). */
+export interface LeadService {
+  code: string;
+  name: string;
+}
+
+/** A partner as the lead filters need it (GET /api/admin/partners). */
+export interface LeadPartnerRef {
+  id: string;
+  name: string;
+}
+
+export type CardStatus = 'none' | 'saved' | 'needs_update';
+export type CapKind = 'daily' | 'weekly' | 'monthly' | 'monthly_spend';
+
+export interface PlumberLeadUsage {
+  today: number;
+  thisWeek: number;
+  thisMonth: number;
+  spendThisMonthCents: number;
+  /** The cap they are at now, if any. */
+  atCap: CapKind | null;
+}
+
+/** A plumber an operator may sell a lead to (GET /api/admin/leads/:id/plumbers). */
+export interface PlumberForLead {
+  plumberId: string;
+  name: string;
+  phone: string;
+  distanceKm: number;
+  cardStatus: CardStatus;
+  status: LocksmithStatus;
+  available: boolean;
+  covers: boolean;
+  buysService: boolean;
+  dailyCap: number;
+  weeklyCap: number;
+  monthlyCap: number;
+  monthlySpendCapCents: number;
+  timeZone: string;
+  usage: PlumberLeadUsage | null;
+}
+
+export const CREDIT_REASONS = [
+  'wrong_number',
+  'duplicate',
+  'outside_area',
+  'not_my_service',
+  'not_real',
+  'could_not_reach',
+  'other',
+] as const;
+export type CreditReason = (typeof CREDIT_REASONS)[number];
+
+/** How each reason reads to a person (the same labels as the contract's CREDIT_REASON_LABELS). */
+export const CREDIT_REASON_LABELS: Record<CreditReason, string> = {
+  wrong_number: 'Wrong or disconnected number',
+  duplicate: 'Duplicate of a lead I bought',
+  outside_area: 'Outside my area',
+  not_my_service: 'Not a service I buy',
+  not_real: 'Not a real request',
+  could_not_reach: 'Could not reach after trying',
+  other: 'Other',
+};
+
+export const CREDIT_STATUSES = ['review', 'approved', 'credited', 'denied', 'failed'] as const;
+export type CreditStatus = (typeof CREDIT_STATUSES)[number];
+export type CreditChannel = 'sms' | 'email' | 'console' | 'homeowner';
+
+/** Where a credit request came from, as a person reads it. */
+export const CREDIT_CHANNEL_LABELS: Record<CreditChannel, string> = {
+  sms: 'SMS',
+  email: 'Email link',
+  console: 'Console',
+  homeowner: "Homeowner's NO",
+};
+
+export interface LeadCredit {
+  id: string;
+  leadId: string;
+  leadCode: string;
+  serviceName: string;
+  zipCode: string;
+  priceCents: number;
+  plumberId: string;
+  plumberName: string;
+  plumberPhone: string;
+  plumberEmail: string;
+  reason: CreditReason;
+  /** The plumber's own words; null when none. */
+  note: string | null;
+  channel: CreditChannel;
+  status: CreditStatus;
+  amountCents: number;
+  /** Approved by the automatic checks, with no operator. */
+  automatic: boolean;
+  /** What the automatic check found, as a sentence. */
+  evidence: string | null;
+  /** The plumber's return rate (last 30 days) when they asked, and whether it put them under review. */
+  returnRate: number | null;
+  flagged: boolean;
+  requestedBy: string;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  refundId: string | null;
+  failure: string | null;
+  requestedAt: string;
+  decidedAt: string | null;
+  creditedAt: string | null;
+}
+
+export interface CreditQuery {
+  status?: CreditStatus;
+  plumberId?: string;
+  leadId?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface NewLeadCredit {
+  amountCents: number;
+  reason: CreditReason;
+  note?: string;
+}
+
+export interface CreditDecision {
+  /** Approve only: less than asked for; absent, the amount asked. */
+  amountCents?: number;
+  /** Required to deny. */
+  note?: string;
+}
+
+export interface LeadAnalyticsCounts {
+  received: number;
+  accepted: number;
+  sold: number;
+  revenueCents: number;
+}
+
+export interface LeadAnalytics {
+  from: string;
+  to: string;
+  funnel: {
+    received: number;
+    accepted: number;
+    offered: number;
+    sold: number;
+    completed: number;
+    credited: number;
+  };
+  rejected: { invalid: number; duplicate: number; notServed: number };
+  bySource: (LeadAnalyticsCounts & {
+    source: LeadSource;
+    partnerId: string | null;
+    partnerName: string | null;
+  })[];
+  byService: (LeadAnalyticsCounts & { serviceCode: string; serviceName: string })[];
+  byDay: {
+    day: string;
+    received: number;
+    accepted: number;
+    sold: number;
+    completed: number;
+    revenueCents: number;
+    creditedCents: number;
+  }[];
+  timeToSale: { count: number; p50Seconds: number | null; p90Seconds: number | null };
+  revenueCents: number;
+  creditedCents: number;
+}

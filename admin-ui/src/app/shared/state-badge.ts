@@ -37,9 +37,19 @@ const TONES: Record<string, Tone> = {
   RECEIVED: 'success',
   UNDELIVERED: 'danger',
   SUPPRESSED: 'neutral',
+  // Leads and their sale
+  NEW: 'neutral',
+  CHARGING: 'active',
+  UNSOLD: 'neutral',
+  REJECTED: 'danger',
+  CREDITED: 'neutral',
+  // Lead credits
+  REVIEW: 'active',
+  APPROVED: 'progress',
+  DENIED: 'danger',
 };
 
-/** A job, offer, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */
+/** A job, lead, offer, credit, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */
 @Component({
   selector: 'app-state-badge',
   template: '{{ label() }}',

@@ -51,6 +51,9 @@ export class Shell {
     { path: '/messages', label: 'Messages', icon: 'sms' },
     { path: '/sessions', label: 'Sessions', icon: 'timeline' },
     { path: '/analytics', label: 'Analytics', icon: 'bar_chart' },
+    { path: '/leads', label: 'Leads', icon: 'plumbing' },
+    { path: '/credits', label: 'Credits', icon: 'currency_exchange' },
+    { path: '/lead-analytics', label: 'Lead analytics', icon: 'query_stats' },
   ];
 
   protected readonly narrow = toSignal(

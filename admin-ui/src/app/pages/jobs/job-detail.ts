@@ -29,9 +29,12 @@ import { RefundDialog } from './dialogs/refund-dialog';
 import { JOBS_REFRESH_MS } from './jobs-filters';
 import { ServiceNamePipe } from '../../shared/service-names';
 
-export interface Wave {
+/** What grouping by wave needs of an offer: jobs' and leads' offers both have it. */
+export type WaveOffer = Pick<Offer, 'wave' | 'status' | 'sentAt'>;
+
+export interface Wave<T extends WaveOffer = Offer> {
   wave: number;
-  offers: Offer[];
+  offers: T[];
   accepted: number;
   declined: number;
   expired: number;
@@ -51,8 +54,8 @@ export function actorNames(job: JobDetail | null): (actor: string) => string {
 }
 
 /** Offers grouped by wave, first wave first; each wave in the order the SMS went out. */
-export function groupByWave(offers: readonly Offer[]): Wave[] {
-  const waves = new Map<number, Offer[]>();
+export function groupByWave<T extends WaveOffer>(offers: readonly T[]): Wave<T>[] {
+  const waves = new Map<number, T[]>();
   for (const offer of offers) waves.set(offer.wave, [...(waves.get(offer.wave) ?? []), offer]);
   return [...waves.entries()]
     .sort(([a], [b]) => a - b)
