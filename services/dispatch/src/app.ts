@@ -26,7 +26,12 @@ export const dispatchService = defineService({
       await runDueLeads(ctx);
     });
     return {
-      endpoints: [...dispatchEndpoints(ctx), engagementsEndpoint(ctx), ...leadEndpoints(ctx), plumberStatsEndpoint(ctx)],
+      endpoints: [
+        ...dispatchEndpoints(ctx),
+        engagementsEndpoint(ctx),
+        ...leadEndpoints(ctx),
+        plumberStatsEndpoint(ctx),
+      ],
       consumers: [bookingConsumer(ctx), smsConsumer(ctx), ...leadConsumers(ctx)],
     };
   },

@@ -8,6 +8,7 @@ import {
   capWindowStart,
   type Caps,
 } from '../src/domain/lead-caps.ts';
+import { LEAD_CLOSE_REASON, lateYesReason } from '../src/domain/lead-sale.ts';
 
 const caps = (over: Partial<Caps> = {}): Caps => ({
   dailyCap: 0,
@@ -87,7 +88,9 @@ describe('which cap a sale would take a plumber over', () => {
 
   it('the caps they are at: count equal to the cap, spend at or above it', () => {
     expect(capsReached(caps({ dailyCap: 3, weeklyCap: 10 }), used(3, 3))).toEqual(['daily']);
-    expect(capsReached(caps({ monthlySpendCapCents: 9_000 }), used(2, 2, 2, 9_000))).toEqual(['monthly_spend']);
+    expect(capsReached(caps({ monthlySpendCapCents: 9_000 }), used(2, 2, 2, 9_000))).toEqual([
+      'monthly_spend',
+    ]);
     expect(capsReached(caps({ dailyCap: 3 }), used(2))).toEqual([]);
   });
 
@@ -105,5 +108,9 @@ describe('which cap a sale would take a plumber over', () => {
       windows,
     );
     expect(spend).toContain('has spent $90.00 of their monthly spend cap of $100.00 this month');
+  });
+
+  it('a YES to an offer closed at a cap is told cap_reached', () => {
+    expect(lateYesReason('CANCELED', LEAD_CLOSE_REASON.capReached)).toBe('cap_reached');
   });
 });

@@ -106,7 +106,9 @@ export function capWindows(now: Date, timeZone: string): CapWindows {
   const monday = addDays(today, -((weekday + 6) % 7));
   const firstOfMonth = { year: today.year, month: today.month, day: 1 };
   const firstOfNextMonth =
-    today.month === 12 ? { year: today.year + 1, month: 1, day: 1 } : { ...firstOfMonth, month: today.month + 1 };
+    today.month === 12
+      ? { year: today.year + 1, month: 1, day: 1 }
+      : { ...firstOfMonth, month: today.month + 1 };
   return {
     dayStart: startOfLocalDay(today, timeZone),
     dayEnd: startOfLocalDay(addDays(today, 1), timeZone),

@@ -721,11 +721,10 @@ export async function assignLead(
     }
     const caps = await checkSaleCaps(em, plumber.id, plumber, lead.price_cents);
     if (caps.exceeded !== null) {
-      throw conflict(
-        'PLUMBER_AT_CAP',
-        capSentence(name, caps.exceeded, plumber, caps.usage, caps.windows),
-        { cap: caps.exceeded, resetsAt: iso(capResetsAt(caps.exceeded, caps.windows)) },
-      );
+      throw conflict('PLUMBER_AT_CAP', capSentence(name, caps.exceeded, plumber, caps.usage, caps.windows), {
+        cap: caps.exceeded,
+        resetsAt: iso(capResetsAt(caps.exceeded, caps.windows)),
+      });
     }
     const charging = await startCharge(
       ctx,
@@ -851,7 +850,9 @@ export async function onChargeFailed(
   for (const next of await em.execute<OfferRow[]>(inLine, [locked.id, charge.providerId])) {
     // Another plumber came first in line meanwhile: their lock can only be tried here, after the row.
     if (next.provider_id !== expected?.provider_id && !(await tryLockProvider(em, next.provider_id))) {
-      throw new Error(`the next in line for lead ${locked.id} is busy right now; the charge result will be retried`);
+      throw new Error(
+        `the next in line for lead ${locked.id} is busy right now; the charge result will be retried`,
+      );
     }
     if (!(await offerWithinCaps(em, locked, next))) {
       await closeOverCap(ctx, em, locked, next);

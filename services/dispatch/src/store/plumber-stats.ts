@@ -12,7 +12,13 @@ export interface LeadActivity {
   credited: number;
 }
 
-const NO_ACTIVITY: LeadActivity = { offered: 0, accepted: 0, medianReplySeconds: null, bought: 0, credited: 0 };
+const NO_ACTIVITY: LeadActivity = {
+  offered: 0,
+  accepted: 0,
+  medianReplySeconds: null,
+  bought: 0,
+  credited: 0,
+};
 
 /** Each plumber's offers, replies, purchases and credits over the last `days` days (none: zeros). */
 export async function leadActivityOf(
