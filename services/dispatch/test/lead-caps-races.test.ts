@@ -395,4 +395,44 @@ describe('caps hold under races', () => {
       seller.id,
     );
   });
+
+  it('the next in line after a failed card is passed over when a sale meanwhile took them to their cap', async () => {
+    const zip = '98104';
+    const service = 'toilet_repair';
+    const first = await plumber(zip, [service], [zip]);
+    const inLine = await plumber('98102', [service, 'sewer_line'], [zip], { dailyCap: 1 });
+
+    const leadId = await leadAccepted(service, zip);
+    const offered = await leadWhen(leadId, (l) => l.offers.length === 2, 'the lead offered to both');
+    await harness.sms(first, `YES ${offered.code}`, { kind: 'YES', jobCode: offered.code });
+    const charging = await leadWhen(leadId, (l) => l.state === 'CHARGING', 'charging the first');
+    await harness.sms(inLine, `YES ${offered.code}`, { kind: 'YES', jobCode: offered.code });
+    await leadWhen(leadId, (l) => offerOf(l, inLine)?.yesAt != null, 'the second YES in line');
+
+    // Meanwhile an operator sells them another lead: being charged for it, they are at their cap.
+    const other = await leadAccepted('sewer_line', zip);
+    await leadWhen(other, (l) => l.state !== 'NEW', 'the other lead out');
+    await harness.call(leads.LeadAssign, { id: other, plumberId: inLine.id, actor: 'ops@test' });
+
+    await harness.publish(payments.LeadChargeFailed, {
+      leadId,
+      providerId: first.id,
+      paymentIntentId: null,
+      amountCents: charging.priceCents,
+      chargeAttempt: charging.chargeAttempt,
+      code: 'card_declined',
+      message: 'Your card was declined.',
+    });
+    const after = await leadWhen(
+      leadId,
+      (l) => l.state !== 'CHARGING' && offerOf(l, inLine)?.status !== 'PENDING',
+      'the lead past the failed card',
+    );
+    expect(offerOf(after, inLine)).toMatchObject({ status: 'CANCELED', reason: 'cap reached' });
+    expect(after.buyer).toBeNull();
+    expect(after.timeline.filter((t) => t.state === 'CHARGING')).toHaveLength(1);
+    expect(await publishedFor(leads.LeadReplyRejected.subject, inLine.id)).toMatchObject([
+      { reason: 'cap_reached', leadId },
+    ]);
+  });
 });
