@@ -435,4 +435,31 @@ describe('caps hold under races', () => {
       { reason: 'cap_reached', leadId },
     ]);
   });
+
+  it('a wave searches past the nearest plumbers this lead would take over their spend cap, and an operator cannot sell it to them', async () => {
+    const zip = '60614';
+    const service = 'repiping';
+    // Four nearest, each with $40.00 a month to spend on a $45.00 lead: the registry's first answer (4).
+    const overSpend: Locksmith[] = [];
+    for (let i = 0; i < 4; i++) {
+      overSpend.push(await plumber(zip, [service], [zip], { monthlySpendCapCents: 4000 }));
+    }
+    const farther = await plumber('60657', [service], [zip]);
+
+    const leadId = await leadAccepted(service, zip, 4500);
+    const offered = await leadWhen(leadId, (l) => l.state === 'OFFERED', 'the lead offered');
+    expect(offered.offers.map((o) => o.plumberId)).toEqual([farther.id]);
+
+    const refused = await harness
+      .call(leads.LeadAssign, { id: leadId, plumberId: overSpend[0]?.id ?? '', actor: 'ops@test' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refused).toBeInstanceOf(AppError);
+    if (refused instanceof AppError) {
+      expect(refused.code).toBe('PLUMBER_AT_CAP');
+      expect(refused.message).toContain('has spent $0.00 of their monthly spend cap of $40.00 this month');
+    }
+  });
 });

@@ -296,7 +296,12 @@ export async function sendNextLeadWave(
           excludeProviderIds,
         });
         // Caps: a plumber at one, or whom this lead would take over one, is passed over.
-        return { items: await withinCaps(em, found.items, lead.price_cents) };
+        const items = await withinCaps(em, found.items, lead.price_cents);
+        const kept = new Set(items.map((c) => c.providerId));
+        return {
+          items,
+          passedOver: found.items.filter((c) => !kept.has(c.providerId)).map((c) => c.providerId),
+        };
       },
       (candidate) => ({
         of: { kind: 'lead', id: lead.id },
