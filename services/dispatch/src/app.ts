@@ -6,6 +6,7 @@ import { engagementsEndpoint } from './handlers/engagements.ts';
 import { leadConsumers, leadEndpoints } from './handlers/lead-endpoints.ts';
 import { runDueLeads } from './handlers/leads.ts';
 import { runDueWork } from './handlers/lifecycle.ts';
+import { plumberStatsEndpoint } from './handlers/plumber-stats.ts';
 import { smsConsumer } from './handlers/replies.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -25,7 +26,12 @@ export const dispatchService = defineService({
       await runDueLeads(ctx);
     });
     return {
-      endpoints: [...dispatchEndpoints(ctx), engagementsEndpoint(ctx), ...leadEndpoints(ctx)],
+      endpoints: [
+        ...dispatchEndpoints(ctx),
+        engagementsEndpoint(ctx),
+        ...leadEndpoints(ctx),
+        plumberStatsEndpoint(ctx),
+      ],
       consumers: [bookingConsumer(ctx), smsConsumer(ctx), ...leadConsumers(ctx)],
     };
   },

@@ -569,6 +569,39 @@ describe('plumber coverage and candidates', () => {
     expect((await candidates()).items.map((c) => c.providerId)).toContain(castro.id);
   });
 
+  it('finds plumbers an operator may sell the lead to: covering it and buying its service first, then nearest, any status', async () => {
+    const search = (q?: string) =>
+      service.ctx.call(registry.PlumberSearchForLead, {
+        ...lead,
+        ...(q === undefined ? {} : { q }),
+        limit: 50,
+      });
+    const radius = (await search('Radius')).items;
+    expect(radius.map((p) => [keyOf(p.plumberId), p.covers, p.buysService])).toEqual([
+      ['castroRadius', true, true],
+      ['somaRadius', true, true],
+      ['sunsetShortRadius', false, true],
+    ]);
+    expect(radius[0]).toMatchObject({
+      name: 'castroRadius Test',
+      cardStatus: 'saved',
+      status: 'active',
+      available: true,
+      dailyCap: 2,
+      timeZone: 'America/New_York',
+    });
+    expect(radius[0]?.distanceKm).toBeCloseTo(distanceKm(zip('94114'), zip('94110')), 1);
+    // Why one cannot buy shows too: paused, no card, another service; a listed ZIP covers from afar.
+    expect((await search('paused')).items).toMatchObject([
+      { status: 'paused', covers: true, buysService: true },
+    ]);
+    expect((await search('noCard')).items).toMatchObject([{ cardStatus: 'none', covers: true }]);
+    expect((await search('waterHeaters')).items).toMatchObject([{ covers: true, buysService: false }]);
+    expect((await search('oaklandListsMission')).items).toMatchObject([{ covers: true, buysService: true }]);
+    const everyone = (await search()).items.map((p) => keyOf(p.plumberId));
+    expect(everyone.indexOf('castroRadius')).toBeLessThan(everyone.indexOf('missionListsSunset'));
+  });
+
   it('says a ZIP and service are served when an active plumber with a saved card covers them', async () => {
     // Available or not, with a pending offer or not: they can still buy it in a later wave.
     const served = await service.ctx.call(registry.PlumberCoverage, {

@@ -71,6 +71,11 @@ export function acceptText(
             kind: 'warning',
             text: 'Sorry, this offer expired before you accepted it. You were not charged.',
           };
+        case 'cap_reached':
+          return {
+            kind: 'warning',
+            text: "You've reached one of your lead caps, so this lead goes to another plumber. You were not charged; we'll offer you leads again when your cap resets.",
+          };
         default:
           return { kind: 'warning', text: 'This offer is closed, so you were not charged.' };
       }

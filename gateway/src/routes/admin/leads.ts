@@ -8,6 +8,7 @@ import {
   Limit,
   messaging,
   payments,
+  registry,
   ServiceCode,
   Timestamp,
   Uuid,
@@ -15,6 +16,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { operatorOf } from '../../plugins/admin-auth.ts';
+import { leadStatsOf } from './plumbers.ts';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 
@@ -61,6 +63,17 @@ const LeadDetail = Type.Object({
 type LeadDetail = Static<typeof LeadDetail>;
 
 const Sale = { 404: ErrorBody, 409: ErrorBody, ...Errors };
+
+const PlumberForLead = Type.Object({
+  ...registry.PlumberForLead.properties,
+  usage: Type.Union([leads.PlumberLeadUsage, Type.Null()], {
+    description:
+      'What they bought today, this week and this month against their caps (null when dispatch does not answer)',
+  }),
+});
+
+/** Plumbers the "sell to" autocomplete shows. */
+const SELL_TO_LIMIT = 20;
 
 /** Intake's lead joined with dispatch's sale (offers, timeline), payments' charges and messaging's SMS and emails. */
 async function leadDetail(app: FastifyInstance, id: string): Promise<LeadDetail> {
@@ -177,7 +190,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary: 'Sell the lead now to a named plumber: their card is charged (same rules as a YES)',
         description:
-          '409 LEAD_NOT_FOR_SALE when it is sold or being charged; PLUMBER_NOT_ACTIVE, NO_CARD when the plumber cannot buy. The answer shows the lead being charged; the sale completes when the charge does.',
+          '409 LEAD_NOT_FOR_SALE when it is sold or being charged; PLUMBER_NOT_ACTIVE, NO_CARD when the plumber cannot buy; PLUMBER_AT_CAP when the lead would take them over a cap (the message names it and when it resets). The answer shows the lead being charged; the sale completes when the charge does.',
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ plumberId: Uuid }, { additionalProperties: false }),
         response: { 200: LeadDetail, ...Sale },
@@ -190,6 +203,37 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         actor: operatorOf(request).email,
       });
       return leadDetail(app, request.params.id);
+    },
+  );
+
+  app.get(
+    '/leads/:id/plumbers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Plumbers to sell the lead to, by name, phone or email: those who cover its ZIP and buy its service first, then nearest, with card status and usage against their caps',
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object({
+          q: Type.Optional(
+            Type.String({ maxLength: 120, description: 'Part of a name, phone number or email' }),
+          ),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(PlumberForLead) }), 404: ErrorBody, ...Errors },
+      },
+    },
+    async (request) => {
+      const lead = await app.callService(intake.LeadGet, { id: request.params.id });
+      const { items } = await app.callService(registry.PlumberSearchForLead, {
+        ...(request.query.q !== undefined ? { q: request.query.q } : {}),
+        serviceCode: lead.serviceNeeded,
+        zipCode: lead.zipCode,
+        lat: lead.lat,
+        lng: lead.lng,
+        limit: SELL_TO_LIMIT,
+      });
+      const stats = await leadStatsOf(app, items);
+      return { items: items.map((p) => ({ ...p, usage: stats?.get(p.plumberId)?.usage ?? null })) };
     },
   );
 

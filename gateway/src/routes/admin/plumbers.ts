@@ -1,9 +1,64 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Cursor, ErrorBody, Limit, Page, payments, registry, ServiceCode, Uuid } from '@trades/contracts';
-import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import {
+  AppError,
+  Cursor,
+  ErrorBody,
+  leads,
+  Limit,
+  Page,
+  payments,
+  registry,
+  ServiceCode,
+  Uuid,
+} from '@trades/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 
-const Plumber = registry.Plumber;
+const Plumber = Type.Object({
+  ...registry.Plumber.properties,
+  leadStats: Type.Union([leads.PlumberLeadStats, Type.Null()], {
+    description:
+      "Dispatch's numbers for them: last 30 days' offers, purchases, credits, rates, and usage against their caps now (null when dispatch does not answer)",
+  }),
+});
+type Plumber = Static<typeof Plumber>;
+
+/**
+ * Dispatch's lead statistics of these plumbers (with their caps and time zones), by plumber id, in one
+ * call; null when dispatch does not answer (the page shows the registry's part alone).
+ */
+export async function leadStatsOf(
+  app: FastifyInstance,
+  plumbers: readonly ({ plumberId: string } & registry.PlumberCaps)[],
+): Promise<Map<string, leads.PlumberLeadStats> | null> {
+  if (plumbers.length === 0) return new Map();
+  return app
+    .callService(leads.PlumberLeadStatsGet, {
+      plumbers: plumbers.map((p) => ({
+        plumberId: p.plumberId,
+        dailyCap: p.dailyCap,
+        weeklyCap: p.weeklyCap,
+        monthlyCap: p.monthlyCap,
+        monthlySpendCapCents: p.monthlySpendCapCents,
+        timeZone: p.timeZone,
+      })),
+    })
+    .then(
+      (reply) => new Map(reply.items.map((s) => [s.plumberId, s])),
+      (error: unknown) => {
+        if (error instanceof AppError && error.status >= 500) return null;
+        throw error;
+      },
+    );
+}
+
+async function withLeadStats(app: FastifyInstance, plumbers: registry.Plumber[]): Promise<Plumber[]> {
+  const stats = await leadStatsOf(
+    app,
+    plumbers.map((p) => ({ ...p, plumberId: p.id })),
+  );
+  return plumbers.map((p) => ({ ...p, leadStats: stats?.get(p.id) ?? null }));
+}
 const Name = Type.String({ minLength: 1, maxLength: 60 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Phone = Type.String({ minLength: 4, maxLength: 40, description: 'Mobile number; stored in E.164' });
@@ -18,6 +73,9 @@ const CoverageZips = Type.Array(registry.ZipCode, {
 });
 const Radius = Type.Number({ exclusiveMinimum: 0, maximum: 200, description: 'Kilometres (default 15)' });
 const DailyCap = Type.Integer({ minimum: 0, maximum: 1000, description: 'Most leads a day; 0 = no cap' });
+// The registry's own limits and wording for the other caps and the time zone.
+const { weeklyCap, monthlyCap, monthlySpendCapCents, timeZone } = registry.PlumberCreate.request.properties;
+const Caps = { dailyCap: Type.Optional(DailyCap), weeklyCap, monthlyCap, monthlySpendCapCents, timeZone };
 
 const CreateBody = Type.Object(
   {
@@ -29,7 +87,7 @@ const CreateBody = Type.Object(
     services: Services,
     coverageZips: Type.Optional(CoverageZips),
     radiusKm: Type.Optional(Radius),
-    dailyCap: Type.Optional(DailyCap),
+    ...Caps,
   },
   { additionalProperties: false },
 );
@@ -44,7 +102,7 @@ const UpdateBody = Type.Object(
     services: Type.Optional(Services),
     coverageZips: Type.Optional(CoverageZips),
     radiusKm: Type.Optional(Radius),
-    dailyCap: Type.Optional(DailyCap),
+    ...Caps,
     status: Type.Optional(registry.ProviderStatus),
     available: Type.Optional(Type.Boolean()),
   },
@@ -77,12 +135,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Plumbers, newest first, by text or ZIP, status, availability and card status',
+        summary:
+          'Plumbers, newest first, by text or ZIP, status, availability and card status, each with its lead statistics',
         querystring: ListQuery,
         response: { 200: Page(Plumber), 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
       },
     },
-    async (request) => app.callService(registry.PlumberList, request.query),
+    async (request) => {
+      const page = await app.callService(registry.PlumberList, request.query);
+      return { ...page, items: await withLeadStats(app, page.items) };
+    },
   );
 
   app.get(
@@ -90,12 +152,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'One plumber with coverage and card status',
+        summary: 'One plumber with coverage, caps, card status and lead statistics',
         params: IdParams,
         response: { 200: Plumber, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },
     },
-    async (request) => app.callService(registry.PlumberGet, { id: request.params.id }),
+    async (request) => {
+      const [plumber] = await withLeadStats(app, [
+        await app.callService(registry.PlumberGet, { id: request.params.id }),
+      ]);
+      return plumber;
+    },
   );
 
   app.post(
@@ -107,7 +174,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Register a plumber (phone and email unique, ZIP codes that exist, plumbing services; located at the base ZIP)',
         body: CreateBody,
         response: {
-          201: Plumber,
+          201: registry.Plumber,
           400: ErrorBody,
           401: ErrorBody,
           409: ErrorBody,
@@ -130,11 +197,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary:
-          'Change a plumber: names, contact, base ZIP, services, coverage, radius, daily cap, status or availability',
+          'Change a plumber: names, contact, base ZIP, services, coverage, radius, caps and time zone, status or availability',
         params: IdParams,
         body: UpdateBody,
         response: {
-          200: Plumber,
+          200: registry.Plumber,
           400: ErrorBody,
           401: ErrorBody,
           404: ErrorBody,

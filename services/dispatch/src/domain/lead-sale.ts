@@ -57,14 +57,16 @@ export const LEAD_CLOSE_REASON = {
   expired: 'no reply in time',
   cardFailed: 'card did not go through',
   undeliverable: 'SMS could not be delivered',
+  capReached: 'cap reached',
 } as const;
 
 /** Why a YES to a lead offer that is not pending any more is refused. */
 export function lateYesReason(
   status: string,
   reason: string | null,
-): 'lead_sold' | 'offer_expired' | 'offer_closed' {
+): 'lead_sold' | 'offer_expired' | 'offer_closed' | 'cap_reached' {
   if (status === 'EXPIRED') return 'offer_expired';
+  if (status === 'CANCELED' && reason === LEAD_CLOSE_REASON.capReached) return 'cap_reached';
   if (status === 'CANCELED' && reason === LEAD_CLOSE_REASON.sold) return 'lead_sold';
   return 'offer_closed';
 }

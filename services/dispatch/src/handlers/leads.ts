@@ -13,11 +13,14 @@ import {
   type LeadWavePolicy,
   type Urgency,
 } from '../domain/lead-sale.ts';
+import { capResetsAt, capSentence, type Caps } from '../domain/lead-caps.ts';
 import { planNextWave } from '../domain/waves.ts';
-import { buyerOf, findLead, insertLeadTimeline, leadsBoughtToday, lockLead } from '../store/leads.ts';
-import { lockProvider, pendingOfferOf } from '../store/offers.ts';
+import { capsJson, storedCaps } from '../store/lead-caps.ts';
+import { buyerOf, findLead, insertLeadTimeline, lockLead } from '../store/leads.ts';
+import { lockProvider, pendingOfferOf, tryLockProvider } from '../store/offers.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import { freeCode } from './bookings.ts';
+import { afterSaleCaps, checkSaleCaps, withinCaps } from './lead-caps.ts';
 import {
   closeOffers,
   offerToNearest,
@@ -121,12 +124,17 @@ interface LeadChanges {
   buyer_email?: string | null;
   charge_attempt?: number;
   wave?: number;
+  /** jsonb (capsJson) */
+  buyer_caps?: string | null;
+  sold_at?: null;
 }
 
 interface LeadTransitionOptions {
   cause: string;
   actor: string;
   set?: LeadChanges;
+  /** The moment of sale: `sold_at` becomes now (what the buyer's caps count by). */
+  soldNow?: boolean;
   /** Seconds from now until the dispatcher looks at the lead again; null (the default) for never. */
   nextActionInSeconds?: number | null;
 }
@@ -151,6 +159,7 @@ export async function tryLeadTransition(
     sets.push(`${column} = ?`);
     params.push(value);
   }
+  if (options.soldNow) sets.push('sold_at = clock_timestamp()');
   const next = options.nextActionInSeconds ?? null;
   if (next === null) {
     sets.push('next_action_at = null');
@@ -286,14 +295,12 @@ export async function sendNextLeadWave(
           limit,
           excludeProviderIds,
         });
-        // The daily cap: a plumber who started buying as many leads today as their cap is passed over.
-        const capped = found.items.filter((c) => c.dailyCap > 0);
-        const bought = await leadsBoughtToday(
-          em,
-          capped.map((c) => c.providerId),
-        );
+        // Caps: a plumber at one, or whom this lead would take over one, is passed over.
+        const items = await withinCaps(em, found.items, lead.price_cents);
+        const kept = new Set(items.map((c) => c.providerId));
         return {
-          items: found.items.filter((c) => c.dailyCap === 0 || (bought.get(c.providerId) ?? 0) < c.dailyCap),
+          items,
+          passedOver: found.items.filter((c) => !kept.has(c.providerId)).map((c) => c.providerId),
         };
       },
       (candidate) => ({
@@ -305,6 +312,13 @@ export async function sendNextLeadWave(
         wave: plan.wave,
         distanceKm: candidate.distanceKm,
         ttlSeconds: policy.ttlSeconds,
+        providerCaps: {
+          dailyCap: candidate.dailyCap,
+          weeklyCap: candidate.weeklyCap,
+          monthlyCap: candidate.monthlyCap,
+          monthlySpendCapCents: candidate.monthlySpendCapCents,
+          timeZone: candidate.timeZone,
+        },
       }),
     );
   } catch (error) {
@@ -425,26 +439,58 @@ export function runDueLeads(ctx: DispatchContext, maxLeads = 100): Promise<numbe
 // ---------------------------------------------------------------------------------------------------
 // The sale: YES (SMS or accept link), an operator's sale, the charge's result
 
-/** Starts charging the lead to `buyer`: CHARGING with the buyer and the next charge attempt. */
+/**
+ * Starts charging the lead to `buyer`: CHARGING with the buyer, the next charge attempt and the moment of
+ * sale (`sold_at`, what caps count by), with the caps the sale was checked against (null: none known).
+ * The caller holds the buyer's provider lock and has checked their caps under it.
+ */
 async function startCharge(
   ctx: DispatchContext,
   em: EntityManager,
   lead: LeadRow,
   buyer: Buyer,
+  caps: Caps | null,
   cause: string,
   actor: string,
 ): Promise<LeadRow | undefined> {
   return tryLeadTransition(ctx, em, lead, 'CHARGING', {
     cause,
     actor,
+    soldNow: true,
     set: {
       buyer_id: buyer.id,
       buyer_name: buyer.name,
       buyer_phone: buyer.phone,
       buyer_email: buyer.email,
+      buyer_caps: caps === null ? null : capsJson(caps),
       charge_attempt: lead.charge_attempt + 1,
     },
   });
+}
+
+/** Closes an offer whose plumber a sale of this lead would take over a cap; the lead goes on to others. */
+async function closeOverCap(
+  ctx: DispatchContext,
+  em: EntityManager,
+  lead: LeadRow,
+  offer: OfferRow,
+): Promise<void> {
+  await closeOffers(
+    ctx,
+    em,
+    lead,
+    { sql: 'id = ?', params: [offer.id] },
+    'CANCELED',
+    LEAD_CLOSE_REASON.capReached,
+    true,
+  );
+}
+
+/** Whether the offer's plumber may buy the lead now: their caps as offered, counted under their lock. */
+async function offerWithinCaps(em: EntityManager, lead: LeadRow, offer: OfferRow): Promise<boolean> {
+  const caps = storedCaps(offer.provider_caps);
+  if (!caps) return true;
+  return (await checkSaleCaps(em, offer.provider_id, caps, lead.price_cents)).exceeded === null;
 }
 
 const buyerFromOffer = (offer: OfferRow): Buyer => ({
@@ -532,6 +578,12 @@ export async function leadYes(
   if (lead.state === 'CHARGING' && lead.buyer_id === yes.providerId) {
     return { outcome: 'charging', leadCode: lead.code };
   }
+  if ((lead.state === 'OFFERED' || lead.state === 'CHARGING') && !(await offerWithinCaps(em, lead, offer))) {
+    // Over a cap (bought elsewhere since the offer went out): their offer closes, the lead goes on.
+    await closeOverCap(ctx, em, lead, offer);
+    if (lead.state === 'OFFERED') await afterLeadOfferClosed(ctx, em, lead);
+    return refuse('cap_reached', lead.id, lead.code);
+  }
   const [answered] = await em.execute<OfferRow[]>(
     `update dispatch.offer set yes_at = coalesce(yes_at, clock_timestamp()),
        responded_at = coalesce(responded_at, clock_timestamp())
@@ -544,6 +596,7 @@ export async function leadYes(
       em,
       lead,
       buyerFromOffer(offer),
+      storedCaps(offer.provider_caps),
       `${offer.provider_name} said YES${yes.channel === 'link' ? ' (accept link)' : ''}; charging ${dollars(lead.price_cents)}`,
       yes.providerId,
     );
@@ -671,11 +724,25 @@ export async function assignLead(
           : `Lead ${lead.code} is ${lead.state} and cannot be sold again.`,
       );
     }
+    const caps = await checkSaleCaps(em, plumber.id, plumber, lead.price_cents);
+    if (caps.exceeded !== null) {
+      throw conflict('PLUMBER_AT_CAP', capSentence(name, caps.exceeded, plumber, caps.usage, caps.windows), {
+        cap: caps.exceeded,
+        resetsAt: iso(capResetsAt(caps.exceeded, caps.windows)),
+      });
+    }
     const charging = await startCharge(
       ctx,
       em,
       lead,
       { id: plumber.id, name, phone: plumber.phone, email: plumber.email },
+      {
+        dailyCap: plumber.dailyCap,
+        weeklyCap: plumber.weeklyCap,
+        monthlyCap: plumber.monthlyCap,
+        monthlySpendCapCents: plumber.monthlySpendCapCents,
+        timeZone: plumber.timeZone,
+      },
       `sold to ${name} by an operator; charging ${dollars(lead.price_cents)}`,
       request.actor,
     );
@@ -700,6 +767,8 @@ export async function onChargeSucceeded(
 ): Promise<void> {
   const lead = await findLead(em, charge.leadId);
   if (!lead) return;
+  // The buyer's lock first, as every writer takes it: their pending offers may close (a cap reached).
+  await lockProvider(em, charge.providerId);
   const locked = await lockLead(em, lead.id);
   if (locked.state === 'CHARGING' && locked.buyer_id === charge.providerId) {
     const sold = await leadTransition(ctx, em, locked, 'ASSIGNED', {
@@ -724,6 +793,7 @@ export async function onChargeSucceeded(
       LEAD_CLOSE_REASON.sold,
       false,
     );
+    await afterSaleCaps(ctx, em, sold);
     return;
   }
   if ((locked.state === 'ASSIGNED' || locked.state === 'COMPLETED') && locked.buyer_id === charge.providerId)
@@ -754,6 +824,12 @@ export async function onChargeFailed(
 ): Promise<void> {
   const lead = await findLead(em, charge.leadId);
   if (!lead) return;
+  // Whoever is next in line is sold it under their lock, taken (as everywhere) before the lead row; who
+  // that is, is read again under both.
+  const inLine = `select * from dispatch.offer where lead_id = ? and status = 'PENDING' and yes_at is not null
+     and provider_id <> ? order by yes_at, id`;
+  const [expected] = await em.execute<OfferRow[]>(`${inLine} limit 1`, [lead.id, charge.providerId]);
+  if (expected) await lockProvider(em, expected.provider_id);
   const locked = await lockLead(em, lead.id);
   if (
     locked.state !== 'CHARGING' ||
@@ -776,17 +852,31 @@ export async function onChargeFailed(
     `${LEAD_CLOSE_REASON.cardFailed} (${charge.code})`,
     false,
   );
-  const [next] = await em.execute<OfferRow[]>(
-    `select * from dispatch.offer where lead_id = ? and status = 'PENDING' and yes_at is not null
-     order by yes_at, id limit 1`,
-    [locked.id],
-  );
-  if (next) {
+  for (const next of await em.execute<OfferRow[]>(inLine, [locked.id, charge.providerId])) {
+    // Another plumber came first in line meanwhile: their lock can only be tried here, after the row.
+    if (next.provider_id !== expected?.provider_id && !(await tryLockProvider(em, next.provider_id))) {
+      throw new Error(
+        `the next in line for lead ${locked.id} is busy right now; the charge result will be retried`,
+      );
+    }
+    if (!(await offerWithinCaps(em, locked, next))) {
+      await closeOverCap(ctx, em, locked, next);
+      await ctx.publish(em, leads.LeadReplyRejected, {
+        providerId: next.provider_id,
+        providerPhone: next.provider_phone,
+        channel: 'sms',
+        reason: 'cap_reached',
+        leadId: locked.id,
+        leadCode: locked.code,
+      });
+      continue;
+    }
     await startCharge(
       ctx,
       em,
       locked,
       buyerFromOffer(next),
+      storedCaps(next.provider_caps),
       `${failedName}'s card did not go through (${charge.code}); ${next.provider_name} is next in line; charging ${dollars(locked.price_cents)}`,
       SYSTEM_ACTOR,
     );
@@ -799,7 +889,14 @@ export async function onChargeFailed(
     [locked.id],
   );
   const cause = `${failedName}'s card did not go through (${charge.code}); nobody in line`;
-  const clearBuyer = { buyer_id: null, buyer_name: null, buyer_phone: null, buyer_email: null };
+  const clearBuyer = {
+    buyer_id: null,
+    buyer_name: null,
+    buyer_phone: null,
+    buyer_email: null,
+    buyer_caps: null,
+    sold_at: null,
+  };
   if (pending && pending.n > 0) {
     await leadTransition(ctx, em, locked, 'OFFERED', {
       cause: `${cause}; still offered`,

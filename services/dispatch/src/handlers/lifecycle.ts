@@ -265,8 +265,15 @@ export interface WaveSearch {
   held: number;
 }
 
-/** One search of the registry: the nearest `limit` candidates not in `exclude` (and those it thinks held). */
-export type CandidateSearch<C> = (limit: number, exclude: string[]) => Promise<{ items: C[]; held?: C[] }>;
+/**
+ * One search of the registry: the nearest `limit` candidates not in `exclude` (and those it thinks held).
+ * `passedOver`: ids the registry returned that the caller left out of `items` (a plumber at a cap); they
+ * count as found, and are searched past like those lost to another wave.
+ */
+export type CandidateSearch<C> = (
+  limit: number,
+  exclude: string[],
+) => Promise<{ items: C[]; held?: C[]; passedOver?: string[] }>;
 
 /**
  * Offers a job or a lead to up to `size` of the nearest candidates `find` returns, each through
@@ -289,6 +296,7 @@ export async function offerToNearest<C extends { providerId: string; distanceKm:
   for (let search = 0; search < WAVE_SEARCHES && offers.length < size; search++) {
     const limit = searchLimit(size - offers.length, search);
     const found = await find(limit, [...passed, ...exclude].slice(0, MAX_EXCLUDED));
+    for (const id of found.passedOver ?? []) passed.add(id);
     const candidates = [...found.items, ...(found.held ?? [])].sort((a, b) => a.distanceKm - b.distanceKm);
     for (const candidate of candidates) {
       if (offers.length >= size) break;
@@ -301,7 +309,7 @@ export async function offerToNearest<C extends { providerId: string; distanceKm:
       if (attempt.kind === 'held') held += 1;
     }
     // Fewer than asked for: nobody else in range is free.
-    if (found.items.length < limit) break;
+    if (found.items.length + (found.passedOver?.length ?? 0) < limit) break;
   }
   return { offers, held };
 }

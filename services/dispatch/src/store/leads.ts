@@ -97,20 +97,3 @@ export async function leadDetail(em: EntityManager, id: string): Promise<leads.L
     offers: offers.map(toLeadOffer),
   };
 }
-
-/** Leads a plumber started buying since midnight (database time): what their daily cap counts. */
-export async function leadsBoughtToday(
-  em: EntityManager,
-  providerIds: readonly string[],
-): Promise<Map<string, number>> {
-  if (providerIds.length === 0) return new Map();
-  const rows = await em.execute<{ buyer_id: string; n: number }[]>(
-    `select l.buyer_id, count(*)::int as n from dispatch.lead l
-     where l.buyer_id = any(?::uuid[]) and l.state in ('CHARGING', 'ASSIGNED', 'COMPLETED')
-       and exists (select 1 from dispatch.lead_timeline t
-                   where t.lead_id = l.id and t.state = 'CHARGING' and t.at >= date_trunc('day', now()))
-     group by l.buyer_id`,
-    [`{${providerIds.join(',')}}`],
-  );
-  return new Map(rows.map((r) => [r.buyer_id, r.n]));
-}

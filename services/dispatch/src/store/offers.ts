@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { registry } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
+import { capsJson } from './lead-caps.ts';
 import type { OfferRow } from './rows.ts';
 
 /** What is offered: a job (to a locksmith) or a lead (to a plumber). */
@@ -14,6 +16,8 @@ export interface NewOffer {
   wave: number;
   distanceKm: number;
   ttlSeconds: number;
+  /** A plumber's caps as the registry gave them with the candidate: a YES is checked against them. */
+  providerCaps?: registry.PlumberCaps;
 }
 
 /** What offering a job to one provider came to. */
@@ -41,6 +45,15 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   await em.execute(`select pg_advisory_xact_lock(${PROVIDER_LOCK})`, [providerId]);
 }
 
+/** Takes the provider's lock only if nobody holds it (never waits): true when taken. */
+export async function tryLockProvider(em: EntityManager, providerId: string): Promise<boolean> {
+  const [lock] = await em.execute<{ locked: boolean }[]>(
+    `select pg_try_advisory_xact_lock(${PROVIDER_LOCK}) as locked`,
+    [providerId],
+  );
+  return lock?.locked === true;
+}
+
 /**
  * Offers a job to one provider: the new pending offer, or why not.
  *
@@ -56,14 +69,10 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
  * whose committed pending offer another transaction is closing right now instead of waiting for it.
  */
 export async function insertPendingOffer(em: EntityManager, offer: NewOffer): Promise<OfferAttempt> {
-  const [lock] = await em.execute<{ locked: boolean }[]>(
-    `select pg_try_advisory_xact_lock(${PROVIDER_LOCK}) as locked`,
-    [offer.providerId],
-  );
-  if (!lock?.locked) return { kind: 'held' };
+  if (!(await tryLockProvider(em, offer.providerId))) return { kind: 'held' };
   const [inserted] = await em.execute<OfferRow[]>(
-    `insert into dispatch.offer (id, job_id, lead_id, provider_id, provider_name, provider_phone, provider_email, wave, distance_km, expires_at)
-     select ?, ?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?)
+    `insert into dispatch.offer (id, job_id, lead_id, provider_id, provider_name, provider_phone, provider_email, wave, distance_km, expires_at, provider_caps)
+     select ?, ?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?), ?::jsonb
      where not exists (select 1 from dispatch.offer where provider_id = ? and status = 'PENDING')
        and not exists (select 1 from dispatch.job where locksmith_id = ? and state in ('ASSIGNED', 'EN_ROUTE'))
      on conflict do nothing returning *`,
@@ -78,6 +87,7 @@ export async function insertPendingOffer(em: EntityManager, offer: NewOffer): Pr
       offer.wave,
       offer.distanceKm,
       offer.ttlSeconds,
+      offer.providerCaps === undefined ? null : capsJson(offer.providerCaps),
       offer.providerId,
       offer.providerId,
     ],

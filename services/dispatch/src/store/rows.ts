@@ -47,6 +47,8 @@ export interface OfferRow {
   closed_at: Instant | null;
   /** A lead offer's YES that came while the lead was being charged to someone else (in line). */
   yes_at: Instant | null;
+  /** A lead offer's: the plumber's caps when it was made (registry.PlumberCaps as jsonb; see storedCaps). */
+  provider_caps: unknown;
 }
 
 /** A `lead` row as PostgreSQL returns it. */
@@ -73,6 +75,8 @@ export interface LeadRow {
   buyer_email: string | null;
   charge_attempt: number;
   sold_at: Instant | null;
+  /** The caps the current buyer's sale was checked against (registry.PlumberCaps as jsonb; see storedCaps). */
+  buyer_caps: unknown;
   credited_cents: number;
   buyer_covered_zip: boolean | null;
   buyer_buys_service: boolean | null;

@@ -35,6 +35,7 @@ import {
   insertPlumber,
   listPlumbers,
   plumberCandidates,
+  searchPlumbersForLead,
   takenFields,
   updatePlumber,
   type Plumber,
@@ -44,6 +45,8 @@ import {
 import { announceOperatorChanges } from './provider-changes.ts';
 
 const DEFAULT_PAGE = 50;
+/** Plumbers the "sell to" autocomplete shows unless asked for fewer. */
+const SEARCH_FOR_LEAD_LIMIT = 20;
 
 const TAKEN: Record<TakenField, () => AppError> = {
   phone: () => conflict('PHONE_TAKEN', 'Another provider already uses that mobile number.'),
@@ -124,7 +127,7 @@ async function announce(
   return plumber;
 }
 
-/** plumber.create / update / get / list / coverage / candidates. */
+/** plumber.create / update / get / list / coverage / candidates / search_for_lead. */
 export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLookup): EndpointBinding[] {
   const read = <T>(work: (em: EntityManager) => Promise<T>): Promise<T> => work(ctx.orm.em.fork());
 
@@ -242,6 +245,12 @@ export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLoo
 
     endpoint(registry.PlumberCandidates, async (request) => ({
       items: await read((em) => plumberCandidates(em, request)),
+    })),
+
+    endpoint(registry.PlumberSearchForLead, async (request) => ({
+      items: await read((em) =>
+        searchPlumbersForLead(em, { ...request, limit: request.limit ?? SEARCH_FOR_LEAD_LIMIT }),
+      ),
     })),
   ];
 }

@@ -283,6 +283,10 @@ const chordFor = (metres: string): string =>
 /** Largest radius a plumber may have (the contract's maximum): bounds the index scan of the radius case. */
 const MAX_RADIUS_KM = 200;
 
+/** Great-circle kilometres from an earth point column to the point `(?, ?)` (lat, lng parameters). */
+const distanceKmFrom = (location: string): string =>
+  `2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(${location}, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000`;
+
 /**
  * Plumbers who buy `serviceCode` leads at a lead's ZIP, in two disjoint halves: those who list the ZIP
  * (the GIN index on coverage_zips), and those who list none and whose radius around their base reaches
@@ -352,8 +356,7 @@ export interface CandidatesQuery extends LeadPlace {
  */
 export const CANDIDATES_SQL = `
   select c.id, c.name, c.phone, c.email, c.daily_cap, c.weekly_cap, c.monthly_cap, c.monthly_spend_cap_cents, c.time_zone,
-         2 * ${EARTH_RADIUS_M} * asin(least(1, public.cube_distance(c.location, registry.earth_point(?, ?)) / (2.0 * ${EARTH_RADIUS_M}))) / 1000
-           as distance_km
+         ${distanceKmFrom('c.location')} as distance_km
   from (${coveringPlumbers(
     'p.id, p.name, p.phone, p.email, p.daily_cap, p.weekly_cap, p.monthly_cap, p.monthly_spend_cap_cents, p.time_zone, p.location',
     `p.status = 'active' and p.available and p.card_status = 'saved' and p.pending_offer_id is null
@@ -390,6 +393,71 @@ export async function plumberCandidates(
     phone: row.phone,
     email: row.email ?? '',
     distanceKm: Math.round(Number(row.distance_km) * 1000) / 1000,
+    ...capsOf(row),
+  }));
+}
+
+export interface SearchForLeadQuery extends LeadPlace {
+  q?: string;
+  limit: number;
+}
+
+/**
+ * plumber.search_for_lead: plumbers matching a text (any status), with whether each covers the lead's
+ * ZIP (listed, or within their radius when they list none: the same rule as {@link coveringPlumbers})
+ * and buys its service; those who do both first, then nearest.
+ */
+export async function searchPlumbersForLead(
+  em: EntityManager,
+  query: SearchForLeadQuery,
+): Promise<registry.PlumberForLead[]> {
+  const conditions = ['p.location is not null'];
+  const params: unknown[] = [];
+  const q = query.q?.trim();
+  if (q) {
+    const search = textSearch(q);
+    conditions.push(search.sql);
+    params.push(...search.params);
+  }
+  const rows = await em.execute<
+    ({
+      id: string;
+      name: string;
+      phone: string;
+      status: ProviderStatus;
+      available: boolean;
+      card_status: CardStatus;
+      distance_km: number;
+      covers: boolean;
+      buys_service: boolean;
+    } & CapColumns)[]
+  >(
+    `select * from (
+       select p.id, p.name, p.phone, p.status, p.available, p.card_status, p.daily_cap, p.weekly_cap,
+              p.monthly_cap, p.monthly_spend_cap_cents, p.time_zone,
+              ${distanceKmFrom('p.location')} as distance_km,
+              (p.coverage_zips @> array[?]::text[]
+                or (p.coverage_zips = '{}'
+                    and public.cube_distance(p.location, registry.earth_point(?, ?)) <= ${chordFor('p.radius_km * 1000')}))
+                as covers,
+              p.services @> array[?]::text[] as buys_service
+       from registry.provider p
+       where p.trade = 'plumber' and ${conditions.join(' and ')}
+     ) found
+     order by (covers and buys_service) desc, distance_km, id
+     limit ?`,
+    [query.lat, query.lng, query.zipCode, query.lat, query.lng, query.serviceCode, ...params, query.limit],
+  );
+  return rows.map((row) => ({
+    plumberId: row.id,
+    name: row.name,
+    phone: row.phone,
+    distanceKm: Math.round(Number(row.distance_km) * 1000) / 1000,
+    cardStatus: row.card_status,
+    status: row.status,
+    available: row.available,
+    covers: row.covers,
+    buysService: row.buys_service,
     ...capsOf(row),
   }));
 }
