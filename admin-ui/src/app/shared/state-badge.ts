@@ -37,6 +37,11 @@ const TONES: Record<string, Tone> = {
   RECEIVED: 'success',
   UNDELIVERED: 'danger',
   SUPPRESSED: 'neutral',
+  // Plumbers' cards, partners, webhook deliveries
+  SAVED: 'success',
+  NONE: 'neutral',
+  NEEDS_UPDATE: 'danger',
+  SUSPENDED: 'danger',
 };
 
 /** A job, offer, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */
@@ -74,6 +79,8 @@ const TONES: Record<string, Tone> = {
 })
 export class StateBadge {
   readonly state = input.required<string>();
-  protected readonly label = computed(() => humanize(this.state()));
+  /** Words for the state when its code does not read well on its own (e.g. `none` → "No card"). */
+  readonly text = input<string>();
+  protected readonly label = computed(() => this.text() ?? humanize(this.state()));
   protected readonly tone = computed<Tone>(() => TONES[this.state().toUpperCase()] ?? 'neutral');
 }

@@ -51,6 +51,9 @@ export class Shell {
     { path: '/messages', label: 'Messages', icon: 'sms' },
     { path: '/sessions', label: 'Sessions', icon: 'timeline' },
     { path: '/analytics', label: 'Analytics', icon: 'bar_chart' },
+    { path: '/plumbers', label: 'Plumbers', icon: 'plumbing' },
+    { path: '/partners', label: 'Partners', icon: 'handshake' },
+    { path: '/prices', label: 'Prices', icon: 'sell' },
   ];
 
   protected readonly narrow = toSignal(
