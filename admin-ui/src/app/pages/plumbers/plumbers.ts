@@ -1,4 +1,4 @@
-import { DatePipe, PercentPipe } from '@angular/common';
+import { PercentPipe } from '@angular/common';
 import { Component, computed, effect, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
@@ -33,7 +33,6 @@ import { CAP_LABELS, CARD_LABELS, capUsage, coverageText, plumberName } from './
   selector: 'app-plumbers',
   imports: [
     CentsPipe,
-    DatePipe,
     LeadServiceNamePipe,
     MatButtonModule,
     MatFormFieldModule,
@@ -57,8 +56,6 @@ export class PlumbersPage {
   private readonly dialog = inject(MatDialog);
   private readonly notifier = inject(Notifier);
 
-  protected readonly cardLabels = CARD_LABELS;
-  protected readonly capLabels = CAP_LABELS;
   protected readonly nameOf = plumberName;
   protected readonly coverageOf = coverageText;
   protected readonly capsOf = capUsage;
@@ -116,6 +113,16 @@ export class PlumbersPage {
       untracked(() => this.list.reload());
     });
     this.search.pipe(debounceTime(300), takeUntilDestroyed()).subscribe((q) => this.q.set(q.trim()));
+  }
+
+  protected cardLabel(plumber: Plumber): string {
+    return CARD_LABELS[plumber.card.status];
+  }
+
+  /** "daily cap" when they are at one now: they get no offers until it resets. */
+  protected atCap(plumber: Plumber): string | null {
+    const cap = plumber.leadStats?.usage.atCap;
+    return cap ? CAP_LABELS[cap] : null;
   }
 
   protected searchChanged(value: string): void {
