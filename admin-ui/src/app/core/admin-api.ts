@@ -241,10 +241,10 @@ export class AdminApi {
   }
 
   partnerDeliveries(id: string, query: DeliveryQuery): Observable<Page<WebhookDelivery>> {
-    return this.http.get<Page<WebhookDelivery>>(
-      `/api/admin/partners/${encodeURIComponent(id)}/deliveries`,
-      { ...this.options, params: toParams({ ...query }) },
-    );
+    return this.http.get<Page<WebhookDelivery>>(`/api/admin/partners/${encodeURIComponent(id)}/deliveries`, {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
   }
 
   retryDelivery(id: string, deliveryId: string): Observable<WebhookDelivery> {

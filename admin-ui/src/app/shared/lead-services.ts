@@ -7,9 +7,7 @@ import type { LeadService } from '../core/api-types';
 import { humanize } from './format';
 
 type CatalogueState =
-  | { status: 'loading' }
-  | { status: 'ok'; items: LeadService[] }
-  | { status: 'error'; message: string };
+  { status: 'loading' } | { status: 'ok'; items: LeadService[] } | { status: 'error'; message: string };
 
 /**
  * The plumbing catalogue leads are sold for (`GET /api/leads/services`), fetched once on first use:

@@ -182,7 +182,13 @@ describe('PartnerDetailPage', () => {
     expect(request.request.body).toEqual({ name: 'Staging', test: true });
     const secret = 'tk_test_0123456789abcdef0123456789abcdef';
     request.flush(
-      { id: '00000000-0000-4000-8000-0000000000a2', key: secret, prefix: 'tk_test_', name: 'Staging', test: true },
+      {
+        id: '00000000-0000-4000-8000-0000000000a2',
+        key: secret,
+        prefix: 'tk_test_',
+        name: 'Staging',
+        test: true,
+      },
       { status: 201, statusText: 'Created' },
     );
     await settle();
@@ -276,7 +282,14 @@ describe('PartnerDetailPage', () => {
     button(`Send the sold delivery for lead abcdef12 again`, element).click();
     const request = http.expectOne(`${BASE}/deliveries/${failed.id}/retry`);
     expect(request.request.method).toBe('POST');
-    request.flush({ ...failed, status: 'delivered', attempts: 9, lastStatusCode: 200, lastError: null, deliveredAt: '2026-12-04T10:00:00.000Z' });
+    request.flush({
+      ...failed,
+      status: 'delivered',
+      attempts: 9,
+      lastStatusCode: 200,
+      lastError: null,
+      deliveredAt: '2026-12-04T10:00:00.000Z',
+    });
     await settle();
     const row = element.querySelector('tr.delivery')?.textContent ?? '';
     expect(row).toContain('Delivered');
@@ -284,7 +297,12 @@ describe('PartnerDetailPage', () => {
   });
 
   it('shows why the partner could not be loaded', async () => {
-    http.expectOne(BASE).flush({ code: 'PARTNER_NOT_FOUND', message: 'No such partner.' }, { status: 404, statusText: 'Not Found' });
+    http
+      .expectOne(BASE)
+      .flush(
+        { code: 'PARTNER_NOT_FOUND', message: 'No such partner.' },
+        { status: 404, statusText: 'Not Found' },
+      );
     http.expectOne((r) => r.url === `${BASE}/stats`).flush(stats);
     deliveriesRequest().flush({ items: [], nextCursor: null });
     await settle();

@@ -96,13 +96,10 @@ export class PartnerDetailPage {
   protected readonly stats = signal<StatsState>({ status: 'loading' });
 
   protected readonly deliveryStatus = signal<WebhookDeliveryStatus | 'any'>('any');
-  protected readonly deliveries = new CursorList<WebhookDelivery>(
-    (page) => {
-      const status = this.deliveryStatus();
-      return this.api.partnerDeliveries(this.id(), { ...page, ...(status === 'any' ? {} : { status }) });
-    },
-    25,
-  );
+  protected readonly deliveries = new CursorList<WebhookDelivery>((page) => {
+    const status = this.deliveryStatus();
+    return this.api.partnerDeliveries(this.id(), { ...page, ...(status === 'any' ? {} : { status }) });
+  }, 25);
   /** Deliveries being sent again. */
   protected readonly retrying = signal<ReadonlySet<string>>(new Set());
 

@@ -91,14 +91,20 @@ describe('PartnersPage', () => {
     expect(element.textContent).toContain('Loading partners');
     http
       .expectOne((r) => r.url === '/api/admin/partners')
-      .flush({ items: [partner(1), partner(2, { status: 'suspended', payoutCentsPerLead: null })], nextCursor: null });
+      .flush({
+        items: [partner(1), partner(2, { status: 'suspended', payoutCentsPerLead: null })],
+        nextCursor: null,
+      });
     await settle();
     const first = http.expectOne(`/api/admin/partners/${partner(1).id}/stats`);
     expect(first.request.params.keys()).toEqual([]);
     first.flush(stats(partner(1).id));
     http
       .expectOne(`/api/admin/partners/${partner(2).id}/stats`)
-      .flush({ code: 'INTAKE_UNAVAILABLE', message: 'Intake is not answering.' }, { status: 503, statusText: 'x' });
+      .flush(
+        { code: 'INTAKE_UNAVAILABLE', message: 'Intake is not answering.' },
+        { status: 503, statusText: 'x' },
+      );
     await settle();
 
     const [one, two] = rows();

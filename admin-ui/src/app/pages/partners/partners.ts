@@ -50,7 +50,19 @@ export class PartnersPage {
     columnsFor(this.screen(), {
       phone: ['name', 'status', 'sold'],
       tablet: ['name', 'status', 'keys', 'posted', 'sold', 'revenue'],
-      wide: ['name', 'contact', 'status', 'keys', 'rate', 'payout', 'webhook', 'posted', 'accepted', 'sold', 'revenue'],
+      wide: [
+        'name',
+        'contact',
+        'status',
+        'keys',
+        'rate',
+        'payout',
+        'webhook',
+        'posted',
+        'accepted',
+        'sold',
+        'revenue',
+      ],
     }),
   );
 

@@ -95,7 +95,9 @@ describe('PlumberDialog', () => {
   }
 
   async function pickServices(...names: string[]): Promise<void> {
-    element.querySelector<HTMLElement>('mat-select[formcontrolname="services"] .mat-mdc-select-trigger')?.click();
+    element
+      .querySelector<HTMLElement>('mat-select[formcontrolname="services"] .mat-mdc-select-trigger')
+      ?.click();
     await settle();
     for (const option of document.querySelectorAll<HTMLElement>('mat-option')) {
       if (names.some((name) => option.textContent?.includes(name))) option.click();
@@ -209,7 +211,9 @@ describe('PlumberDialog', () => {
         { status: 409, statusText: 'Conflict' },
       );
     await settle();
-    expect(element.querySelector('[role="alert"]')?.textContent).toContain('Another plumber uses this email.');
+    expect(element.querySelector('[role="alert"]')?.textContent).toContain(
+      'Another plumber uses this email.',
+    );
     expect(close).not.toHaveBeenCalled();
   });
 });

@@ -63,7 +63,9 @@ export class PlumbersPage {
   protected readonly q = signal('');
   protected readonly status = signal<LocksmithStatus | 'any'>('any');
   protected readonly card = signal<CardStatus | 'any'>('any');
-  protected readonly filtered = computed(() => !!this.q() || this.status() !== 'any' || this.card() !== 'any');
+  protected readonly filtered = computed(
+    () => !!this.q() || this.status() !== 'any' || this.card() !== 'any',
+  );
   /** Rows with a change in flight (availability, card link). */
   protected readonly saving = signal<ReadonlySet<string>>(new Set());
 
@@ -102,7 +104,9 @@ export class PlumbersPage {
     };
   });
 
-  protected readonly list = new CursorList<Plumber>((page) => this.api.plumbers({ ...this.query(), ...page }));
+  protected readonly list = new CursorList<Plumber>((page) =>
+    this.api.plumbers({ ...this.query(), ...page }),
+  );
   protected readonly trackById = (_index: number, plumber: Plumber): string => plumber.id;
 
   private readonly search = new Subject<string>();

@@ -53,8 +53,8 @@ function priceValidator(control: AbstractControl<string>): ValidationErrors | nu
     <form [formGroup]="form" (ngSubmit)="submit()" novalidate>
       <mat-dialog-content>
         <p class="muted">
-          Leads whose ZIP code starts with the prefix cost this instead of the base price; the longest matching
-          prefix wins. Applies to leads accepted from now on.
+          Leads whose ZIP code starts with the prefix cost this instead of the base price; the longest
+          matching prefix wins. Applies to leads accepted from now on.
         </p>
         @if (saving()) {
           <mat-progress-bar mode="indeterminate" aria-label="Saving" />
@@ -87,7 +87,14 @@ function priceValidator(control: AbstractControl<string>): ValidationErrors | nu
           </mat-form-field>
           <mat-form-field appearance="outline">
             <mat-label>ZIP prefix</mat-label>
-            <input matInput formControlName="zipPrefix" inputmode="numeric" maxlength="5" autocomplete="off" required />
+            <input
+              matInput
+              formControlName="zipPrefix"
+              inputmode="numeric"
+              maxlength="5"
+              autocomplete="off"
+              required
+            />
             <mat-hint>1 to 5 digits, e.g. 941 for San Francisco</mat-hint>
             @if (form.controls.zipPrefix.hasError('required')) {
               <mat-error>Enter the first digits of the ZIP codes.</mat-error>
@@ -111,7 +118,9 @@ function priceValidator(control: AbstractControl<string>): ValidationErrors | nu
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button matButton type="button" mat-dialog-close>Cancel</button>
-        <button matButton="filled" type="submit" [disabled]="saving()">{{ existing ? 'Save' : 'Add price' }}</button>
+        <button matButton="filled" type="submit" [disabled]="saving()">
+          {{ existing ? 'Save' : 'Add price' }}
+        </button>
       </mat-dialog-actions>
     </form>
   `,
@@ -154,7 +163,10 @@ export class PriceDialog {
       Validators.required,
     ],
     urgency: [
-      { value: this.existing?.urgency ?? this.data.urgency ?? ('day' as LeadUrgency), disabled: !!this.existing },
+      {
+        value: this.existing?.urgency ?? this.data.urgency ?? ('day' as LeadUrgency),
+        disabled: !!this.existing,
+      },
       Validators.required,
     ],
     zipPrefix: [
@@ -175,7 +187,12 @@ export class PriceDialog {
     this.saving.set(true);
     this.error.set(null);
     this.api
-      .setLeadPrice({ serviceCode: value.serviceCode, urgency: value.urgency, zipPrefix: value.zipPrefix, priceCents })
+      .setLeadPrice({
+        serviceCode: value.serviceCode,
+        urgency: value.urgency,
+        zipPrefix: value.zipPrefix,
+        priceCents,
+      })
       .subscribe({
         next: (price) => this.dialog.close(price),
         error: (error: unknown) => {

@@ -151,7 +151,11 @@ describe('PricesPage', () => {
     await settle();
     http
       .expectOne((r) => r.url === '/api/admin/lead-prices' && r.method === 'GET')
-      .flush({ items: table.map((p) => (p.urgency === 'week' && p.serviceCode === 'drain_cleaning' ? { ...p, priceCents: 3750 } : p)) });
+      .flush({
+        items: table.map((p) =>
+          p.urgency === 'week' && p.serviceCode === 'drain_cleaning' ? { ...p, priceCents: 3750 } : p,
+        ),
+      });
     flushHistory([{ ...change, urgency: 'week', oldPriceCents: 3500, newPriceCents: 3750 }, change]);
     await settle();
     expect(element.querySelector('table.grid')?.textContent).toContain('$37.50');
@@ -182,9 +186,13 @@ describe('PricesPage', () => {
       input.value = value;
       input.dispatchEvent(new Event('input'));
     };
-    dialog().querySelector<HTMLElement>('mat-select[formcontrolname="serviceCode"] .mat-mdc-select-trigger')?.click();
+    dialog()
+      .querySelector<HTMLElement>('mat-select[formcontrolname="serviceCode"] .mat-mdc-select-trigger')
+      ?.click();
     await settle();
-    [...document.querySelectorAll<HTMLElement>('mat-option')].find((o) => o.textContent?.includes('Water heater'))?.click();
+    [...document.querySelectorAll<HTMLElement>('mat-option')]
+      .find((o) => o.textContent?.includes('Water heater'))
+      ?.click();
     await settle();
     type('zipPrefix', '100');
     type('price', '80');
@@ -231,7 +239,10 @@ describe('PricesPage', () => {
   it("shows the server's message when the table cannot load", async () => {
     http
       .expectOne('/api/admin/lead-prices')
-      .flush({ code: 'INTAKE_UNAVAILABLE', message: 'Intake is not answering.' }, { status: 503, statusText: 'x' });
+      .flush(
+        { code: 'INTAKE_UNAVAILABLE', message: 'Intake is not answering.' },
+        { status: 503, statusText: 'x' },
+      );
     flushHistory([]);
     await settle();
     expect(element.textContent).toContain('Intake is not answering.');

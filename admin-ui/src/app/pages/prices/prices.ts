@@ -237,16 +237,18 @@ export class PricesPage {
       },
       () => {
         this.busy.set(true);
-        this.api.removeLeadPrice({ serviceCode: price.serviceCode, urgency: price.urgency, zipPrefix }).subscribe({
-          next: () => {
-            this.busy.set(false);
-            this.changed(`The ZIP ${zipPrefix}… price is removed.`);
-          },
-          error: (error: unknown) => {
-            this.busy.set(false);
-            this.notifier.error(error);
-          },
-        });
+        this.api
+          .removeLeadPrice({ serviceCode: price.serviceCode, urgency: price.urgency, zipPrefix })
+          .subscribe({
+            next: () => {
+              this.busy.set(false);
+              this.changed(`The ZIP ${zipPrefix}… price is removed.`);
+            },
+            error: (error: unknown) => {
+              this.busy.set(false);
+              this.notifier.error(error);
+            },
+          });
       },
     );
   }

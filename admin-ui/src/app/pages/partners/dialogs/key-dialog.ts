@@ -75,7 +75,9 @@ export interface KeyDialogData {
               <mat-error>Name the key so it can be told apart later.</mat-error>
             }
           </mat-form-field>
-          <mat-checkbox formControlName="test">Test key: leads are validated and answered, never sold</mat-checkbox>
+          <mat-checkbox formControlName="test"
+            >Test key: leads are validated and answered, never sold</mat-checkbox
+          >
         </mat-dialog-content>
         <mat-dialog-actions align="end">
           <button matButton type="button" mat-dialog-close>Cancel</button>

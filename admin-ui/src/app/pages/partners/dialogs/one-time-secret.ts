@@ -11,8 +11,8 @@ import { MatIconModule } from '@angular/material/icon';
     <p class="warning" role="alert">
       <mat-icon aria-hidden="true">warning</mat-icon>
       <span
-        ><strong>Copy it now: it will not be shown again.</strong> {{ what() }} Only its hash is kept; if it is
-        lost, make a new one.</span
+        ><strong>Copy it now: it will not be shown again.</strong> {{ what() }} Only its hash is kept; if it
+        is lost, make a new one.</span
       >
     </p>
     <div class="secret">

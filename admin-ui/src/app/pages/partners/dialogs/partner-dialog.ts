@@ -119,7 +119,9 @@ const OPTIONAL_TEXT = ['contactName', 'email', 'phone', 'webhookUrl'] as const;
       </mat-dialog-content>
       <mat-dialog-actions align="end">
         <button matButton type="button" mat-dialog-close>Cancel</button>
-        <button matButton="filled" type="submit" [disabled]="saving()">{{ existing ? 'Save' : 'Create' }}</button>
+        <button matButton="filled" type="submit" [disabled]="saving()">
+          {{ existing ? 'Save' : 'Create' }}
+        </button>
       </mat-dialog-actions>
     </form>
   `,
