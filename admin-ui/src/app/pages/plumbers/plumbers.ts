@@ -73,21 +73,17 @@ export class PlumbersPage {
   protected readonly columns = computed(() =>
     columnsFor(this.screen(), {
       phone: ['name', 'available', 'actions'],
-      tablet: ['name', 'card', 'available', 'caps', 'bought', 'returns', 'actions'],
+      tablet: ['name', 'card', 'available', 'caps', 'leads', 'returns', 'actions'],
       wide: [
         'name',
-        'phone',
         'services',
         'coverage',
         'card',
         'available',
         'caps',
-        'offered',
-        'bought',
-        'credited',
+        'leads',
         'spend',
         'acceptance',
-        'reply',
         'returns',
         'actions',
       ],

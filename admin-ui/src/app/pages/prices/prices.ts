@@ -1,5 +1,6 @@
 import { DatePipe } from '@angular/common';
-import { Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import type { ElementRef } from '@angular/core';
+import { Component, DestroyRef, computed, effect, inject, signal, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -111,6 +112,7 @@ export class PricesPage {
   protected readonly editing = signal<Cell | null>(null);
   protected readonly editText = signal('');
   protected readonly editError = signal<string | null>(null);
+  private readonly amountInput = viewChild<ElementRef<HTMLInputElement>>('amount');
 
   protected readonly history = new CursorList<LeadPriceChange>((page) => this.api.leadPriceHistory(page), 25);
 
@@ -119,6 +121,8 @@ export class PricesPage {
   constructor() {
     this.load();
     this.history.reload();
+    // The price field takes the focus when a cell opens for editing.
+    effect(() => this.amountInput()?.nativeElement.focus());
     inject(DestroyRef).onDestroy(() => this.request?.unsubscribe());
   }
 
