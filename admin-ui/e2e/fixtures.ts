@@ -6,9 +6,16 @@ import type {
   Funnel,
   JobDetail,
   JobSummary,
+  LeadPrice,
+  LeadPriceChange,
+  LeadService,
   Locksmith,
   Message,
+  Partner,
+  PartnerStats,
+  Plumber,
   Service,
+  WebhookDelivery,
 } from '../src/app/core/api-types.ts';
 
 const now = Date.now();
@@ -267,3 +274,216 @@ export const dashboard: Dashboard = {
   smsLastHour: 41,
   failedJobsToday: 1,
 };
+
+// --- Plumbers, Partners and Prices pages (ui-ops) ---
+
+export const leadServices: LeadService[] = [
+  { code: 'drain_cleaning', name: 'Drain cleaning' },
+  { code: 'leak_repair', name: 'Leak repair' },
+  { code: 'water_heater', name: 'Water heater' },
+  { code: 'sewer_line', name: 'Sewer line' },
+];
+
+const plumberNames = [
+  'Dana Whitfield',
+  'Marco Ruiz',
+  'Priya Shah',
+  'Tom Becker',
+  'Aisha Grant',
+  'Luis Ortega',
+];
+
+export const plumbers: Plumber[] = plumberNames.map((name, i) => {
+  const [firstName = name, lastName = ''] = name.split(' ');
+  const id = `00000000-0000-4000-8000-0000000002${String(i).padStart(2, '0')}`;
+  return {
+    id,
+    firstName,
+    lastName,
+    email: `${firstName.toLowerCase()}@${lastName.toLowerCase()}plumbing.example`,
+    phone: `+1415555020${i}`,
+    zipCode: ['94103', '94110', '94601', '94704', '95112', '94015'][i] ?? '94103',
+    services: i % 2 ? ['drain_cleaning', 'leak_repair'] : ['water_heater', 'drain_cleaning', 'sewer_line'],
+    coverageZips: i === 1 ? ['94110', '94112', '94114', '94131'] : [],
+    radiusKm: 20 + i * 5,
+    status: i === 5 ? 'paused' : 'active',
+    available: i !== 3 && i !== 5,
+    stripeCustomerId: i === 4 ? null : `cus_${i}`,
+    card:
+      i === 4
+        ? { status: 'none' }
+        : i === 2
+          ? { status: 'needs_update', brand: 'visa', last4: '0341' }
+          : { status: 'saved', brand: 'visa', last4: '4242' },
+    dailyCap: i === 0 ? 3 : i === 1 ? 5 : 0,
+    weeklyCap: i === 1 ? 20 : 0,
+    monthlyCap: i === 0 ? 40 : 0,
+    monthlySpendCapCents: i === 0 ? 150_000 : 0,
+    timeZone: 'America/Los_Angeles',
+    createdAt: ago(60 * 24 * (30 + i)),
+    updatedAt: ago(60 * (i + 1)),
+    leadStats:
+      i === 4
+        ? null
+        : {
+            plumberId: id,
+            offered: 30 - i * 4,
+            bought: 12 - i,
+            credited: i === 2 ? 4 : 1,
+            acceptanceRate: 0.8 - i * 0.1,
+            medianReplySeconds: 40 + i * 25,
+            returnRate: i === 2 ? 0.4 : 1 / (12 - i),
+            flagged: i === 2,
+            usage: {
+              today: i === 0 ? 3 : 1,
+              thisWeek: 4,
+              thisMonth: 12 - i,
+              spendThisMonthCents: (12 - i) * 4500,
+              atCap: i === 0 ? 'daily' : null,
+            },
+          },
+  };
+});
+
+export const partner: Partner = {
+  id: '00000000-0000-4000-8000-000000000301',
+  name: 'HomeLeads',
+  email: 'ops@homeleads.example',
+  contactName: 'Robin Vendor',
+  phone: '+14155550399',
+  status: 'active',
+  rateLimitPerMinute: 120,
+  payoutCentsPerLead: 1250,
+  webhookUrl: 'https://homeleads.example/hooks/trades',
+  webhookSecretSet: true,
+  keys: [
+    {
+      id: '00000000-0000-4000-8000-0000000003a1',
+      name: 'Production',
+      test: false,
+      prefix: 'tk_live_',
+      createdAt: ago(60 * 24 * 20),
+      lastUsedAt: ago(4),
+      revokedAt: null,
+    },
+    {
+      id: '00000000-0000-4000-8000-0000000003a2',
+      name: 'Old server',
+      test: false,
+      prefix: 'tk_live9',
+      createdAt: ago(60 * 24 * 60),
+      lastUsedAt: ago(60 * 24 * 21),
+      revokedAt: ago(60 * 24 * 20),
+    },
+  ],
+  createdAt: ago(60 * 24 * 60),
+  updatedAt: ago(60 * 24 * 2),
+};
+
+export const partners: Partner[] = [
+  partner,
+  {
+    ...partner,
+    id: '00000000-0000-4000-8000-000000000302',
+    name: 'FixItNow Media',
+    email: null,
+    contactName: null,
+    phone: null,
+    status: 'suspended',
+    payoutCentsPerLead: null,
+    webhookUrl: null,
+    webhookSecretSet: false,
+    keys: [],
+  },
+];
+
+export const partnerStats: PartnerStats = {
+  partnerId: partner.id,
+  from: ago(60 * 24 * 30),
+  to: null,
+  posted: 412,
+  accepted: 371,
+  rejected: { invalid: 22, duplicate: 14, notServed: 5 },
+  sold: 298,
+  unsold: 61,
+  credited: 9,
+  revenueCents: 1_318_500,
+  creditedCents: 40_500,
+  payoutCents: 463_750,
+};
+
+export const deliveries: WebhookDelivery[] = (['sold', 'accepted', 'credited', 'unsold'] as const).map(
+  (outcome, i) => ({
+    id: `00000000-0000-4000-8000-0000000003d${i}`,
+    partnerId: partner.id,
+    leadId: `5a1e${i}d00-0000-4000-8000-000000000001`,
+    outcome,
+    url: partner.webhookUrl ?? '',
+    status: i === 0 ? 'failed' : i === 1 ? 'pending' : 'delivered',
+    attempts: i === 0 ? 8 : i === 1 ? 2 : 1,
+    lastStatusCode: i === 0 ? 500 : i === 1 ? null : 200,
+    lastError: i === 0 ? 'Internal Server Error' : i === 1 ? 'connect ETIMEDOUT' : null,
+    nextAttemptAt: i === 1 ? new Date(now + 5 * 60_000).toISOString() : null,
+    createdAt: ago(30 * (i + 1)),
+    deliveredAt: i > 1 ? ago(30 * (i + 1) - 1) : null,
+  }),
+);
+
+const basePrices: [string, string, number, number, number][] = [
+  ['drain_cleaning', 'Drain cleaning', 4500, 3500, 2500],
+  ['leak_repair', 'Leak repair', 5000, 4000, 3000],
+  ['water_heater', 'Water heater', 6500, 5000, 4000],
+  ['sewer_line', 'Sewer line', 8000, 6500, 5000],
+];
+
+export const leadPrices: LeadPrice[] = [
+  ...basePrices.flatMap(([serviceCode, serviceName, day, week, month]) =>
+    (
+      [
+        ['day', day],
+        ['week', week],
+        ['month', month],
+      ] as const
+    ).map(([urgency, priceCents]) => ({
+      serviceCode,
+      serviceName,
+      urgency,
+      zipPrefix: null,
+      priceCents,
+      updatedAt: ago(60 * 24 * 10),
+      updatedBy: 'night.ops@trades.example',
+    })),
+  ),
+  {
+    serviceCode: 'drain_cleaning',
+    serviceName: 'Drain cleaning',
+    urgency: 'day',
+    zipPrefix: '941',
+    priceCents: 6000,
+    updatedAt: ago(60 * 24 * 3),
+    updatedBy: 'night.ops@trades.example',
+  },
+];
+
+export const leadPriceHistory: LeadPriceChange[] = [
+  {
+    id: 'h2',
+    serviceCode: 'drain_cleaning',
+    urgency: 'day',
+    zipPrefix: '941',
+    oldPriceCents: null,
+    newPriceCents: 6000,
+    actor: 'night.ops@trades.example',
+    at: ago(60 * 24 * 3),
+  },
+  {
+    id: 'h1',
+    serviceCode: 'water_heater',
+    urgency: 'day',
+    zipPrefix: null,
+    oldPriceCents: 6000,
+    newPriceCents: 6500,
+    actor: 'day.ops@trades.example',
+    at: ago(60 * 24 * 10),
+  },
+];

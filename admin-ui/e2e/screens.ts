@@ -119,6 +119,27 @@ async function answer(route: Route, state: ApiState): Promise<void> {
   }
   const leads = leadAnswer(path, url, method);
   if (leads) return json(route, leads.status, leads.body);
+  // Plumbers, Partners, Prices (ui-ops)
+  if (path === '/api/leads/services') return json(route, 200, { items: fx.leadServices, consentText: '' });
+  if (path === '/api/admin/plumbers' && method === 'GET') return json(route, 200, paginate(fx.plumbers, url));
+  if (path === '/api/admin/partners' && method === 'GET') return json(route, 200, paginate(fx.partners, url));
+  const partner = /^\/api\/admin\/partners\/([^/]+)(?:\/([\w-]+))?$/.exec(path);
+  if (partner) {
+    if (partner[2] === 'stats') return json(route, 200, fx.partnerStats);
+    if (partner[2] === 'deliveries') return json(route, 200, paginate(fx.deliveries, url));
+    if (partner[2] === 'keys' && method === 'POST') {
+      return json(route, 201, {
+        id: '00000000-0000-4000-8000-0000000003a9',
+        key: 'tk_test_9f2c1e7a4b8d6035e1f4a7c2b9d8e6f1',
+        prefix: 'tk_test_',
+        name: 'Staging',
+        test: true,
+      });
+    }
+    return json(route, 200, fx.partners.find((p) => p.id === partner[1]) ?? fx.partner);
+  }
+  if (path === '/api/admin/lead-prices') return json(route, 200, { items: fx.leadPrices });
+  if (path === '/api/admin/lead-prices/history') return json(route, 200, paginate(fx.leadPriceHistory, url));
   return json(route, 404, { code: 'NOT_FOUND', message: `No fixture for ${method} ${path}` });
 }
 
@@ -243,6 +264,10 @@ async function run(
       `leads/${lfx.soldLead.id}`,
       'credits',
       'lead-analytics',
+      'plumbers',
+      'partners',
+      `partners/${fx.partner.id}`,
+      'prices',
     ]) {
       await page.goto(`${base}/${path}`);
       await shoot(page, v, path.startsWith('leads/') ? 'lead-detail' : path.replace('/', '-'));
@@ -333,6 +358,29 @@ async function run(
   await shoot(page, v, 'credits-history');
   await page.goto(`${base}/lead-analytics`);
   await shoot(page, v, 'lead-analytics');
+  await page.goto(`${base}/plumbers`);
+  await shoot(page, v, 'plumbers');
+  await page.getByRole('button', { name: 'New plumber' }).click();
+  await page.getByRole('radio', { name: 'ZIP list' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await shoot(page, v, 'plumber-dialog');
+  await page.keyboard.press('Escape');
+
+  await page.goto(`${base}/partners`);
+  await shoot(page, v, 'partners');
+  await page.goto(`${base}/partners/${fx.partner.id}`);
+  await shoot(page, v, 'partner-detail');
+  await page.getByRole('button', { name: 'Issue a key…' }).click();
+  await page.getByLabel('Name').fill('Staging');
+  await page.getByRole('button', { name: 'Issue key' }).click();
+  await page.getByText('it will not be shown again').waitFor();
+  await shoot(page, v, 'partner-key-once');
+  await page.getByRole('button', { name: 'I have copied the key' }).click();
+
+  await page.goto(`${base}/prices`);
+  await shoot(page, v, 'prices');
+  await page.getByRole('button', { name: /^Change the base price, Drain cleaning, Within a day/ }).click();
+  await shoot(page, v, 'prices-inline-edit');
 
   state.failJobs = true;
   await page.goto(`${base}/jobs`);

@@ -69,6 +69,27 @@ export const routes: Routes = [
         title: 'Analytics',
         loadComponent: () => import('./pages/analytics/analytics').then((m) => m.AnalyticsPage),
       },
+      // Plumbers, Partners, Prices (ui-ops)
+      {
+        path: 'plumbers',
+        title: 'Plumbers',
+        loadComponent: () => import('./pages/plumbers/plumbers').then((m) => m.PlumbersPage),
+      },
+      {
+        path: 'partners',
+        title: 'Partners',
+        loadComponent: () => import('./pages/partners/partners').then((m) => m.PartnersPage),
+      },
+      {
+        path: 'partners/:id',
+        title: 'Partner',
+        loadComponent: () => import('./pages/partners/partner-detail').then((m) => m.PartnerDetailPage),
+      },
+      {
+        path: 'prices',
+        title: 'Prices',
+        loadComponent: () => import('./pages/prices/prices').then((m) => m.PricesPage),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -5,33 +5,49 @@ import { map } from 'rxjs';
 
 import type {
   BookingSession,
+  CardLink,
+  CreatedPartnerKey,
   CreditDecision,
   CreditQuery,
-  LeadAnalytics,
-  LeadCredit,
-  LeadDetail,
-  LeadPartnerRef,
-  LeadQuery,
-  LeadService,
-  LeadSummary,
-  NewLeadCredit,
-  PlumberForLead,
   Dashboard,
+  DeliveryQuery,
   DispatchAction,
   Funnel,
   JobDetail,
   JobQuery,
   JobSummary,
+  LeadAnalytics,
+  LeadCredit,
+  LeadDetail,
+  LeadPartnerRef,
+  LeadPrice,
+  LeadPriceChange,
+  LeadPriceInput,
+  LeadQuery,
+  LeadService,
+  LeadSummary,
+  LeadUrgency,
   Locksmith,
   LocksmithPatch,
   LocksmithQuery,
   Message,
   MessageQuery,
+  NewLeadCredit,
   NewLocksmith,
+  NewPartner,
+  NewPlumber,
   Operator,
   Page,
+  Partner,
+  PartnerPatch,
+  PartnerStats,
+  Plumber,
+  PlumberForLead,
+  PlumberPatch,
+  PlumberQuery,
   Service,
   SessionQuery,
+  WebhookDelivery,
 } from './api-types';
 
 type QueryValue = string | number | boolean | readonly string[] | undefined | null;
@@ -239,6 +255,123 @@ export class AdminApi {
     return this.http.get<LeadAnalytics>('/api/admin/lead-analytics', {
       ...this.options,
       params: toParams({ ...range }),
+    });
+  }
+
+  // --- Plumbers, Partners and Prices pages (ui-ops) ---
+
+  plumbers(query: PlumberQuery): Observable<Page<Plumber>> {
+    return this.http.get<Page<Plumber>>('/api/admin/plumbers', {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
+  }
+
+  createPlumber(plumber: NewPlumber): Observable<Plumber> {
+    return this.http.post<Plumber>('/api/admin/plumbers', plumber, this.options);
+  }
+
+  updatePlumber(id: string, patch: PlumberPatch): Observable<Plumber> {
+    return this.http.patch<Plumber>(`/api/admin/plumbers/${encodeURIComponent(id)}`, patch, this.options);
+  }
+
+  /** Texts and emails the plumber a new single-use link to save their card. */
+  sendCardLink(id: string): Observable<CardLink> {
+    return this.http.post<CardLink>(
+      `/api/admin/plumbers/${encodeURIComponent(id)}/card-link`,
+      {},
+      this.options,
+    );
+  }
+
+  partners(query: { cursor?: string; limit?: number }): Observable<Page<Partner>> {
+    return this.http.get<Page<Partner>>('/api/admin/partners', {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
+  }
+
+  partner(id: string): Observable<Partner> {
+    return this.http.get<Partner>(`/api/admin/partners/${encodeURIComponent(id)}`, this.options);
+  }
+
+  createPartner(partner: NewPartner): Observable<Partner> {
+    return this.http.post<Partner>('/api/admin/partners', partner, this.options);
+  }
+
+  updatePartner(id: string, patch: PartnerPatch): Observable<Partner> {
+    return this.http.patch<Partner>(`/api/admin/partners/${encodeURIComponent(id)}`, patch, this.options);
+  }
+
+  /** The key itself is in this reply only. */
+  issuePartnerKey(id: string, key: { name?: string; test?: boolean }): Observable<CreatedPartnerKey> {
+    return this.http.post<CreatedPartnerKey>(
+      `/api/admin/partners/${encodeURIComponent(id)}/keys`,
+      key,
+      this.options,
+    );
+  }
+
+  revokePartnerKey(id: string, keyId: string): Observable<void> {
+    return this.http.delete<void>(
+      `/api/admin/partners/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`,
+      this.options,
+    );
+  }
+
+  /** A new webhook signing secret, in this reply only; the old one stops signing at once. */
+  rotateWebhookSecret(id: string): Observable<{ secret: string }> {
+    return this.http.post<{ secret: string }>(
+      `/api/admin/partners/${encodeURIComponent(id)}/webhook-secret`,
+      {},
+      this.options,
+    );
+  }
+
+  partnerStats(id: string, range: { from?: string; to?: string }): Observable<PartnerStats> {
+    return this.http.get<PartnerStats>(`/api/admin/partners/${encodeURIComponent(id)}/stats`, {
+      ...this.options,
+      params: toParams({ ...range }),
+    });
+  }
+
+  partnerDeliveries(id: string, query: DeliveryQuery): Observable<Page<WebhookDelivery>> {
+    return this.http.get<Page<WebhookDelivery>>(`/api/admin/partners/${encodeURIComponent(id)}/deliveries`, {
+      ...this.options,
+      params: toParams({ ...query }),
+    });
+  }
+
+  retryDelivery(id: string, deliveryId: string): Observable<WebhookDelivery> {
+    return this.http.post<WebhookDelivery>(
+      `/api/admin/partners/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/retry`,
+      {},
+      this.options,
+    );
+  }
+
+  leadPrices(): Observable<LeadPrice[]> {
+    return this.http
+      .get<{ items: LeadPrice[] }>('/api/admin/lead-prices', this.options)
+      .pipe(map((response) => response.items));
+  }
+
+  setLeadPrice(price: LeadPriceInput): Observable<LeadPrice> {
+    return this.http.put<LeadPrice>('/api/admin/lead-prices', price, this.options);
+  }
+
+  /** Removes a ZIP-prefix price: the base price applies there again. */
+  removeLeadPrice(price: { serviceCode: string; urgency: LeadUrgency; zipPrefix: string }): Observable<void> {
+    return this.http.delete<void>('/api/admin/lead-prices', {
+      ...this.options,
+      params: toParams({ ...price }),
+    });
+  }
+
+  leadPriceHistory(query: { cursor?: string; limit?: number }): Observable<Page<LeadPriceChange>> {
+    return this.http.get<Page<LeadPriceChange>>('/api/admin/lead-prices/history', {
+      ...this.options,
+      params: toParams({ ...query }),
     });
   }
 }

@@ -547,3 +547,226 @@ export interface LeadAnalytics {
   revenueCents: number;
   creditedCents: number;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Plumbers, Partners and Prices pages (ui-ops). Mirrors services/contracts/src/{registry,leads,
+// intake,partners,lead-pricing}.ts as the gateway serves them under /api/admin.
+
+export const CARD_STATUSES: readonly CardStatus[] = ['saved', 'none', 'needs_update'];
+
+/** Last 30 days. */
+export interface PlumberLeadStats {
+  plumberId: string;
+  offered: number;
+  bought: number;
+  credited: number;
+  acceptanceRate: number | null;
+  medianReplySeconds: number | null;
+  /** Credited ÷ bought; null with no sale. */
+  returnRate: number | null;
+  /** Above the review rate: their credit requests go to an operator. */
+  flagged: boolean;
+  usage: PlumberLeadUsage;
+}
+
+export interface PlumberCard {
+  status: CardStatus;
+  brand?: string;
+  last4?: string;
+}
+
+/** Lead counts and spend a plumber is willing to buy; 0 = no cap. */
+export interface PlumberCaps {
+  dailyCap: number;
+  weeklyCap: number;
+  monthlyCap: number;
+  monthlySpendCapCents: number;
+  /** IANA zone the caps are counted in. */
+  timeZone: string;
+}
+
+export interface Plumber extends PlumberCaps {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string;
+  zipCode: string;
+  services: string[];
+  /** Empty: every ZIP within radiusKm of their base ZIP. */
+  coverageZips: string[];
+  radiusKm: number;
+  status: LocksmithStatus;
+  available: boolean;
+  stripeCustomerId: string | null;
+  card: PlumberCard;
+  createdAt: string;
+  updatedAt: string;
+  /** Null when dispatch could not be asked; absent from an older gateway. */
+  leadStats?: PlumberLeadStats | null;
+}
+
+export interface PlumberQuery {
+  q?: string;
+  status?: LocksmithStatus;
+  available?: boolean;
+  cardStatus?: CardStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface NewPlumber extends Partial<PlumberCaps> {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string;
+  zipCode: string;
+  services: string[];
+  coverageZips?: string[];
+  radiusKm?: number;
+}
+
+export type PlumberPatch = Partial<NewPlumber> & {
+  status?: LocksmithStatus;
+  available?: boolean;
+};
+
+export interface CardLink {
+  url: string;
+  expiresAt: string;
+}
+
+export type PartnerStatus = 'active' | 'suspended';
+
+export interface PartnerKey {
+  id: string;
+  name: string | null;
+  test: boolean;
+  /** The key's first 8 characters, to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Partner {
+  id: string;
+  name: string;
+  email: string | null;
+  contactName: string | null;
+  phone: string | null;
+  status: PartnerStatus;
+  rateLimitPerMinute: number;
+  /** Null: no payout. */
+  payoutCentsPerLead: number | null;
+  /** Null: no webhook. */
+  webhookUrl: string | null;
+  webhookSecretSet: boolean;
+  keys: PartnerKey[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewPartner {
+  name: string;
+  email?: string;
+  contactName?: string;
+  phone?: string;
+  rateLimitPerMinute?: number;
+  payoutCentsPerLead?: number;
+  webhookUrl?: string;
+}
+
+export interface PartnerPatch {
+  name?: string;
+  email?: string | null;
+  contactName?: string | null;
+  phone?: string | null;
+  status?: PartnerStatus;
+  rateLimitPerMinute?: number;
+  payoutCentsPerLead?: number | null;
+  webhookUrl?: string | null;
+}
+
+/** The reply to issuing a key: `key` is in this reply only. */
+export interface CreatedPartnerKey {
+  id: string;
+  key: string;
+  prefix: string;
+  name: string | null;
+  test: boolean;
+}
+
+export type WebhookOutcome = 'accepted' | 'sold' | 'unsold' | 'credited';
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+export const WEBHOOK_DELIVERY_STATUSES: readonly WebhookDeliveryStatus[] = ['pending', 'delivered', 'failed'];
+
+export interface WebhookDelivery {
+  id: string;
+  partnerId: string;
+  leadId: string;
+  outcome: WebhookOutcome;
+  url: string;
+  /** pending: tried again at nextAttemptAt; delivered: a 2xx came back; failed: given up. */
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface DeliveryQuery {
+  status?: WebhookDeliveryStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface PartnerStats {
+  partnerId: string;
+  from: string | null;
+  to: string | null;
+  posted: number;
+  accepted: number;
+  rejected: { invalid: number; duplicate: number; notServed: number };
+  sold: number;
+  unsold: number;
+  credited: number;
+  /** Sold leads' prices less credits. */
+  revenueCents: number;
+  creditedCents: number;
+  /** Accepted leads × payout per lead. */
+  payoutCents: number;
+}
+
+export interface LeadPrice {
+  serviceCode: string;
+  serviceName: string;
+  urgency: LeadUrgency;
+  /** Null: the base price of the service and urgency, anywhere. */
+  zipPrefix: string | null;
+  priceCents: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface LeadPriceInput {
+  serviceCode: string;
+  urgency: LeadUrgency;
+  zipPrefix: string | null;
+  priceCents: number;
+}
+
+export interface LeadPriceChange {
+  id: string;
+  serviceCode: string;
+  urgency: LeadUrgency;
+  zipPrefix: string | null;
+  /** Null: the row was created. */
+  oldPriceCents: number | null;
+  /** Null: the row was removed. */
+  newPriceCents: number | null;
+  actor: string;
+  at: string;
+}

@@ -7,6 +7,18 @@ export function formatCents(cents: number | null | undefined): string {
   return cents === null || cents === undefined ? '—' : usd.format(cents / 100);
 }
 
+/** Dollars typed by a person ("25", "25.5", "$25.50", "1,025") to cents, or null when it is not an amount. */
+export function parseDollars(text: string): number | null {
+  const cleaned = text.replace(/[$,\s]/g, '');
+  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) return null;
+  return Math.round(Number(cleaned) * 100);
+}
+
+/** Cents as a form fills them in: 4500 → "45", 4550 → "45.50". */
+export function centsToDollarsText(cents: number): string {
+  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
+}
+
 /** 42 → "42 s", 95 → "1 min 35 s", 7260 → "2 h 1 min". */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';

@@ -47,6 +47,11 @@ const TONES: Record<string, Tone> = {
   REVIEW: 'active',
   APPROVED: 'progress',
   DENIED: 'danger',
+  // Plumbers' cards, partners, webhook deliveries
+  SAVED: 'success',
+  NONE: 'neutral',
+  NEEDS_UPDATE: 'danger',
+  SUSPENDED: 'danger',
 };
 
 /** A job, lead, offer, credit, payment, locksmith or SMS status as a coloured pill; colour is never the only cue (the label is). */
@@ -84,6 +89,8 @@ const TONES: Record<string, Tone> = {
 })
 export class StateBadge {
   readonly state = input.required<string>();
-  protected readonly label = computed(() => humanize(this.state()));
+  /** Words for the state when its code does not read well on its own (e.g. `none` → "No card"). */
+  readonly text = input<string>();
+  protected readonly label = computed(() => this.text() ?? humanize(this.state()));
   protected readonly tone = computed<Tone>(() => TONES[this.state().toUpperCase()] ?? 'neutral');
 }

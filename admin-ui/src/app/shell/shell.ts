@@ -51,8 +51,11 @@ export class Shell {
     { path: '/messages', label: 'Messages', icon: 'sms' },
     { path: '/sessions', label: 'Sessions', icon: 'timeline' },
     { path: '/analytics', label: 'Analytics', icon: 'bar_chart' },
-    { path: '/leads', label: 'Leads', icon: 'plumbing' },
+    { path: '/leads', label: 'Leads', icon: 'assignment' },
+    { path: '/plumbers', label: 'Plumbers', icon: 'plumbing' },
+    { path: '/partners', label: 'Partners', icon: 'handshake' },
     { path: '/credits', label: 'Credits', icon: 'currency_exchange' },
+    { path: '/prices', label: 'Prices', icon: 'sell' },
     { path: '/lead-analytics', label: 'Lead analytics', icon: 'query_stats' },
   ];
 

@@ -7,7 +7,9 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 
 import type { Payment } from '../../../core/api-types';
-import { CentsPipe } from '../../../shared/format';
+import { CentsPipe, parseDollars } from '../../../shared/format';
+
+export { parseDollars };
 
 export interface RefundData {
   jobCode: string;
@@ -18,13 +20,6 @@ export interface RefundRequest {
   /** Absent: refund everything still refundable. */
   amountCents?: number;
   reason: string;
-}
-
-/** Dollars typed by a person ("25", "25.5", "$25.50") to cents, or null when it is not an amount. */
-export function parseDollars(text: string): number | null {
-  const cleaned = text.replace(/[$,\s]/g, '');
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) return null;
-  return Math.round(Number(cleaned) * 100);
 }
 
 /** Confirms a refund: optional partial amount (at most what is still refundable) and a mandatory reason. */
