@@ -66,6 +66,13 @@ export const dispatchConfig = {
     minLength: 16,
     description: "Signs lead offers' accept links (HMAC-SHA256); required in production",
   }),
+  DISPATCH_CREDIT_REVIEW_RATE: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.25,
+    description:
+      'A plumber whose return rate (credited ÷ bought, last 30 days) is above this has every credit request reviewed by an operator',
+  }),
   ...leadPolicy('DAY', 'a lead needed today', 3, 300, 4),
   ...leadPolicy('WEEK', 'a lead needed this week', 5, 1800, 4),
   ...leadPolicy('MONTH', 'a lead needed this month', 8, 7200, 3),

@@ -8,6 +8,7 @@ import {
 } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { leadDetail } from '../store/leads.ts';
+import { creditRefundHandlers } from './lead-credits.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import {
   assignLead,
@@ -100,6 +101,7 @@ export function leadConsumers(ctx: DispatchContext): ConsumerBinding[] {
       handlers: [
         on(payments.LeadChargeSucceeded, (charge, { em }) => onChargeSucceeded(ctx, em, charge)),
         on(payments.LeadChargeFailed, (charge, { em }) => onChargeFailed(ctx, em, charge)),
+        ...creditRefundHandlers(ctx),
       ],
     },
   ];
