@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../../config.ts';
 import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugins/admin-auth.ts';
 import audit from '../../plugins/audit.ts';
 import { OperatorSessions } from '../../plugins/operator-sessions.ts';
+import credits from './credits.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import leads from './leads.ts';
@@ -47,6 +48,7 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(sessions);
   await app.register(partners);
   await app.register(leads);
+  await app.register(credits);
 };
 
 export default admin;
