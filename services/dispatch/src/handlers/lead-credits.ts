@@ -93,7 +93,8 @@ async function problemOf(
     {
       code: lead.code,
       state: lead.state,
-      soldAt: lead.sold_at === null ? null : new Date(lead.sold_at),
+      // A lead sold before sold_at was recorded counts from its last change.
+      soldAt: lead.buyer_id === null ? null : new Date(lead.sold_at ?? lead.updated_at),
       priceCents: lead.price_cents,
       creditedCents: lead.credited_cents,
       pending: pending !== undefined,
