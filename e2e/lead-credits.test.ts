@@ -519,6 +519,75 @@ describe('crediting a sold lead', () => {
     expect((await ask(leads.LeadGet, { id: sold.id })).creditedCents).toBe(4500);
   });
 
+  it('denied with a note: nothing refunded, the plumber told why, and they may ask again', async () => {
+    const buyer = await plumber(['drain_cleaning'], '94111');
+    const sold = await boughtByYes('94111', buyer);
+    await creditSms(buyer, sold.code, 'did not like the job');
+    const waiting = await creditWhen(sold.id, (c) => c.status === 'review', 'the request in the queue');
+    expect(waiting).toMatchObject({ reason: 'other', note: 'did not like the job' });
+    const denied = await admin('POST', `/api/admin/credits/${waiting.id}/deny`, {
+      note: 'The homeowner hired you.',
+    });
+    expect(denied).toMatchObject({
+      status: 200,
+      body: { status: 'denied', decidedBy: OPERATOR, decisionNote: 'The homeowner hired you.' },
+    });
+    expect(await published(credits.CreditDenied, (d) => d.credit.id === waiting.id)).toMatchObject([
+      { credit: { status: 'denied', decisionNote: 'The homeowner hired you.' } },
+    ]);
+    expect(await refundsAtStripe(buyer, sold.id)).toEqual([]);
+    await creditSms(buyer, sold.code, 'wrong number');
+    await creditWhen(sold.id, (c) => c.id !== waiting.id && c.status === 'review', 'a second request taken');
+  });
+
+  it('Stripe refuses the refund for good: the credit fails for an operator, nothing is credited on the lead', async () => {
+    const buyer = await plumber(['drain_cleaning'], '94112');
+    const sold = await boughtByYes('94112', buyer);
+    const intents = (await stripe.paymentIntents.list({ customer: buyer.customer })).data;
+    const intent = intents.find((pi) => pi.metadata['lead_id'] === sold.id);
+    if (!intent) throw new Error('no charge at Stripe');
+    // Refunded in full at Stripe behind the platform's back: nothing is left to refund.
+    await stripe.refunds.create({ payment_intent: intent.id });
+    await ask(credits.LeadCreditCreate, {
+      leadId: sold.id,
+      amountCents: 4500,
+      reason: 'other',
+      actor: OPERATOR,
+    });
+    const failed = await creditWhen(sold.id, (c) => c.status === 'failed', 'the credit failed');
+    expect(failed.failure).toContain('charge_already_refunded');
+    expect(await published(credits.LeadChargeCreditFailed, (d) => d.creditId === failed.id)).toMatchObject([
+      { code: 'charge_already_refunded', paymentIntentId: intent.id },
+    ]);
+    const lead = await ask(leads.LeadGet, { id: sold.id });
+    expect(lead).toMatchObject({ state: 'ASSIGNED', creditedCents: 0 });
+  });
+
+  it('a refund whose answer is lost is asked again with the same key: one refund', async () => {
+    const buyer = await plumber(['drain_cleaning'], '94114');
+    const sold = await boughtByYes('94114', buyer);
+    // Stripe makes the refund but the answer never arrives, more times than the SDK retries by itself.
+    stack.stripe.injectFault({
+      pathPrefix: '/v1/refunds',
+      method: 'POST',
+      when: 'after',
+      status: 500,
+      times: 3,
+    });
+    try {
+      await ask(credits.LeadCreditCreate, {
+        leadId: sold.id,
+        amountCents: 4500,
+        reason: 'other',
+        actor: OPERATOR,
+      });
+      const credit = await creditWhen(sold.id, (c) => c.status === 'credited', 'credited after the retry');
+      await expectCredited(buyer, sold.id, credit);
+    } finally {
+      stack.stripe.clearFaults();
+    }
+  });
+
   it('a credit link dispatch did not sign opens nothing', async () => {
     const forged = `${randomUUID()}.${'A'.repeat(43)}`;
     expect(await http('GET', `/api/lead-credits/${forged}`)).toMatchObject({
