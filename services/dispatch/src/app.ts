@@ -3,7 +3,6 @@ import { dispatchConfig } from './config.ts';
 import { bookingConsumer } from './handlers/bookings.ts';
 import { dispatchEndpoints } from './handlers/endpoints.ts';
 import { engagementsEndpoint } from './handlers/engagements.ts';
-import { creditConsumers, creditEndpoints } from './handlers/lead-credits.ts';
 import { leadConsumers, leadEndpoints } from './handlers/lead-endpoints.ts';
 import { runDueLeads } from './handlers/leads.ts';
 import { runDueWork } from './handlers/lifecycle.ts';
@@ -26,13 +25,8 @@ export const dispatchService = defineService({
       await runDueLeads(ctx);
     });
     return {
-      endpoints: [
-        ...dispatchEndpoints(ctx),
-        engagementsEndpoint(ctx),
-        ...leadEndpoints(ctx),
-        ...creditEndpoints(ctx),
-      ],
-      consumers: [bookingConsumer(ctx), smsConsumer(ctx), ...leadConsumers(ctx), ...creditConsumers(ctx)],
+      endpoints: [...dispatchEndpoints(ctx), engagementsEndpoint(ctx), ...leadEndpoints(ctx)],
+      consumers: [bookingConsumer(ctx), smsConsumer(ctx), ...leadConsumers(ctx)],
     };
   },
 });

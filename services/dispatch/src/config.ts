@@ -71,7 +71,7 @@ export const dispatchConfig = {
     maximum: 1,
     default: 0.25,
     description:
-      'A plumber whose return rate (credited ÷ bought, last 30 days) is above this has every credit request reviewed by an operator',
+      'Return rate (credited ÷ bought, last 30 days) above which a plumber is flagged: their credit requests go to an operator',
   }),
   ...leadPolicy('DAY', 'a lead needed today', 3, 300, 4),
   ...leadPolicy('WEEK', 'a lead needed this week', 5, 1800, 4),

@@ -34,6 +34,7 @@ import {
   returnCounts,
   toLeadCredit,
   updateCredit,
+  wasOffered,
   type CreditRow,
 } from '../store/credits.ts';
 import { findLead, insertLeadTimeline, lockLead } from '../store/leads.ts';
@@ -61,14 +62,19 @@ async function leadOfCreditToken(ctx: DispatchContext, em: EntityManager, token:
   return { lead, buyerId: lead.buyer_id };
 }
 
-/** What the automatic checks know about a sale. */
+/**
+ * What the automatic checks know about a sale. A buyer who was offered the lead (their YES, or next in
+ * line after a failed card) was a candidate, so covered its ZIP and bought its service; an operator's
+ * sale to anyone else recorded the facts (`assignLead`).
+ */
 async function saleFacts(em: EntityManager, lead: LeadRow): Promise<SaleFacts> {
+  const offered = lead.buyer_id !== null && (await wasOffered(em, lead.id, lead.buyer_id));
   return {
     homeownerUnreachable: lead.homeowner_unreachable_at !== null,
     homeownerUnreachableCode: lead.homeowner_unreachable_code,
     homeownerDenied: lead.homeowner_denied_at !== null,
-    buyerCoveredZip: lead.buyer_covered_zip,
-    buyerBoughtService: lead.buyer_buys_service,
+    buyerCoveredZip: offered ? true : lead.buyer_covered_zip,
+    buyerBoughtService: offered ? true : lead.buyer_buys_service,
     zipCode: lead.zip,
     serviceName: lead.service_name,
     duplicateOf: await earlierDuplicate(em, lead),

@@ -8,7 +8,7 @@ import {
 } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { leadDetail } from '../store/leads.ts';
-import { creditRefundHandlers } from './lead-credits.ts';
+import { creditConsumers, creditEndpoints, creditRefundHandlers } from './lead-credits.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import {
   assignLead,
@@ -38,7 +38,7 @@ async function linkedOffer(em: EntityManager, offerId: string): Promise<{ offer:
   return { offer, lead };
 }
 
-/** svc.dispatch.lead.*: get, assign (sell now), complete, and the accept link's get and accept. */
+/** svc.dispatch.lead.*: get, assign (sell now), complete, the accept link's get and accept; the credits'. */
 export function leadEndpoints(ctx: DispatchContext): EndpointBinding[] {
   const read = <T>(work: (em: EntityManager) => Promise<T>): Promise<T> => work(ctx.orm.em.fork());
   return [
@@ -80,10 +80,15 @@ export function leadEndpoints(ctx: DispatchContext): EndpointBinding[] {
         }),
       );
     }),
+    // Credits of sold leads (handlers/lead-credits.ts).
+    ...creditEndpoints(ctx),
   ];
 }
 
-/** Accepted leads → for sale; the charge's result → sold, or the next in line. */
+/**
+ * Accepted leads → for sale; the charge's result → sold, or the next in line; a credit's refund → credited;
+ * the homeowner's NO or dead number → facts for the credit checks.
+ */
 export function leadConsumers(ctx: DispatchContext): ConsumerBinding[] {
   return [
     {
@@ -104,5 +109,6 @@ export function leadConsumers(ctx: DispatchContext): ConsumerBinding[] {
         ...creditRefundHandlers(ctx),
       ],
     },
+    ...creditConsumers(ctx),
   ];
 }

@@ -4,6 +4,8 @@ import { AppError, conflict, leads, notFound, registry, type EventData } from '@
 import { usZips } from '@trades/geo';
 import type { EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
+import { saleFactsOf, YES_SALE_FACTS } from '../domain/lead-credit.ts';
+import { recordSaleFacts } from '../store/credits.ts';
 import {
   FOR_SALE_STATES,
   LEAD_CLOSE_REASON,
@@ -14,9 +16,7 @@ import {
   type LeadWavePolicy,
   type Urgency,
 } from '../domain/lead-sale.ts';
-import { saleFactsOf, YES_SALE_FACTS } from '../domain/lead-credit.ts';
 import { planNextWave } from '../domain/waves.ts';
-import { recordSaleFacts } from '../store/credits.ts';
 import { buyerOf, findLead, insertLeadTimeline, leadsBoughtToday, lockLead } from '../store/leads.ts';
 import { lockProvider, pendingOfferOf } from '../store/offers.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
@@ -804,7 +804,7 @@ export async function onChargeFailed(
     [locked.id],
   );
   if (next) {
-    const charging = await startCharge(
+    await startCharge(
       ctx,
       em,
       locked,
@@ -812,7 +812,6 @@ export async function onChargeFailed(
       `${failedName}'s card did not go through (${charge.code}); ${next.provider_name} is next in line; charging ${dollars(locked.price_cents)}`,
       SYSTEM_ACTOR,
     );
-    if (charging) await recordSaleFacts(em, locked.id, YES_SALE_FACTS);
     return;
   }
   await expireOverdueOffers(ctx, em, locked);

@@ -278,3 +278,12 @@ export async function recordSaleFacts(
     [facts.coveredZip, facts.buysService, leadId],
   );
 }
+
+/** Whether the plumber was offered the lead (offers go only to candidates who cover it and buy it). */
+export async function wasOffered(em: EntityManager, leadId: string, providerId: string): Promise<boolean> {
+  const [row] = await em.execute<{ offered: boolean }[]>(
+    'select exists (select 1 from dispatch.offer where lead_id = ? and provider_id = ?) as offered',
+    [leadId, providerId],
+  );
+  return row?.offered ?? false;
+}
