@@ -196,6 +196,23 @@ describe('crediting a sold lead', () => {
 
   /** The lead sold to `buyer` by their YES (offered to them as a candidate). */
   async function boughtByYes(zip: string, buyer: TestPlumber, homeownerPhone?: string) {
+    // The registry frees a plumber's pending-offer flag a moment after their last sale: wait for it, or
+    // the lead's first wave finds nobody and waits out the offer TTL.
+    const point = usZips().lookup(zip);
+    await waitFor(
+      async () =>
+        (
+          await ask(registry.PlumberCandidates, {
+            serviceCode: 'drain_cleaning',
+            zipCode: zip,
+            lat: point?.lat ?? 0,
+            lng: point?.lng ?? 0,
+            limit: 10,
+            excludeProviderIds: [],
+          })
+        ).items.some((c) => c.providerId === buyer.id),
+      { what: 'the buyer free to be offered a lead' },
+    );
     const leadId = await leadAccepted('drain_cleaning', zip, homeownerPhone);
     const offered = await leadWhen(
       leadId,
@@ -597,5 +614,8 @@ describe('crediting a sold lead', () => {
     expect(await http('POST', `/api/lead-credits/${forged}`, { reason: 'other' })).toMatchObject({
       status: 404,
     });
+    // Shaped like a token, but no lead id at all.
+    const shapeOnly = `${'-'.repeat(36)}.${'A'.repeat(43)}`;
+    expect(await http('GET', `/api/lead-credits/${shapeOnly}`)).toMatchObject({ status: 404 });
   });
 });

@@ -44,6 +44,8 @@ import { SYSTEM_ACTOR } from './lifecycle.ts';
 
 type CreditReason = credits.CreditReason;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 const LINK_NOT_FOUND = () =>
@@ -55,8 +57,9 @@ const LINK_NOT_FOUND = () =>
 /** The sold lead a credit link was signed for (with its buyer); 404 for anything dispatch did not sign. */
 async function leadOfCreditToken(ctx: DispatchContext, em: EntityManager, token: string, lock: boolean) {
   const [leadId, mac] = token.split('.');
-  if (leadId === undefined || mac === undefined) throw LINK_NOT_FOUND();
-  const lead = lock ? await lockLead(em, leadId).catch(() => undefined) : await findLead(em, leadId);
+  if (leadId === undefined || mac === undefined || !UUID.test(leadId)) throw LINK_NOT_FOUND();
+  const found = await findLead(em, leadId);
+  const lead = found && lock ? await lockLead(em, found.id) : found;
   if (!lead || lead.buyer_id === null) throw LINK_NOT_FOUND();
   if (!linkSignatureValid(ctx, creditMessage(lead.id, lead.buyer_id), mac)) throw LINK_NOT_FOUND();
   return { lead, buyerId: lead.buyer_id };
