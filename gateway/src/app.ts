@@ -18,6 +18,7 @@ import bookingRoutes from './routes/booking/index.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
 import leadRoutes from './routes/leads/index.ts';
+import leadCreditRoutes from './routes/leads/credits.ts';
 import leadOfferRoutes from './routes/leads/offers.ts';
 import partnerRoutes from './routes/partner/index.ts';
 import plumberCardRoutes from './routes/plumber-card.ts';
@@ -116,6 +117,7 @@ const app: FastifyPluginAsyncTypebox<AppOptions> = async (fastify, { config, nat
   });
   await fastify.register(leadRoutes);
   await fastify.register(leadOfferRoutes);
+  await fastify.register(leadCreditRoutes);
   await fastify.register(partnerRoutes);
   await fastify.register(plumberCardRoutes);
   await fastify.register(adminRoutes, { prefix: '/api/admin', config });

@@ -48,6 +48,11 @@ export const routes: Routes = [
     loadComponent: () => import('./lead-offer/lead-offer-page').then((m) => m.LeadOfferPage),
   },
   {
+    path: 'lead-credit/:token',
+    title: 'Ask for a lead credit',
+    loadComponent: () => import('./lead-credit/lead-credit-page').then((m) => m.LeadCreditPage),
+  },
+  {
     path: 'plumber/card/:token',
     title: 'Save your card · Plumbing leads',
     loadComponent: () => import('./plumber/card-page').then((m) => m.CardPage),

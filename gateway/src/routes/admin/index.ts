@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../../config.ts';
 import adminAuth, { adminAuthOptions, type AdminAuthOptions } from '../../plugins/admin-auth.ts';
 import audit from '../../plugins/audit.ts';
 import { OperatorSessions } from '../../plugins/operator-sessions.ts';
+import credits from './credits.ts';
 import dashboard from './dashboard.ts';
 import jobs from './jobs.ts';
 import leadAnalytics from './lead-analytics.ts';
@@ -51,6 +52,7 @@ const admin: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options
   await app.register(leads);
   await app.register(leadPrices);
   await app.register(leadAnalytics);
+  await app.register(credits);
 };
 
 export default admin;

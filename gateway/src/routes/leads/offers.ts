@@ -3,7 +3,7 @@ import { ErrorBody, leads } from '@trades/contracts';
 import Type from 'typebox';
 
 /** A link is opened by one plumber a few times; a script guessing tokens is slowed down. */
-const LINK_RATE_LIMIT = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+export const LINK_RATE_LIMIT = { rateLimit: { max: 30, timeWindow: '1 minute' } };
 
 const TokenParams = Type.Object({ token: leads.LeadOfferToken });
 

@@ -8,6 +8,7 @@ import {
 } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
 import { leadDetail } from '../store/leads.ts';
+import { creditConsumers, creditEndpoints, creditRefundHandlers } from './lead-credits.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import {
   assignLead,
@@ -37,7 +38,7 @@ async function linkedOffer(em: EntityManager, offerId: string): Promise<{ offer:
   return { offer, lead };
 }
 
-/** svc.dispatch.lead.*: get, assign (sell now), complete, and the accept link's get and accept. */
+/** svc.dispatch.lead.*: get, assign (sell now), complete, the accept link's get and accept; the credits'. */
 export function leadEndpoints(ctx: DispatchContext): EndpointBinding[] {
   const read = <T>(work: (em: EntityManager) => Promise<T>): Promise<T> => work(ctx.orm.em.fork());
   return [
@@ -79,10 +80,15 @@ export function leadEndpoints(ctx: DispatchContext): EndpointBinding[] {
         }),
       );
     }),
+    // Credits of sold leads (handlers/lead-credits.ts).
+    ...creditEndpoints(ctx),
   ];
 }
 
-/** Accepted leads → for sale; the charge's result → sold, or the next in line. */
+/**
+ * Accepted leads → for sale; the charge's result → sold, or the next in line; a credit's refund → credited;
+ * the homeowner's NO or dead number → facts for the credit checks.
+ */
 export function leadConsumers(ctx: DispatchContext): ConsumerBinding[] {
   return [
     {
@@ -100,7 +106,9 @@ export function leadConsumers(ctx: DispatchContext): ConsumerBinding[] {
       handlers: [
         on(payments.LeadChargeSucceeded, (charge, { em }) => onChargeSucceeded(ctx, em, charge)),
         on(payments.LeadChargeFailed, (charge, { em }) => onChargeFailed(ctx, em, charge)),
+        ...creditRefundHandlers(ctx),
       ],
     },
+    ...creditConsumers(ctx),
   ];
 }

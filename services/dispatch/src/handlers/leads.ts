@@ -1,8 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { intake, payments } from '@trades/contracts';
 import { AppError, conflict, leads, notFound, registry, type EventData } from '@trades/contracts';
+import { usZips } from '@trades/geo';
 import type { EntityManager } from '@trades/runtime';
 import type { DispatchContext } from '../config.ts';
+import { saleFactsOf, YES_SALE_FACTS } from '../domain/lead-credit.ts';
+import { recordSaleFacts } from '../store/credits.ts';
 import {
   FOR_SALE_STATES,
   LEAD_CLOSE_REASON,
@@ -61,13 +64,28 @@ export function leadPolicy(ctx: DispatchContext, urgency: Urgency): LeadWavePoli
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Accept links: `<offerId>.<HMAC-SHA256(DISPATCH_LINK_SECRET, offerId) base64url>`
+// Signed links: `<id>.<HMAC-SHA256(DISPATCH_LINK_SECRET, "<purpose>:<id>[:…]") base64url>`. Accept links
+// sign `lead-offer:<offerId>`; credit links `lead-credit:<leadId>:<buyerId>`.
 
-const signature = (ctx: DispatchContext, offerId: string): string =>
-  createHmac('sha256', ctx.config.DISPATCH_LINK_SECRET).update(`lead-offer:${offerId}`).digest('base64url');
+const linkSignature = (ctx: DispatchContext, message: string): string =>
+  createHmac('sha256', ctx.config.DISPATCH_LINK_SECRET).update(message).digest('base64url');
+
+/** Whether `mac` is dispatch's signature of `message` (constant time). */
+export function linkSignatureValid(ctx: DispatchContext, message: string, mac: string): boolean {
+  const expected = Buffer.from(linkSignature(ctx, message));
+  const given = Buffer.from(mac);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+const offerMessage = (offerId: string): string => `lead-offer:${offerId}`;
+export const creditMessage = (leadId: string, buyerId: string): string => `lead-credit:${leadId}:${buyerId}`;
 
 export const acceptToken = (ctx: DispatchContext, offerId: string): string =>
-  `${offerId}.${signature(ctx, offerId)}`;
+  `${offerId}.${linkSignature(ctx, offerMessage(offerId))}`;
+
+/** The sale's credit link token (on the ASSIGNED event, for the buyer's sale email). */
+export const creditToken = (ctx: DispatchContext, leadId: string, buyerId: string): string =>
+  `${leadId}.${linkSignature(ctx, creditMessage(leadId, buyerId))}`;
 
 /** The offer id a token was signed for; 404 LEAD_OFFER_NOT_FOUND for anything dispatch did not sign. */
 export function offerIdOfToken(ctx: DispatchContext, token: string): string {
@@ -77,9 +95,7 @@ export function offerIdOfToken(ctx: DispatchContext, token: string): string {
     'This link does not open a lead offer. Open the whole link from your email, or reply to the text instead.',
   );
   if (offerId === undefined || mac === undefined) throw missing;
-  const expected = Buffer.from(signature(ctx, offerId));
-  const given = Buffer.from(mac);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw missing;
+  if (!linkSignatureValid(ctx, offerMessage(offerId), mac)) throw missing;
   return offerId;
 }
 
@@ -175,11 +191,11 @@ export async function tryLeadTransition(
   );
   if (!moved) return undefined;
   await insertLeadTimeline(em, moved.id, to, lead.state, options.cause, options.actor);
-  await ctx.publish(
-    em,
-    leads.LEAD_EVENT_BY_STATE[to],
-    leadEventData(moved, lead.state, options.cause, options.actor),
-  );
+  const data = leadEventData(moved, lead.state, options.cause, options.actor);
+  // The sale email carries the buyer's credit link.
+  if (to === 'ASSIGNED' && moved.buyer_id !== null)
+    data.creditToken = creditToken(ctx, moved.id, moved.buyer_id);
+  await ctx.publish(em, leads.LEAD_EVENT_BY_STATE[to], data);
   return moved;
 }
 
@@ -600,7 +616,11 @@ export async function leadYes(
       `${offer.provider_name} said YES${yes.channel === 'link' ? ' (accept link)' : ''}; charging ${dollars(lead.price_cents)}`,
       yes.providerId,
     );
-    if (charging) return { outcome: 'charging', leadCode: lead.code };
+    if (charging) {
+      // Offered to them as a candidate: the lead was in their coverage and services.
+      await recordSaleFacts(em, lead.id, YES_SALE_FACTS);
+      return { outcome: 'charging', leadCode: lead.code };
+    }
   }
   if (lead.state === 'CHARGING') {
     if (offer.yes_at === null && answered) {
@@ -748,6 +768,8 @@ export async function assignLead(
     );
     if (!charging)
       throw conflict('LEAD_NOT_FOR_SALE', 'The lead changed while this was being done; reload it.');
+    // Sold by hand: whether it was in their coverage and services decides outside_area / not_my_service credits.
+    await recordSaleFacts(em, lead.id, saleFactsOf(plumber, lead, usZips().lookup(plumber.zipCode)));
   });
 }
 

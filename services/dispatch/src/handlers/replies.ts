@@ -5,6 +5,7 @@ import { CLOSE_REASON, decideYes, offerEnd } from '../domain/replies.ts';
 import { lockJob, openJobOf } from '../store/jobs.ts';
 import { lockProvider, pendingJobOfferOf, pendingOfferOf } from '../store/offers.ts';
 import type { JobRow, OfferRow } from '../store/rows.ts';
+import { handleCreditSms } from './lead-credits.ts';
 import { leadDone, leadNo, leadOfferUndeliverable, leadYes } from './leads.ts';
 import { afterOfferClosed, closeOffers, transition, tryTransition } from './lifecycle.ts';
 
@@ -254,6 +255,8 @@ export async function handleSms(ctx: DispatchContext, em: EntityManager, sms: Sm
     case 'OMW':
     case 'DONE':
       return handleProgress(ctx, em, sms, providerId, sms.command.kind);
+    case 'CREDIT':
+      return handleCreditSms(ctx, em, sms, providerId);
     default:
       return;
   }

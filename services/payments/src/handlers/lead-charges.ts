@@ -1,4 +1,4 @@
-import { CONSUMERS, leads, payments, type EventData } from '@trades/contracts';
+import { CONSUMERS, credits, leads, payments, type EventData } from '@trades/contracts';
 import {
   endpoint,
   on,
@@ -15,6 +15,8 @@ import type { ProviderCardOperations } from './provider-cards.ts';
 
 /** Marks what a PaymentIntent is for. */
 export const LEAD_PURPOSE = 'lead_charge';
+/** Marks a refund made for a lead's credit. */
+export const LEAD_CREDIT_PURPOSE = 'lead_credit';
 
 interface LeadChargeRow {
   lead_id: string;
@@ -251,12 +253,103 @@ export function leadCharges(
     });
   }
 
+  /**
+   * An approved credit → a refund of its amount on the buyer's succeeded charge of the lead (partial
+   * allowed), idempotency key `lead-credit:<creditId>`. The row and the result event are written in one
+   * transaction: a redelivered approval finds the row and publishes nothing. Stripe refusing the refund
+   * (nothing left to refund, …) is final: `lead_charge.credit_failed`. Network errors and 5xx are thrown
+   * and retried with the same key.
+   */
+  async function onCreditApproved(
+    { credit }: EventData<typeof credits.CreditApproved>,
+    { em, log }: EventContext,
+  ): Promise<void> {
+    const [done] = await em.execute<{ credit_id: string }[]>(
+      'select credit_id from payments.lead_credit_refund where credit_id = ?',
+      [credit.id],
+    );
+    if (done) return;
+    const [charge] = await em.execute<LeadChargeRow[]>(
+      `select * from payments.lead_charge where lead_id = ? and provider_id = ? and status = 'succeeded' for update`,
+      [credit.leadId, credit.plumberId],
+    );
+    const base = {
+      creditId: credit.id,
+      leadId: credit.leadId,
+      providerId: credit.plumberId,
+      amountCents: credit.amountCents,
+      paymentIntentId: charge?.payment_intent_id ?? null,
+    };
+    const record = (
+      status: 'refunded' | 'failed',
+      refundId: string | null,
+      code: string | null,
+      message: string | null,
+    ) =>
+      em.execute<{ credit_id: string }[]>(
+        `insert into payments.lead_credit_refund (credit_id, lead_id, provider_id, payment_intent_id, refund_id, status,
+           amount_cents, code, message)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning credit_id`,
+        [
+          credit.id,
+          credit.leadId,
+          credit.plumberId,
+          base.paymentIntentId,
+          refundId,
+          status,
+          credit.amountCents,
+          code,
+          message,
+        ],
+      );
+    const fail = async (code: string, message: string) => {
+      log.warn({ creditId: credit.id, leadId: credit.leadId, code }, 'a lead credit could not be refunded');
+      if ((await record('failed', null, code, message)).length === 0) return;
+      await ctx.publish(em, credits.LeadChargeCreditFailed, { ...base, code, message });
+    };
+    if (!charge || charge.payment_intent_id === null) {
+      await fail(
+        'no_charge',
+        `there is no succeeded charge of lead ${credit.leadCode} to ${credit.plumberName} to refund`,
+      );
+      return;
+    }
+    let refundId: string;
+    try {
+      const refund = await stripe.refunds.create(
+        {
+          payment_intent: charge.payment_intent_id,
+          amount: credit.amountCents,
+          reason: 'requested_by_customer',
+          metadata: { purpose: LEAD_CREDIT_PURPOSE, lead_id: credit.leadId, credit_id: credit.id },
+        },
+        { idempotencyKey: `lead-credit:${credit.id}` },
+      );
+      refundId = refund.id;
+    } catch (error) {
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError ||
+        error instanceof Stripe.errors.StripeCardError
+      ) {
+        await fail(error.code ?? 'refund_refused', error.message);
+        return;
+      }
+      throw error;
+    }
+    if ((await record('refunded', refundId, null, null)).length === 0) return;
+    await ctx.publish(em, credits.LeadChargeCredited, { ...base, refundId });
+  }
+
   const consumers: ConsumerBinding[] = [
     {
       definition: CONSUMERS.paymentsLeads,
       // Several at once: a slow Stripe call for one lead does not hold up every other sale.
       concurrency: 4,
-      handlers: [on(leads.LeadCharging, onCharging), on(leads.LeadChargeVoided, onVoided)],
+      handlers: [
+        on(leads.LeadCharging, onCharging),
+        on(leads.LeadChargeVoided, onVoided),
+        on(credits.CreditApproved, onCreditApproved),
+      ],
     },
   ];
   const endpoints: EndpointBinding[] = [
