@@ -556,6 +556,22 @@ describe('selling a plumbing lead', () => {
     expect(offered.offers.map((o) => o.plumberId)).toEqual([capped.id, other.id]);
     await textFrom(capped.phone, `YES ${offered.code}`);
     await leadWhen(first, (l) => l.state === 'ASSIGNED', 'the first lead sold');
+    // The other plumber's offer of the first lead closed with the sale; the registry learns it from an
+    // event. Until then they hold an offer and no wave may offer them anything (one offer at a time).
+    await waitFor(
+      async () => {
+        const { items } = await ask(registry.PlumberCandidates, {
+          serviceCode: service,
+          zipCode: '94105',
+          lat: 37.7898,
+          lng: -122.3942,
+          limit: 10,
+          excludeProviderIds: [],
+        });
+        return items.some((c) => c.providerId === other.id);
+      },
+      { what: 'the other plumber free of the first lead' },
+    );
 
     const second = await leadAccepted(service, 'week');
     const next = await leadWhen(second, (l) => l.state === 'OFFERED', 'the second lead offered');

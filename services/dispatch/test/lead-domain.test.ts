@@ -24,6 +24,8 @@ describe('the lead sale state machine', () => {
     ['DISPATCHING', 'UNSOLD'],
     ['UNSOLD', 'CHARGING'],
     ['ASSIGNED', 'COMPLETED'],
+    ['ASSIGNED', 'CREDITED'],
+    ['COMPLETED', 'CREDITED'],
   ];
 
   it.each(legal)('allows %s → %s', (from, to) => {
@@ -38,10 +40,15 @@ describe('the lead sale state machine', () => {
       }
     }
     expect(LEAD_TRANSITIONS.ASSIGNED).not.toContain('CHARGING');
-    expect(LEAD_TRANSITIONS.COMPLETED).toEqual([]);
+    expect(LEAD_TRANSITIONS.COMPLETED).toEqual(['CREDITED']);
+    expect(LEAD_TRANSITIONS.CREDITED).toEqual([]);
     expect(FOR_SALE_STATES).not.toContain('CHARGING');
+    expect(FOR_SALE_STATES).not.toContain('CREDITED');
+    expect(leadTransitionProblem('CREDITED', 'ASSIGNED')).toBe(
+      'The lead is already CREDITED and cannot change any more.',
+    );
     expect(leadTransitionProblem('COMPLETED', 'ASSIGNED')).toBe(
-      'The lead is already COMPLETED and cannot change any more.',
+      'A lead that is COMPLETED cannot become ASSIGNED; from COMPLETED it can only become CREDITED.',
     );
   });
 
