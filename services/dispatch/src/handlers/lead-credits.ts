@@ -22,6 +22,7 @@ import {
   type RequestProblem,
   type SaleFacts,
 } from '../domain/lead-credit.ts';
+import { dollars } from '../domain/lead-sale.ts';
 import {
   creditNotFound,
   creditsOf,
@@ -45,8 +46,6 @@ import { SYSTEM_ACTOR } from './lifecycle.ts';
 type CreditReason = credits.CreditReason;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 const LINK_NOT_FOUND = () =>
   notFound(
