@@ -24,6 +24,9 @@ describe('the lead sale state machine', () => {
     ['DISPATCHING', 'UNSOLD'],
     ['UNSOLD', 'CHARGING'],
     ['ASSIGNED', 'COMPLETED'],
+    // Credits: a sold lead whose credits reach its price.
+    ['ASSIGNED', 'CREDITED'],
+    ['COMPLETED', 'CREDITED'],
   ];
 
   it.each(legal)('allows %s → %s', (from, to) => {
@@ -38,10 +41,14 @@ describe('the lead sale state machine', () => {
       }
     }
     expect(LEAD_TRANSITIONS.ASSIGNED).not.toContain('CHARGING');
-    expect(LEAD_TRANSITIONS.COMPLETED).toEqual([]);
+    expect(LEAD_TRANSITIONS.COMPLETED).toEqual(['CREDITED']);
+    expect(LEAD_TRANSITIONS.CREDITED).toEqual([]);
     expect(FOR_SALE_STATES).not.toContain('CHARGING');
     expect(leadTransitionProblem('COMPLETED', 'ASSIGNED')).toBe(
-      'The lead is already COMPLETED and cannot change any more.',
+      'A lead that is COMPLETED cannot become ASSIGNED; from COMPLETED it can only become CREDITED.',
+    );
+    expect(leadTransitionProblem('CREDITED', 'ASSIGNED')).toBe(
+      'The lead is already CREDITED and cannot change any more.',
     );
   });
 
