@@ -33,6 +33,7 @@ import {
   listCredits,
   openCreditOf,
   returnCounts,
+  toBuyerCredit,
   toLeadCredit,
   updateCredit,
   wasOffered,
@@ -536,7 +537,7 @@ export function creditEndpoints(ctx: DispatchContext): EndpointBinding[] {
           deadline: iso(creditDeadline(soldAt)),
           open: problem === undefined,
           plumber: { firstName: (lead.buyer_name ?? '').split(' ')[0] ?? '' },
-          credits: rows.map(toLeadCredit),
+          credits: rows.map(toBuyerCredit),
         };
       }),
     ),
@@ -551,7 +552,7 @@ export function creditEndpoints(ctx: DispatchContext): EndpointBinding[] {
           channel: 'email',
         });
         if ('problem' in outcome) throw refusal(outcome.problem);
-        return toLeadCredit(outcome.row);
+        return toBuyerCredit(outcome.row);
       }),
     ),
     endpoint(credits.LeadCreditCreate, (request) => operatorCredit(ctx, request)),
