@@ -251,6 +251,10 @@ describe('the public credit link', () => {
       payload: { reason: 'wrong_number', note: 'disconnected' },
     });
     expect(asked.statusCode).toBe(201);
+    // Whoever holds the link sees where the request stands, nothing an operator keeps to themselves.
+    expect(asked.json()).toMatchObject({ id: CREDIT_ID, status: 'review', reason: 'wrong_number' });
+    for (const internal of ['decidedBy', 'requestedBy', 'returnRate', 'flagged', 'failure', 'plumberPhone'])
+      expect(asked.json()).not.toHaveProperty(internal);
     expect(lastRequest(credits.CreditLinkRequest.subject)).toEqual({
       token: TOKEN,
       reason: 'wrong_number',

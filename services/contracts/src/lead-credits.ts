@@ -105,6 +105,27 @@ export const LeadCredit = Type.Object({
 });
 export type LeadCredit = Static<typeof LeadCredit>;
 
+/**
+ * A credit as its buyer sees it behind the sale email's link (no session: whoever holds the link): what
+ * they asked, where it stands and the operator's note. Not the operator who decided, the return rate or
+ * the flag, the Stripe failure or the plumber's contact details.
+ */
+export const BuyerCredit = Type.Object({
+  id: LeadCredit.properties.id,
+  leadCode: LeadCredit.properties.leadCode,
+  reason: LeadCredit.properties.reason,
+  note: LeadCredit.properties.note,
+  channel: LeadCredit.properties.channel,
+  status: LeadCredit.properties.status,
+  amountCents: LeadCredit.properties.amountCents,
+  automatic: LeadCredit.properties.automatic,
+  decisionNote: LeadCredit.properties.decisionNote,
+  requestedAt: LeadCredit.properties.requestedAt,
+  decidedAt: LeadCredit.properties.decidedAt,
+  creditedAt: LeadCredit.properties.creditedAt,
+});
+export type BuyerCredit = Static<typeof BuyerCredit>;
+
 const Actor = Type.String({ minLength: 1, maxLength: 200 });
 const Note = Type.String({ maxLength: 1000 });
 
@@ -129,7 +150,7 @@ export const CreditLinkView = Type.Object({
   open: Type.Boolean(),
   plumber: Type.Object({ firstName: Type.String() }),
   /** This plumber's requests for this lead, newest first. */
-  credits: Type.Array(LeadCredit),
+  credits: Type.Array(BuyerCredit),
 });
 export type CreditLinkView = Static<typeof CreditLinkView>;
 
@@ -144,7 +165,7 @@ export const CreditLinkRequest = defineEndpoint(
   'svc.dispatch.credit.link_request',
   'The buyer asks for a credit from the link in the sale email: checked at once like an SMS request. 409 CREDIT_WINDOW_CLOSED after 7 days, CREDIT_PENDING while one waits, ALREADY_CREDITED when nothing is left to credit.',
   Type.Object({ token: CreditLinkToken, reason: CreditReason, note: Type.Optional(Note) }),
-  LeadCredit,
+  BuyerCredit,
 );
 
 export const LeadCreditCreate = defineEndpoint(

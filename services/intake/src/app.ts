@@ -13,6 +13,7 @@ import { leadEndpoints, purgeIdempotencyKeys } from './handlers/leads.ts';
 import { partnerEndpoints } from './handlers/partners.ts';
 import { expireAbandonedSessions } from './handlers/sweep.ts';
 import { sendDueWebhooks } from './handlers/webhooks.ts';
+import { webhookTargetPolicy } from './domain/webhook-targets.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Partners' Idempotency-Keys are kept 24 hours; the expired ones are deleted this often. */
@@ -55,14 +56,18 @@ export const intakeService = defineService({
       expireAbandonedSessions(ctx, ctx.config.INTAKE_SESSION_TTL_HOURS),
     );
     ctx.every('purge-idempotency-keys', IDEMPOTENCY_PURGE_INTERVAL_MS, () => purgeIdempotencyKeys(ctx));
-    ctx.every('partner-webhooks', ctx.config.INTAKE_WEBHOOK_POLL_MS, () => sendDueWebhooks(ctx));
+    // Partners' webhook URLs: never link-local or metadata; loopback and private only outside production.
+    const webhookTargets = webhookTargetPolicy(ctx.config.APP_ENV);
+    ctx.every('partner-webhooks', ctx.config.INTAKE_WEBHOOK_POLL_MS, () =>
+      sendDueWebhooks(ctx, webhookTargets),
+    );
     return {
       endpoints: [
         ...catalogEndpoints(ctx),
         ...bookingEndpoints(ctx, { geocoder }),
         ...adminEndpoints(ctx),
         ...leadEndpoints(ctx),
-        ...partnerEndpoints(ctx),
+        ...partnerEndpoints(ctx, webhookTargets),
         ...leadPriceEndpoints(ctx),
         ...leadAnalyticsEndpoints(ctx),
       ],

@@ -7,6 +7,10 @@ import {
   retryDelaySeconds,
 } from '../src/domain/partner-webhooks.ts';
 import { newWebhookSecret, signWebhook, verifyWebhookSignature } from '../src/domain/webhook-signature.ts';
+import { refusedAddress, webhookTargetPolicy } from '../src/domain/webhook-targets.ts';
+
+const DEV = webhookTargetPolicy('development');
+const PRODUCTION = webhookTargetPolicy('production');
 
 const BODY = '{"id":"d1","type":"lead.sold","data":{"leadId":"l1"}}';
 const NOW = 1_780_000_000;
@@ -60,17 +64,44 @@ describe('webhook deliveries', () => {
   });
 
   it('take absolute http(s) URLs without credentials', () => {
-    expect(normaliseWebhookUrl(' https://partner.example/hooks?x=1 ')).toBe(
+    expect(normaliseWebhookUrl(' https://partner.example/hooks?x=1 ', PRODUCTION)).toBe(
       'https://partner.example/hooks?x=1',
     );
-    expect(normaliseWebhookUrl('http://127.0.0.1:8080/h')).toBe('http://127.0.0.1:8080/h');
+    expect(normaliseWebhookUrl('http://127.0.0.1:8080/h', DEV)).toBe('http://127.0.0.1:8080/h');
     for (const bad of [
       'ftp://partner.example',
       '/hooks',
       'https://user:pw@partner.example/',
       'javascript:alert(1)',
     ])
-      expect(normaliseWebhookUrl(bad)).toBeNull();
+      expect(normaliseWebhookUrl(bad, DEV)).toBeNull();
+  });
+
+  it('never take a link-local or metadata target (SSRF); loopback and private ones only outside production', () => {
+    for (const metadata of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0xa9fea9fe/', // the same address, written as a number
+      'http://[::ffff:169.254.169.254]/',
+      'http://[fe80::1]/',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://0.0.0.0:8080/',
+    ]) {
+      expect(normaliseWebhookUrl(metadata, DEV)).toBeNull();
+      expect(normaliseWebhookUrl(metadata, PRODUCTION)).toBeNull();
+    }
+    for (const inside of [
+      'http://127.0.0.1:8080/h',
+      'http://localhost:4222/',
+      'http://10.0.0.5/',
+      'http://192.168.1.1/',
+      'http://[::1]/',
+    ]) {
+      expect(normaliseWebhookUrl(inside, DEV)).not.toBeNull();
+      expect(normaliseWebhookUrl(inside, PRODUCTION)).toBeNull();
+    }
+    expect(refusedAddress('169.254.169.254', DEV)).toMatch(/link-local/);
+    expect(refusedAddress('172.20.0.3', PRODUCTION)).toMatch(/private/);
+    expect(refusedAddress('93.184.216.34', PRODUCTION)).toBeNull();
   });
 
   it('name the reason of each refusal, and nothing else', () => {

@@ -101,4 +101,36 @@ describe('postWebhook', () => {
       postWebhook(`http://127.0.0.1:${port}/`, { headers: {}, body: '', timeoutMs: 1_000 }),
     ).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it('refuses, before connecting, an address the caller refuses: as written, or a name resolving to it', async () => {
+    const refuseLoopback = (address: string): string | null =>
+      address.startsWith('127.') || address === '::1' ? `${address} is loopback` : null;
+    const before = received.length;
+    const port = new URL(base).port;
+    await expect(
+      postWebhook(`http://127.0.0.1:${port}/`, {
+        headers: {},
+        body: '',
+        timeoutMs: 1_000,
+        refuseAddress: refuseLoopback,
+      }),
+    ).rejects.toThrow('webhook URL refused: 127.0.0.1 is loopback');
+    await expect(
+      postWebhook(`http://localhost:${port}/`, {
+        headers: {},
+        body: '',
+        timeoutMs: 1_000,
+        refuseAddress: refuseLoopback,
+      }),
+    ).rejects.toThrow(/localhost resolves to (127\.0\.0\.1|::1) is loopback/);
+    expect(received.length).toBe(before);
+    // A name whose addresses are all allowed is posted to as before.
+    const answer = await postWebhook(`http://localhost:${port}/allowed`, {
+      headers: {},
+      body: 'x',
+      timeoutMs: 1_000,
+      refuseAddress: () => null,
+    });
+    expect(answer.status).toBe(200);
+  });
 });

@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          201: credits.LeadCredit,
+          201: credits.BuyerCredit,
           400: ErrorBody,
           404: ErrorBody,
           409: ErrorBody,

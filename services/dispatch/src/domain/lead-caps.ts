@@ -1,6 +1,7 @@
 // A plumber's caps: lead counts per day, ISO week (Monday–Sunday) and calendar month, and spend per
 // calendar month, each counted in the plumber's own time zone. Rules only; counting is store/lead-caps.ts.
 import type { leads, registry } from '@trades/contracts';
+import { dollars } from './lead-sale.ts';
 
 export type Caps = registry.PlumberCaps;
 export type CapKind = leads.CapKind;
@@ -208,8 +209,6 @@ const PERIOD: Record<CapKind, string> = {
   monthly: 'this month',
   monthly_spend: 'this month',
 };
-
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 /** A local time a person reads: "Sat, Dec 5, 12:00 AM EST". */
 export function localTime(instant: Date, timeZone: string): string {

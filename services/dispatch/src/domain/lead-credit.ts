@@ -1,5 +1,6 @@
 import { credits, type leads } from '@trades/contracts';
 import { distanceKm } from '@trades/geo';
+import { dollars } from './lead-sale.ts';
 
 type CreditReason = credits.CreditReason;
 const { CREDIT_WINDOW_DAYS } = credits;
@@ -75,8 +76,6 @@ export interface CreditableSale {
   /** A credit of this lead already waiting (for an operator or its refund). */
   pending: boolean;
 }
-
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 /**
  * Why a credit cannot be taken now, as a sentence for the person asking; undefined when it can.

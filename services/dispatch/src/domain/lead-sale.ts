@@ -45,6 +45,9 @@ export function leadWavePlanPolicy(policy: LeadWavePolicy): WavePolicy {
   return { waveSize: policy.waveSize, maxWaves: policy.maxWaves, initialRadiusKm: 1, radiusStepKm: 0 };
 }
 
+/** A price as a person reads it, in timelines, texts and refusals: 4500 → "$45.00". */
+export const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+
 /** The idempotency key a lead's charge to one plumber is made with: one charge per (lead, plumber). */
 export const leadChargeKey = (leadId: string, providerId: string): string =>
   `lead-charge:${leadId}:${providerId}`;

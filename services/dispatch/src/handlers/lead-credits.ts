@@ -22,6 +22,7 @@ import {
   type RequestProblem,
   type SaleFacts,
 } from '../domain/lead-credit.ts';
+import { dollars } from '../domain/lead-sale.ts';
 import {
   creditNotFound,
   creditsOf,
@@ -32,6 +33,7 @@ import {
   listCredits,
   openCreditOf,
   returnCounts,
+  toBuyerCredit,
   toLeadCredit,
   updateCredit,
   wasOffered,
@@ -45,8 +47,6 @@ import { SYSTEM_ACTOR } from './lifecycle.ts';
 type CreditReason = credits.CreditReason;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 const LINK_NOT_FOUND = () =>
   notFound(
@@ -537,7 +537,7 @@ export function creditEndpoints(ctx: DispatchContext): EndpointBinding[] {
           deadline: iso(creditDeadline(soldAt)),
           open: problem === undefined,
           plumber: { firstName: (lead.buyer_name ?? '').split(' ')[0] ?? '' },
-          credits: rows.map(toLeadCredit),
+          credits: rows.map(toBuyerCredit),
         };
       }),
     ),
@@ -552,7 +552,7 @@ export function creditEndpoints(ctx: DispatchContext): EndpointBinding[] {
           channel: 'email',
         });
         if ('problem' in outcome) throw refusal(outcome.problem);
-        return toLeadCredit(outcome.row);
+        return toBuyerCredit(outcome.row);
       }),
     ),
     endpoint(credits.LeadCreditCreate, (request) => operatorCredit(ctx, request)),

@@ -7,6 +7,7 @@ import type { DispatchContext } from '../config.ts';
 import { saleFactsOf, YES_SALE_FACTS } from '../domain/lead-credit.ts';
 import { recordSaleFacts } from '../store/credits.ts';
 import {
+  dollars,
   FOR_SALE_STATES,
   LEAD_CLOSE_REASON,
   lateYesReason,
@@ -36,8 +37,6 @@ type LeadState = leads.LeadSaleState;
 type Buyer = leads.LeadBuyer;
 
 const OPEN_LEAD_STATES = `'NEW','DISPATCHING','OFFERED','CHARGING','ASSIGNED'`;
-
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 
 export function leadPolicy(ctx: DispatchContext, urgency: Urgency): LeadWavePolicy {
   const c = ctx.config;

@@ -71,6 +71,25 @@ export function toLeadCredit(row: CreditRow): credits.LeadCredit {
   };
 }
 
+/** What the buyer's credit page shows of a credit (the link needs no session: nothing internal). */
+export function toBuyerCredit(row: CreditRow): credits.BuyerCredit {
+  const credit = toLeadCredit(row);
+  return {
+    id: credit.id,
+    leadCode: credit.leadCode,
+    reason: credit.reason,
+    note: credit.note,
+    channel: credit.channel,
+    status: credit.status,
+    amountCents: credit.amountCents,
+    automatic: credit.automatic,
+    decisionNote: credit.decisionNote,
+    requestedAt: credit.requestedAt,
+    decidedAt: credit.decidedAt,
+    creditedAt: credit.creditedAt,
+  };
+}
+
 export const creditNotFound = (id: string) =>
   notFound('CREDIT_NOT_FOUND', `There is no credit ${id}; it may have been typed wrong.`);
 

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { normaliseEmail, type FieldProblem } from './lead-validation.ts';
 import { normaliseWebhookUrl } from './partner-webhooks.ts';
+import type { WebhookTargetPolicy } from './webhook-targets.ts';
 
 /** The profile fields an operator sends (create or update); undefined: not given, null: clear it. */
 export interface ProfileInput {
@@ -29,7 +30,10 @@ const text = (value: string | null): string | null => {
  * The given fields normalised (email lower-cased, phone in E.164, webhook URL absolute http(s)), or every
  * problem in a sentence an operator can act on.
  */
-export function normaliseProfile(input: ProfileInput): {
+export function normaliseProfile(
+  input: ProfileInput,
+  policy: WebhookTargetPolicy,
+): {
   profile: NormalisedProfile;
   problems: FieldProblem[];
 } {
@@ -60,12 +64,12 @@ export function normaliseProfile(input: ProfileInput): {
   }
   if (input.webhookUrl !== undefined) {
     const url = text(input.webhookUrl);
-    const normalised = url === null ? null : normaliseWebhookUrl(url);
+    const normalised = url === null ? null : normaliseWebhookUrl(url, policy);
     if (url !== null && normalised === null)
       problems.push({
         field: 'webhookUrl',
         message:
-          'Enter an absolute http(s) URL without a user name or password, like https://partner.com/hooks/leads.',
+          'Enter an absolute http(s) URL on the public internet, without a user name or password, like https://partner.com/hooks/leads.',
       });
     else profile.webhookUrl = normalised;
   }

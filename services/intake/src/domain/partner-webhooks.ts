@@ -1,4 +1,5 @@
 import type { intake, partners } from '@trades/contracts';
+import { refusedHost, type WebhookTargetPolicy } from './webhook-targets.ts';
 
 /**
  * When a failed delivery is tried again, by the attempts made so far: 10 s, 1 min, 5 min, 30 min, 2 h,
@@ -41,8 +42,11 @@ export function webhookBody(
   return { id: deliveryId, type: TYPE_OF[outcome], createdAt: createdAt.toISOString(), data: { ...lead } };
 }
 
-/** A webhook URL an operator may register: absolute http(s), no credentials in it. Null when it is not. */
-export function normaliseWebhookUrl(value: string): string | null {
+/**
+ * A webhook URL an operator may register: absolute http(s), no credentials in it, and a host the policy
+ * lets us post to (never link-local or metadata; see webhook-targets.ts). Null when it is not.
+ */
+export function normaliseWebhookUrl(value: string, policy: WebhookTargetPolicy): string | null {
   const trimmed = value.trim();
   let url: URL;
   try {
@@ -52,6 +56,7 @@ export function normaliseWebhookUrl(value: string): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || !url.hostname) return null;
+  if (refusedHost(url.hostname, policy) !== null) return null;
   return url.toString();
 }
 

@@ -4,6 +4,7 @@ import { hashApiKey, looksLikeApiKey, newApiKey } from '../domain/lead-keys.ts';
 import type { FieldProblem } from '../domain/lead-validation.ts';
 import { normaliseProfile, type ProfileInput } from '../domain/partner-profile.ts';
 import { newWebhookSecret } from '../domain/webhook-signature.ts';
+import type { WebhookTargetPolicy } from '../domain/webhook-targets.ts';
 import { resumeAfter, keysetPage } from '../domain/keyset.ts';
 import {
   findLiveKey,
@@ -27,8 +28,11 @@ function invalidKey(): never {
 }
 
 /** The profile fields normalised, or 400 with every problem (INVALID_WEBHOOK_URL when the URL is one). */
-function checkedProfile(input: ProfileInput): ReturnType<typeof normaliseProfile>['profile'] {
-  const { profile, problems } = normaliseProfile(input);
+function checkedProfile(
+  input: ProfileInput,
+  policy: WebhookTargetPolicy,
+): ReturnType<typeof normaliseProfile>['profile'] {
+  const { profile, problems } = normaliseProfile(input, policy);
   if (problems.length === 0) return profile;
   const fields: FieldProblem[] = problems;
   const url = problems.find((p) => p.field === 'webhookUrl');
@@ -42,7 +46,10 @@ function checkedProfile(input: ProfileInput): ReturnType<typeof normaliseProfile
  * Partners, their API keys, profile, webhook and stats: managed by operators, keys checked on every
  * partner request.
  */
-export function partnerEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[] {
+export function partnerEndpoints(
+  ctx: ServiceContext<unknown>,
+  webhookTargets: WebhookTargetPolicy,
+): EndpointBinding[] {
   const readOnly = (): EntityManager => ctx.orm.em.fork();
 
   async function partnerView(em: EntityManager, id: string): Promise<intake.Partner> {
@@ -54,13 +61,16 @@ export function partnerEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[
 
   return [
     endpoint(intake.PartnerCreate, async (request) => {
-      const profile = checkedProfile({
-        name: request.name,
-        email: request.email ?? null,
-        contactName: request.contactName ?? null,
-        phone: request.phone ?? null,
-        webhookUrl: request.webhookUrl ?? null,
-      });
+      const profile = checkedProfile(
+        {
+          name: request.name,
+          email: request.email ?? null,
+          contactName: request.contactName ?? null,
+          phone: request.phone ?? null,
+          webhookUrl: request.webhookUrl ?? null,
+        },
+        webhookTargets,
+      );
       return ctx.transaction(async (em) => {
         const row = await insertPartner(em, {
           name: profile.name ?? request.name,
@@ -80,7 +90,7 @@ export function partnerEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[
     endpoint(
       partners.PartnerUpdate,
       async ({ id, actor, status, rateLimitPerMinute, payoutCentsPerLead, ...fields }) => {
-        const profile = checkedProfile(fields);
+        const profile = checkedProfile(fields, webhookTargets);
         return ctx.transaction(async (em) => {
           const row = await updatePartner(em, id, {
             ...profile,
@@ -117,7 +127,7 @@ export function partnerEndpoints(ctx: ServiceContext<unknown>): EndpointBinding[
       ctx.log.info({ partnerId, deliveryId, actor }, 'partner webhook delivery retried');
       // Sent now rather than at the next tick; the claim keeps it from being sent twice.
       void ctx
-        .track(sendDueWebhooks(ctx))
+        .track(sendDueWebhooks(ctx, webhookTargets))
         .catch((error: unknown) => ctx.log.error({ err: error }, 'partner webhooks could not be sent'));
       return toDelivery(row);
     }),

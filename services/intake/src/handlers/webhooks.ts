@@ -3,6 +3,7 @@ import type { ServiceContext } from '@trades/runtime';
 import { postWebhook } from '@trades/webhook-client';
 import { isDelivered } from '../domain/partner-webhooks.ts';
 import { signWebhook } from '../domain/webhook-signature.ts';
+import { refusedAddress, type WebhookTargetPolicy } from '../domain/webhook-targets.ts';
 import {
   claimDueDeliveries,
   recordAttempt,
@@ -23,7 +24,7 @@ const ERROR_MAX = 500;
 const clip = (text: string): string => (text.length > ERROR_MAX ? `${text.slice(0, ERROR_MAX)}…` : text);
 
 /** One POST, signed now with the partner's current secret; never rejects. */
-async function attempt(delivery: ClaimedDelivery): Promise<AttemptResult> {
+async function attempt(delivery: ClaimedDelivery, policy: WebhookTargetPolicy): Promise<AttemptResult> {
   const base = { id: delivery.id, url: delivery.url };
   if (!delivery.url)
     return { ...base, delivered: false, statusCode: null, error: 'The partner has no webhook URL any more.' };
@@ -48,6 +49,8 @@ async function attempt(delivery: ClaimedDelivery): Promise<AttemptResult> {
       },
       body: delivery.body,
       timeoutMs: WEBHOOK_TIMEOUT_MS,
+      // Connect-time check too: a URL saved under another policy, or a name that resolves inside.
+      refuseAddress: (address) => refusedAddress(address, policy),
     });
     const delivered = isDelivered(answer.status);
     return {
@@ -70,12 +73,15 @@ async function attempt(delivery: ClaimedDelivery): Promise<AttemptResult> {
  * The webhook sender (a timer on every replica): claims due deliveries, POSTs them outside any
  * transaction, and records each answer (delivered, retried after the back-off, or failed).
  */
-export async function sendDueWebhooks(ctx: ServiceContext<unknown>): Promise<number> {
+export async function sendDueWebhooks(
+  ctx: ServiceContext<unknown>,
+  policy: WebhookTargetPolicy,
+): Promise<number> {
   let sent = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const claimed = await ctx.transaction((em) => claimDueDeliveries(em, BATCH, LEASE_SECONDS));
     if (claimed.length === 0) break;
-    const results = await Promise.all(claimed.map(attempt));
+    const results = await Promise.all(claimed.map((delivery) => attempt(delivery, policy)));
     await ctx.transaction(async (em) => {
       for (const result of results) await recordAttempt(em, result);
     });
