@@ -381,6 +381,22 @@ describe('crediting a sold lead', () => {
     await expectCredited(buyer, sold.id, credit);
   });
 
+  it('a request waiting for review is approved when the homeowner then says they never asked', async () => {
+    const buyer = await plumber(['drain_cleaning'], '94109');
+    const sold = await boughtByYes('94109', buyer);
+    await creditSms(buyer, sold.code, 'no answer after 3 calls');
+    const waiting = await creditWhen(sold.id, (c) => c.status === 'review', 'the request in the queue');
+    await publish(credits.HomeownerReplied, {
+      leadId: sold.id,
+      reply: 'NO',
+      messageSid: 'SM00000000000000000000000000000n1',
+      receivedAt: new Date().toISOString(),
+    });
+    const credit = await creditWhen(sold.id, (c) => c.status === 'credited', 'the waiting request credited');
+    expect(credit).toMatchObject({ id: waiting.id, reason: 'could_not_reach', automatic: true });
+    await expectCredited(buyer, sold.id, credit);
+  });
+
   it('could not reach: waits for an operator, who approves it from the console; the refund follows', async () => {
     const buyer = await plumber(['drain_cleaning'], '94107');
     const sold = await boughtByYes('94107', buyer);

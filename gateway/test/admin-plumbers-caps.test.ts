@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { registry} from '@trades/contracts';
+import type { registry } from '@trades/contracts';
 import { intake, notFound, payments, type EventData } from '@trades/contracts';
 import { dispatchService } from '@trades/dispatch';
 import { usZips } from '@trades/geo';

@@ -302,7 +302,12 @@ export async function decideCredit(
   });
 }
 
-/** A waiting request that a fact arriving later holds up is approved (unless the buyer is flagged). */
+/**
+ * A request waiting for review is approved when a fact arriving later proves the lead bad (unless the
+ * buyer is flagged), whatever reason the buyer gave: a homeowner who says they never asked, or whose
+ * number is dead, makes the lead worthless whether the plumber wrote "wrong number", "could not reach"
+ * or anything else.
+ */
 async function approveWaiting(
   ctx: DispatchContext,
   em: EntityManager,
@@ -310,7 +315,7 @@ async function approveWaiting(
   reason: CreditReason,
 ): Promise<boolean> {
   const open = await openCreditOf(em, lead.id);
-  if (!open || open.status !== 'review' || open.reason !== reason || open.flagged) return Boolean(open);
+  if (!open || open.status !== 'review' || open.flagged) return Boolean(open);
   const facts = await saleFacts(em, lead);
   const decision = decideRequest(reason, facts, false);
   if (decision.status !== 'approved') return true;
