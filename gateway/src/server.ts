@@ -9,12 +9,39 @@ import { adminAuthOptions } from './plugins/admin-auth.ts';
 /** proxy-addr names: 127.0.0.0/8 and ::1, 169.254.0.0/16 and fe80::/10, 10/8, 172.16/12, 192.168/16 and fc00::/7. */
 export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 
+/** Routes whose path carries a credential (a signed link or a tracking token): never logged whole. */
+const CAPABILITY_PATH = /^(\/api\/(?:lead-credits|lead-offers|plumber-card|track))\/[^/?]+/;
+
+/** A request's URL as the log shows it: a capability link's token replaced, its query dropped. */
+export function loggedUrl(url: string): string {
+  if (!CAPABILITY_PATH.test(url)) return url;
+  return (url.split('?')[0] ?? '').replace(CAPABILITY_PATH, '$1/[token]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+}
+
+const requestSerializer = (req: LoggedRequest) => ({
+  method: req.method,
+  url: loggedUrl(req.url),
+  host: req.host,
+  remoteAddress: req.ip,
+});
+
 export function buildServer(
   config: GatewayConfig,
   options: Parameters<typeof app>[1] extends infer O ? Partial<O> : never = {},
 ) {
   const server = Fastify({
-    loggerInstance: createLogger('gateway', config.LOG_LEVEL),
+    // Anyone who reads the logs must not be able to open a plumber's credit or card link.
+    loggerInstance: createLogger('gateway', config.LOG_LEVEL).child(
+      {},
+      { serializers: { req: requestSerializer } },
+    ),
     genReqId: (req) => correlationIdFor(req.headers['x-correlation-id']),
     // X-Forwarded-For is believed only from proxies on the machine or the private network (ingress,
     // serve-ui, compose): trusting anyone let a client pick its own address and dodge every rate limit.
