@@ -438,7 +438,7 @@ describe('credit and cap messages', () => {
     const [received] = await textsTo(rosa.phone, 1, 'the acknowledgement');
     expect(received).toBe(
       `We got your credit request for lead ${lead.code} (could not reach after trying). ` +
-        `An operator will review it today; we'll text you the outcome.`,
+        `We're still checking it: the homeowner's reply or a bounced number credits it at once; otherwise an operator decides today. We'll text you the outcome.`,
     );
 
     const refunded = {

@@ -331,7 +331,7 @@ const reasonWords = (credit: Credit): string => credits.CREDIT_REASON_LABELS[cre
 export const creditTemplates = {
   received: (credit: Credit): string =>
     `We got your credit request for lead ${credit.leadCode} (${lowerFirst(reasonWords(credit))}). ` +
-    `An operator will review it today; we'll text you the outcome.`,
+    `We're still checking it: the homeowner's reply or a bounced number credits it at once; otherwise an operator decides today. We'll text you the outcome.`,
 
   refunded: (credit: Credit): string =>
     `Lead ${credit.leadCode} credited: ${dollars(credit.amountCents)} refunded to your card. ` +
