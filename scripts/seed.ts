@@ -1,6 +1,7 @@
 // Demo data for a local stack: locksmiths and plumbers around San Francisco, created through the
-// registry's own endpoints (placed and announced like any other). Idempotent; `npm start` runs it once the
-// services are up.
+// registry's own endpoints (placed and announced like any other), and a lead partner through intake's.
+// Idempotent; `npm start` runs it once the services are up.
+import { seedDemoPartners } from '@trades/intake';
 import { DEMO_PLUMBERS, seedDemoLocksmiths, seedDemoPlumbers } from '@trades/locksmith-registry';
 import { AppError, payments, registry } from '@trades/contracts';
 import { BaseConfig, call, ConfigError, connectNats, createLogger, loadConfig } from '@trades/runtime';
@@ -63,6 +64,10 @@ try {
     if (await saveDemoCard(demo.phone, demo.testCard)) cards += 1;
   }
   log.info(`demo plumbers' test cards: ${cards} saved now`);
+  const partners = await seedDemoPartners((contract, request) =>
+    call(nc, contract, request, { timeoutMs: 15_000 }),
+  );
+  log.info(partners, `demo partners: ${partners.created} created, ${partners.skipped} already there`);
 } catch (error) {
   log.error({ err: error }, 'seeding demo data failed');
   process.exitCode = 1;

@@ -1,1 +1,2 @@
 export { intakeService } from './app.ts';
+export { DEMO_PARTNERS, seedDemoPartners, type DemoPartner } from './demo-partners.ts';

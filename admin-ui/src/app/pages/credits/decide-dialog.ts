@@ -47,7 +47,7 @@ export interface DecideData {
         </p>
         @if (approving) {
           <p>The refund goes back to their card at once and they are told by SMS and email.</p>
-          <mat-form-field appearance="outline">
+          <mat-form-field appearance="outline" floatLabel="always">
             <mat-label>Amount (USD)</mat-label>
             <span matTextPrefix>$&nbsp;</span>
             <input matInput formControlName="amount" inputmode="decimal" autocomplete="off" />

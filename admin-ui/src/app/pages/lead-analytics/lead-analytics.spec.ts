@@ -143,9 +143,11 @@ describe('LeadAnalyticsPage', () => {
     expect(steps[5]).toEqual(['Credited', '6', '3% of received, 5% of sold']);
 
     const text = element.textContent?.replace(/\s+/g, ' ') ?? '';
-    expect(text).toContain('$5,400.00');
-    expect(text).toContain('$270.00');
-    expect(text).toContain('$5,130.00');
+    // Intake's revenue is net of credits: sales are revenue plus credits, and nothing is taken twice.
+    expect(text).toContain('Sales$5,670.00 120 leads sold');
+    expect(text).toContain('Credited$270.00 6 leads credited');
+    expect(text).toContain('Revenue$5,400.00Sales less credits');
+    expect(text).not.toContain('$5,130.00');
     expect(text).toContain('1 min 35 s median');
     expect(text).toContain('p90 21 min');
     expect(text).toContain('40 rejected at intake');

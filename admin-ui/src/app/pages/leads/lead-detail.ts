@@ -188,7 +188,11 @@ export class LeadDetailPage {
         switchMap(() => this.api.lead(this.id()).pipe(catchError(() => EMPTY))),
         takeUntilDestroyed(),
       )
-      .subscribe((lead) => this.lead.set(lead));
+      .subscribe((lead) => {
+        this.lead.set(lead);
+        // An approved credit is being refunded: read it again until it says how that went.
+        if (this.credits().some((credit) => credit.status === 'approved')) this.loadCredits();
+      });
     inject(DestroyRef).onDestroy(() => {
       this.request?.unsubscribe();
       this.creditsRequest?.unsubscribe();

@@ -102,7 +102,7 @@ function priceValidator(control: AbstractControl<string>): ValidationErrors | nu
               <mat-error>1 to 5 digits.</mat-error>
             }
           </mat-form-field>
-          <mat-form-field appearance="outline">
+          <mat-form-field appearance="outline" floatLabel="always">
             <mat-label>Price (USD)</mat-label>
             <span matTextPrefix>$&nbsp;</span>
             <input matInput formControlName="price" inputmode="decimal" autocomplete="off" required />

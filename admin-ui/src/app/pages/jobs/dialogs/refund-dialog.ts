@@ -41,7 +41,7 @@ export interface RefundRequest {
           Paid {{ paid | cents }}, already refunded {{ data.payment.refundedCents | cents }}.
           <strong>Up to {{ refundable | cents }} can be refunded.</strong>
         </p>
-        <mat-form-field appearance="outline">
+        <mat-form-field appearance="outline" floatLabel="always">
           <mat-label>Amount (USD)</mat-label>
           <span matTextPrefix>$&nbsp;</span>
           <input matInput formControlName="amount" inputmode="decimal" autocomplete="off" />

@@ -49,7 +49,7 @@ export function centsToDollars(cents: number): string {
           <strong>Up to {{ data.leftCents | cents }} can be credited.</strong>
           The refund goes back to their card and they are told by SMS and email.
         </p>
-        <mat-form-field appearance="outline">
+        <mat-form-field appearance="outline" floatLabel="always">
           <mat-label>Amount (USD)</mat-label>
           <span matTextPrefix>$&nbsp;</span>
           <input matInput formControlName="amount" inputmode="decimal" autocomplete="off" required />

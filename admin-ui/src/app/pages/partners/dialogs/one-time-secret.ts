@@ -42,6 +42,11 @@ import { MatIconModule } from '@angular/material/icon';
       border-radius: var(--mat-sys-corner-small);
       background: var(--app-waiting-container);
       color: var(--app-on-waiting-container);
+
+      mat-icon {
+        // Beside a long sentence a flex item shrinks: keep the icon whole.
+        flex: none;
+      }
     }
     .secret {
       display: flex;

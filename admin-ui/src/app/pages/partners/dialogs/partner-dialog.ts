@@ -96,7 +96,7 @@ const OPTIONAL_TEXT = ['contactName', 'email', 'phone', 'webhookUrl'] as const;
               <mat-error>A whole number from 1 to 100,000.</mat-error>
             }
           </mat-form-field>
-          <mat-form-field appearance="outline">
+          <mat-form-field appearance="outline" floatLabel="always">
             <mat-label>Payout per accepted lead (USD)</mat-label>
             <span matTextPrefix>$&nbsp;</span>
             <input matInput formControlName="payout" inputmode="decimal" autocomplete="off" />
