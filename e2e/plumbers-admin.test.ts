@@ -111,6 +111,10 @@ describe('/api/admin/plumbers', () => {
       stripeCustomerId: null,
       card: { status: 'none' },
       dailyCap: 4,
+      weeklyCap: 0,
+      monthlyCap: 0,
+      monthlySpendCapCents: 0,
+      timeZone: 'America/New_York',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
