@@ -362,6 +362,8 @@ describe('caps hold under races', () => {
     );
     const stats = await harness.call(leads.PlumberLeadStatsGet, { plumbers: [caps] });
     expect(stats.items[0]?.usage).toMatchObject({ today: 0, atCap: null });
+    // The operator's sale closed their offer ACCEPTED, but they never replied: no reply time to count.
+    expect(stats.items[0]).toMatchObject({ bought: 1, medianReplySeconds: null });
 
     // Not at the cap today: offered the next lead, and sold it.
     const today = await leadAccepted(service, zip);

@@ -41,8 +41,11 @@ export async function leadActivityOf(
     `with p(id) as (select unnest(?::uuid[])),
      offers as (
        select o.provider_id as id, count(*)::int as offered, count(o.yes_at)::int as accepted,
-              percentile_cont(0.5) within group (order by extract(epoch from o.responded_at - o.sent_at))
-                filter (where o.responded_at is not null) as median
+              -- Their own replies only: an operator's sale closes their offer ACCEPTED without one.
+              percentile_cont(0.5) within group (
+                order by extract(epoch from coalesce(o.yes_at, o.responded_at) - o.sent_at))
+                filter (where o.responded_at is not null and not (o.status = 'ACCEPTED' and o.yes_at is null))
+                as median
        from dispatch.offer o
        where o.provider_id = any(?::uuid[]) and o.lead_id is not null
          and o.sent_at >= now() - make_interval(days => ?)
