@@ -319,7 +319,7 @@ export type PlumberCandidate = Static<typeof PlumberCandidate>;
 
 export const PlumberCandidates = defineEndpoint(
   'svc.registry.plumber.candidates',
-  'The plumbers a lead can be offered to, nearest first: active, available, card saved, buy the service, cover the ZIP (listed, or within their radius when they list none), no pending offer, not excluded. Each carries its caps and time zone for the seller to apply.',
+  'The plumbers a lead can be offered to, nearest first: active, available, card saved, buy the service, cover the ZIP (listed, or within their radius when they list none), no pending offer, not excluded. Each carries its caps and time zone for the seller to apply. When fewer than `limit` are found, also the ones who would be candidates but for a pending offer (`held`), so the seller can wait for them rather than count a wave that found nobody.',
   Type.Object({
     serviceCode: ServiceCode,
     zipCode: ZipCode,
@@ -328,7 +328,15 @@ export const PlumberCandidates = defineEndpoint(
     limit: Type.Integer({ minimum: 1, maximum: 100 }),
     excludeProviderIds: Type.Array(Uuid, { maxItems: 1000 }),
   }),
-  Type.Object({ items: Type.Array(PlumberCandidate) }),
+  Type.Object({
+    items: Type.Array(PlumberCandidate),
+    held: Type.Optional(
+      Type.Array(PlumberCandidate, {
+        description:
+          'Only when `items` has fewer than `limit`: up to `limit` more, nearest first, who meet every condition but hold a pending offer as far as the registry knows (its flag follows dispatch a moment behind). Empty otherwise.',
+      }),
+    ),
+  }),
 );
 
 const ProviderEventData = Type.Object({

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { leads } from '@trades/contracts';
 import {
   FOR_SALE_STATES,
+  keepWaitingForHeld,
   LEAD_CLOSE_REASON,
   LEAD_TRANSITIONS,
   lateYesReason,
@@ -62,5 +63,13 @@ describe('the lead sale state machine', () => {
   it('charges each plumber for a lead under one idempotency key', () => {
     expect(leadChargeKey('l1', 'p1')).toBe('lead-charge:l1:p1');
     expect(leadChargeKey('l1', 'p2')).not.toBe(leadChargeKey('l1', 'p1'));
+  });
+
+  it('waits for held plumbers no longer than the wave would have waited for replies', () => {
+    expect(keepWaitingForHeld(null, 300)).toBe(true);
+    expect(keepWaitingForHeld(0, 300)).toBe(true);
+    expect(keepWaitingForHeld(299.9, 300)).toBe(true);
+    expect(keepWaitingForHeld(300, 300)).toBe(false);
+    expect(keepWaitingForHeld(4000, 300)).toBe(false);
   });
 });

@@ -544,6 +544,9 @@ describe('plumber coverage and candidates', () => {
       'waterHeatersOnly',
     ])
       expect(everyone).not.toContain(key);
+    // Fewer than asked for: the one held by a pending offer is named apart, so the seller can wait for them.
+    const held = (await candidates()).held?.map((c) => keyOf(c.providerId));
+    expect(held).toEqual(['pendingOffer']);
 
     await publishEvent(dispatch.OfferClosed, {
       offerId,
@@ -558,6 +561,7 @@ describe('plumber coverage and candidates', () => {
     await waitFor(async () => (await candidates()).items.some((c) => c.providerId === id('pendingOffer')), {
       what: 'the plumber free again once the offer closed',
     });
+    expect((await candidates()).held).toEqual([]);
   });
 
   it('matches the service and follows AVAILABLE / UNAVAILABLE texted by a plumber', async () => {

@@ -45,6 +45,15 @@ export function leadWavePlanPolicy(policy: LeadWavePolicy): WavePolicy {
   return { waveSize: policy.waveSize, maxWaves: policy.maxWaves, initialRadiusKm: 1, radiusStepKm: 0 };
 }
 
+/**
+ * Whether a lead whose wave found only plumbers held by other offers keeps waiting for them (the wave not
+ * counted) after `waitedSeconds` (null: it has not begun to): no longer than the wave's offers would
+ * have waited, so a lead whose plumbers stay held still runs out of waves.
+ */
+export function keepWaitingForHeld(waitedSeconds: number | null, ttlSeconds: number): boolean {
+  return waitedSeconds === null || waitedSeconds < ttlSeconds;
+}
+
 /** A price as a person reads it, in timelines, texts and refusals: 4500 → "$45.00". */
 export const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 

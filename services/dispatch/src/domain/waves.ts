@@ -58,8 +58,8 @@ export function searchLimit(wanted: number, search: number): number {
 }
 
 /**
- * Seconds until a job whose locksmiths in range are all holding other offers looks again: 1 to 3 s
- * (`random` in [0, 1)), spread so the jobs of one burst do not all ask at the same moment.
+ * Seconds until a job whose locksmiths in range (or a lead whose plumbers) are all holding other offers
+ * looks again: 1 to 3 s (`random` in [0, 1)), spread so the ones of a burst do not all ask at once.
  */
 export function heldRetrySeconds(random: number): number {
   return 1 + 2 * random;

@@ -9,6 +9,7 @@ import { recordSaleFacts } from '../store/credits.ts';
 import {
   dollars,
   FOR_SALE_STATES,
+  keepWaitingForHeld,
   LEAD_CLOSE_REASON,
   lateYesReason,
   leadChargeKey,
@@ -18,9 +19,9 @@ import {
   type Urgency,
 } from '../domain/lead-sale.ts';
 import { capResetsAt, capSentence, type Caps } from '../domain/lead-caps.ts';
-import { planNextWave } from '../domain/waves.ts';
+import { heldRetrySeconds, planNextWave } from '../domain/waves.ts';
 import { capsJson, storedCaps } from '../store/lead-caps.ts';
-import { buyerOf, findLead, insertLeadTimeline, lockLead } from '../store/leads.ts';
+import { buyerOf, findLead, insertLeadTimeline, lockLead, secondsSinceTimeline } from '../store/leads.ts';
 import { lockProvider, pendingOfferOf, tryLockProvider } from '../store/offers.ts';
 import { iso, type LeadRow, type OfferRow } from '../store/rows.ts';
 import { freeCode } from './bookings.ts';
@@ -267,10 +268,10 @@ export async function createLead(
 /**
  * Sends a lead's next wave: the nearest plumbers who can buy it (registry `plumber.candidates`: they
  * cover its ZIP and buy its service, are active and available, have a saved card and no pending
- * offer), not offered it before and under their daily cap, through the same offer insert and search as
- * jobs. A wave that finds nobody free still counts: the lead looks again after the wave's TTL (plumbers
- * holding other offers come free meanwhile). After the last wave the lead is UNSOLD. The lead row must
- * be locked by the caller.
+ * offer), not offered it before and within their caps, through the same offer insert and search as
+ * jobs. A wave that finds nobody free but some held by other offers waits for them (see
+ * {@link waitForHeldPlumbers}); one that finds nobody at all counts, and the lead looks again after the
+ * wave's TTL. After the last wave the lead is UNSOLD. The lead row must be locked by the caller.
  */
 export async function sendNextLeadWave(
   ctx: DispatchContext,
@@ -313,8 +314,11 @@ export async function sendNextLeadWave(
         // Caps: a plumber at one, or whom this lead would take over one, is passed over.
         const items = await withinCaps(em, found.items, lead.price_cents);
         const kept = new Set(items.map((c) => c.providerId));
+        // A held plumber at a cap is nobody to wait for.
+        const held = found.held?.length ? await withinCaps(em, found.held, lead.price_cents) : [];
         return {
           items,
+          held,
           passedOver: found.items.filter((c) => !kept.has(c.providerId)).map((c) => c.providerId),
         };
       },
@@ -347,6 +351,25 @@ export async function sendNextLeadWave(
       [REGISTRY_RETRY_SECONDS, lead.id],
     );
     return due ?? lead;
+  }
+  if (search.offers.length === 0 && search.held > 0) {
+    const waiting = await waitForHeldPlumbers(ctx, em, lead, plan.wave, policy.ttlSeconds);
+    if (waiting) return waiting;
+    // Waited as long as the wave's offers would have: the wave counts, and the next goes out now.
+    const [counted] = await em.execute<LeadRow[]>(
+      'update dispatch.lead set wave = ? where id = ? returning *',
+      [plan.wave, lead.id],
+    );
+    if (!counted) throw new Error(`lead ${lead.id} vanished while sending a wave`);
+    await insertLeadTimeline(
+      em,
+      lead.id,
+      lead.state,
+      lead.state,
+      `wave ${plan.wave}: no plumber came free within ${policy.ttlSeconds} s`,
+      SYSTEM_ACTOR,
+    );
+    return sendNextLeadWave(ctx, em, counted);
   }
   if (search.offers.length === 0) {
     const [waited] = await em.execute<LeadRow[]>(
@@ -390,6 +413,34 @@ export async function sendNextLeadWave(
     });
   }
   return offered;
+}
+
+/**
+ * The wave found nobody free, but plumbers who could buy the lead are holding other offers (or being
+ * offered one right now): unless it has waited the wave's TTL for them already, the lead stays
+ * DISPATCHING without counting the wave and looks again in a moment (with jitter, like a job waiting for
+ * held locksmiths), noted once on its timeline; that line's time is when the wait began. Undefined
+ * when the wait is over.
+ */
+async function waitForHeldPlumbers(
+  ctx: DispatchContext,
+  em: EntityManager,
+  lead: LeadRow,
+  wave: number,
+  ttlSeconds: number,
+): Promise<LeadRow | undefined> {
+  const cause = `wave ${wave}: every plumber who could buy it is considering another offer; waiting for one to come free`;
+  const waitedSeconds = await secondsSinceTimeline(em, lead.id, cause);
+  if (!keepWaitingForHeld(waitedSeconds, ttlSeconds)) return undefined;
+  const [due] = await em.execute<LeadRow[]>(
+    'update dispatch.lead set next_action_at = now() + make_interval(secs => ?) where id = ? returning *',
+    [heldRetrySeconds(Math.random()), lead.id],
+  );
+  if (waitedSeconds === null) {
+    await insertLeadTimeline(em, lead.id, lead.state, lead.state, cause, SYSTEM_ACTOR);
+    ctx.log.info({ leadId: lead.id, wave }, 'plumbers for the lead all held; waiting for one');
+  }
+  return due ?? lead;
 }
 
 /**

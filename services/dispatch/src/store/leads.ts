@@ -33,6 +33,20 @@ export async function insertLeadTimeline(
   );
 }
 
+/** Seconds since the lead's timeline first said `cause` (by the database's clock), or null if it never did. */
+export async function secondsSinceTimeline(
+  em: EntityManager,
+  leadId: string,
+  cause: string,
+): Promise<number | null> {
+  const [row] = await em.execute<{ seconds: number | null }[]>(
+    `select extract(epoch from now() - min(at))::float8 as seconds from dispatch.lead_timeline
+     where lead_id = ? and cause = ?`,
+    [leadId, cause],
+  );
+  return row?.seconds ?? null;
+}
+
 export function toLeadSale(row: LeadRow): leads.LeadSale {
   return {
     id: row.id,

@@ -243,9 +243,7 @@ export function plumberEndpoints(ctx: ServiceContext<unknown>, lookupZip: ZipLoo
       return { served: plumbers > 0, plumbers };
     }),
 
-    endpoint(registry.PlumberCandidates, async (request) => ({
-      items: await read((em) => plumberCandidates(em, request)),
-    })),
+    endpoint(registry.PlumberCandidates, (request) => read((em) => plumberCandidates(em, request))),
 
     endpoint(registry.PlumberSearchForLead, async (request) => ({
       items: await read((em) =>

@@ -350,20 +350,31 @@ export interface CandidatesQuery extends LeadPlace {
 }
 
 /**
- * The statement behind plumber.candidates; exported so a test can EXPLAIN exactly it. Each half keeps
- * only plumbers a lead can be offered to now; the union (plumbers covering one ZIP: a few dozen at most)
- * is sorted by the straight-line distance between earth points, which orders like the great circle.
+ * Plumbers a lead can be offered to now (`free`: no pending offer), or the ones who would be but for a
+ * pending offer (`held`). Each half of the union keeps only those; the union (plumbers covering one ZIP:
+ * a few dozen at most) is sorted by the straight-line distance between earth points, which orders like
+ * the great circle.
  */
-export const CANDIDATES_SQL = `
+const candidatesSql = (offers: 'free' | 'held'): string => `
   select c.id, c.name, c.phone, c.email, c.daily_cap, c.weekly_cap, c.monthly_cap, c.monthly_spend_cap_cents, c.time_zone,
          ${distanceKmFrom('c.location')} as distance_km
   from (${coveringPlumbers(
     'p.id, p.name, p.phone, p.email, p.daily_cap, p.weekly_cap, p.monthly_cap, p.monthly_spend_cap_cents, p.time_zone, p.location',
-    `p.status = 'active' and p.available and p.card_status = 'saved' and p.pending_offer_id is null
+    `p.status = 'active' and p.available and p.card_status = 'saved'
+     and p.pending_offer_id is ${offers === 'free' ? 'null' : 'not null'}
      and p.id <> all(?::uuid[])`,
   )}) c
   order by public.cube_distance(c.location, registry.earth_point(?, ?)), c.id
   limit ?`;
+
+/** The statement behind plumber.candidates; exported so a test can EXPLAIN exactly it. */
+export const CANDIDATES_SQL = candidatesSql('free');
+
+/**
+ * The same search for plumbers holding a pending offer: run only when CANDIDATES_SQL found fewer than
+ * asked for, so the seller can wait for them rather than count a wave that found nobody.
+ */
+export const HELD_CANDIDATES_SQL = candidatesSql('held');
 
 export const candidatesParams = (query: CandidatesQuery): unknown[] => [
   query.lat,
@@ -374,19 +385,20 @@ export const candidatesParams = (query: CandidatesQuery): unknown[] => [
   query.limit,
 ];
 
-export async function plumberCandidates(
+type CandidateRow = {
+  id: string;
+  name: string;
+  phone: string;
+  email: string | null;
+  distance_km: number;
+} & CapColumns;
+
+async function candidatesOf(
   em: EntityManager,
+  sql: string,
   query: CandidatesQuery,
 ): Promise<registry.PlumberCandidate[]> {
-  const rows = await em.execute<
-    ({
-      id: string;
-      name: string;
-      phone: string;
-      email: string | null;
-      distance_km: number;
-    } & CapColumns)[]
-  >(CANDIDATES_SQL, candidatesParams(query));
+  const rows = await em.execute<CandidateRow[]>(sql, candidatesParams(query));
   return rows.map((row) => ({
     providerId: row.id,
     name: row.name,
@@ -395,6 +407,19 @@ export async function plumberCandidates(
     distanceKm: Math.round(Number(row.distance_km) * 1000) / 1000,
     ...capsOf(row),
   }));
+}
+
+/**
+ * plumber.candidates: the nearest plumbers a lead can be offered to and, when they are fewer than
+ * asked for, the nearest who are held by a pending offer (as far as this registry knows).
+ */
+export async function plumberCandidates(
+  em: EntityManager,
+  query: CandidatesQuery,
+): Promise<{ items: registry.PlumberCandidate[]; held: registry.PlumberCandidate[] }> {
+  const items = await candidatesOf(em, CANDIDATES_SQL, query);
+  const held = items.length < query.limit ? await candidatesOf(em, HELD_CANDIDATES_SQL, query) : [];
+  return { items, held };
 }
 
 export interface SearchForLeadQuery extends LeadPlace {
