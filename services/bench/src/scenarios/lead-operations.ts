@@ -73,6 +73,8 @@ export interface LeadBench {
   checks: Check[];
   notes: string[];
   errorSamples: string[];
+  /** Prints where the run is (a line per step). */
+  progress(what: string): void;
 }
 
 const keepError = (bench: LeadBench, what: string, error: unknown): void => {
@@ -126,6 +128,7 @@ async function creditRun(
   });
   bench.rows.push(rowFromRun(`${name}: inbound webhook (emulator → gateway)`, rate, run, { errors: 0 }));
   bench.errorSamples.push(...run.errorSamples.map((e) => `${name}: ${e}`));
+  bench.progress(`${name}: sent; waiting for the refunds`);
   await waitUntil(() => sales.every((s) => refunds.createdAt.has(s.leadId)), 30_000);
   await settle(observed, bench.queued, bench.smtp, 1_500, 30_000);
   const messages = await listMessages(stack.twilioUrl, bench.queued);
@@ -325,6 +328,7 @@ export async function capsBurst(bench: LeadBench, plumberCount: number): Promise
   await freed(bench, plumbers);
   const presold = [...first.values()].filter((o) => observed.buyer.get(o.leadId) === o.providerId);
 
+  bench.progress('7. first sales done; one offer each');
   // Each holds one offer; half of them (contested) are also sold two more leads by operators at once.
   const offers = await offerOneEach(bench, plumbers.length);
   const ready = plumbers.filter((p) => offers.has(p.id) && presold.some((o) => o.providerId === p.id));
@@ -353,6 +357,7 @@ export async function capsBurst(bench: LeadBench, plumberCount: number): Promise
   );
 
   // The burst: every YES and every operator sale started in the same tick.
+  bench.progress('7. the burst');
   const yesAnswered: number[] = [];
   const assigns: AssignOutcome[] = [];
   let yesErrors = 0;
@@ -465,6 +470,7 @@ export async function capsBurst(bench: LeadBench, plumberCount: number): Promise
   });
 
   // A plumber at a cap is offered no more leads.
+  bench.progress('7. the lead after the burst');
   const atCap = new Set(ready.filter((p) => (salesOf.get(p.id)?.n ?? 0) >= 2).map((p) => p.id));
   let offeredAtCap = 0;
   try {

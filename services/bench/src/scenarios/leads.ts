@@ -91,6 +91,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const creditsEach = Math.max(10, Math.round(NOMINAL_CREDITS * ctx.timeScale));
   const capPlumbers = Math.max(20, Math.round(NOMINAL_CAP_PLUMBERS * ctx.timeScale));
   const startedAt = new Date().toISOString();
+  const began = performance.now();
+  /** A line per part as it starts, so a long run shows where it is. */
+  const progress = (what: string): void =>
+    console.log(`bench: leads: +${((performance.now() - began) / 1000).toFixed(0)} s ${what}`);
   const smtp = await startSmtpSink();
   const stack = await startStack(ctx, {
     seed: true,
@@ -169,6 +173,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       checks,
       notes,
       errorSamples,
+      progress,
     };
 
     // Plumbers for parts 2 and 3 (each holds at most one pending offer) and for the races.
@@ -186,6 +191,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     sampler.start();
 
     // 1. The partner API.
+    progress('1. partner API');
     const partnerFire = async (): Promise<void> => {
       await postLead(PARTNER_ZIPS[homeowner % PARTNER_ZIPS.length] ?? '94110');
     };
@@ -211,6 +217,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     sampler.endWindow(partnerRun.ok);
 
     // 2. Lead accepted → first offer SMS at Twilio and first offer email at the SMTP sink.
+    progress('2. lead accepted → offer SMS and email');
     const acceptedAt = new Map<string, number>();
     const homeownerOf = new Map<string, string>();
     const offerRun = await openLoop({
@@ -296,6 +303,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       const phone = homeownerOf.get(leadId);
       if (phone) await undeliverable(stack.twilioUrl, phone);
     }
+    progress(`3. YES → bought SMS (${yesTargets.length} sales)`);
     const yesDue = new Map<string, number>();
     const yes = await openLoop({
       ratePerSecond: YES_RATE,
@@ -362,11 +370,13 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         plumberPhone: t.phone,
         homeownerPhone: homeownerOf.get(t.leadId) ?? '',
       }));
+    progress(`5. CREDIT <code> wrong number (${wrongNumberLeads.size})`);
     await creditWrongNumbers(
       bench,
       sales.filter((s) => wrongNumberLeads.has(s.leadId)),
       CREDIT_RATE,
     );
+    progress(`6. homeowner NO (${creditsEach})`);
     await creditHomeownerNo(
       bench,
       sales.filter((s) => !wrongNumberLeads.has(s.leadId)).slice(0, creditsEach),
@@ -374,6 +384,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     );
 
     // 4. 10-way YES races through the signed Twilio webhook.
+    progress(`4. ${races} ${RACE_WAVE}-way YES races`);
     const dispatchProcess = await stack.restart('dispatch', {
       DISPATCH_LEAD_DAY_WAVE_SIZE: String(RACE_WAVE),
     });
@@ -386,6 +397,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     for (let r = 0; r < races; r++) {
       const wait = racesStarted + r * RACE_SPACING_MS - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (r > 0 && r % 25 === 0) progress(`4. race ${r} of ${races}`);
       let leadId: string;
       try {
         ({ leadId } = await postLead(RACE_ZIP));
@@ -453,6 +465,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     if (shortWaves > 0) notes.push(`${shortWaves} race(s) had fewer than ${RACE_WAVE} offers in their wave`);
 
     // 7. Caps under a burst of YES and operator sales.
+    progress(`7. cap burst (${capPlumbers} plumbers)`);
     await capsBurst(bench, capPlumbers);
 
     if (toSms.length === 0 && toBought.length === 0)
