@@ -114,6 +114,7 @@ export function render(report: ScenarioReport): string {
           'errors',
           'thru/s',
           'p50 ms',
+          'p95 ms',
           'p99 ms',
           'max ms',
           'lag p99',
@@ -128,6 +129,7 @@ export function render(report: ScenarioReport): string {
           String(r.errors),
           fmt(r.throughput),
           fmt(r.latency.p50),
+          fmt(r.latency.p95),
           fmt(r.latency.p99),
           fmt(r.latency.max),
           fmt(r.lagP99),
@@ -135,7 +137,7 @@ export function render(report: ScenarioReport): string {
           fmt(r.fromSend?.p99 ?? null),
           verdict(r.checks),
         ]),
-        new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+        new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
       ),
     );
   }

@@ -80,3 +80,13 @@ export async function inbound(twilioUrl: string, from: string, body: string): Pr
   if (!response.ok) throw new Error(`inbound SMS: ${response.status} ${text.slice(0, 200)}`);
   if (!text.includes('"webhookStatus":200')) throw new Error(`inbound SMS webhook: ${text.slice(0, 200)}`);
 }
+
+/** Makes later messages to `phone` end `undelivered` with Twilio's 30003 (unreachable handset). */
+export async function undeliverable(twilioUrl: string, phone: string): Promise<void> {
+  const response = await fetch(`${twilioUrl}/__emulator/undeliverable`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone }),
+  });
+  if (!response.ok) throw new Error(`undeliverable: ${response.status} ${await response.text()}`);
+}

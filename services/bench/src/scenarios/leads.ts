@@ -1,19 +1,21 @@
-// Leads (issue 13): the plumber lead sale on the whole stack, plumbers created through the registry and
-// their test cards saved through payments' card links against the Stripe emulator (as scripts/seed.ts
-// does for the demo plumbers), emails to an SMTP sink in the bench's process:
+// Leads (issues 13 and 14): the plumber lead sale and its operations on the whole stack, plumbers created
+// through the registry and their test cards saved through payments' card links against the Stripe
+// emulator (as scripts/seed.ts does for the demo plumbers), emails to an SMTP sink in the bench's process:
 //  1. the partner API, POST /api/partner/v1/leads at a fixed rate, distinct homeowners (no
 //     DUPLICATE_LEAD), in ZIPs the demo plumbers cover;
 //  2. lead accepted (its 201) → the first offer SMS at the Twilio emulator and the first offer email at
 //     the SMTP sink, at 20 leads/s, to a few hundred plumbers around one ZIP (each holds one offer);
 //  3. YES <code> by SMS → charge → the buyer's "you bought it" SMS (the homeowner's contact details);
+//     for the first sales of part 5 the homeowner's number is made undeliverable at the emulator first;
 //  4. 10-way YES races through the signed Twilio webhook: double sales (lead.assigned per lead, in the
-//     events and dispatch's outbox) and double charges (PaymentIntents per lead at the Stripe emulator).
-import type { NatsConnection } from '@nats-io/transport-node';
+//     events and dispatch's outbox) and double charges (PaymentIntents per lead at the Stripe emulator);
+//  5–7. credits and caps (`lead-operations.ts`): CREDIT <code> wrong number and the homeowner's NO to the
+//     refund and the buyer's text; a burst of YES and operator sales against plumbers near their caps.
 import { connect } from '@nats-io/transport-node';
-import { AppError, intake, leads, payments, registry } from '@trades/contracts';
-import { call, DEVELOPMENT_DEFAULTS } from '@trades/runtime';
+import { intake, leads } from '@trades/contracts';
+import { call } from '@trades/runtime';
 import pg from 'pg';
-import { startSmtpSink, type SmtpSink } from '../../../testkit/src/smtp-sink.ts';
+import { startSmtpSink } from '../../../testkit/src/smtp-sink.ts';
 import { httpJson } from '../lib/http.ts';
 import { openLoop } from '../lib/open-loop.ts';
 import {
@@ -27,9 +29,32 @@ import {
 import { UsageSampler, type ProcessUsage } from '../lib/rss.ts';
 import { startStack } from '../lib/stack.ts';
 import { summarize } from '../lib/stats.ts';
-import { inbound, listMessages, watchQueued, type SentSms } from '../lib/twilio.ts';
+import { inbound, listMessages, undeliverable, watchQueued, type SentSms } from '../lib/twilio.ts';
 import { waitUntil } from '../lib/wait.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
+import {
+  cardsSaved,
+  createPlumbers,
+  derivedRow,
+  now,
+  observeLeads,
+  paymentIntents,
+  RUN_TAG,
+  SERVICE,
+  settle,
+  watchRefunds,
+  type OfferSeen,
+  type PaymentIntentSeen,
+  type RefundWatch,
+} from './lead-harness.ts';
+import {
+  capsBurst,
+  creditHomeownerNo,
+  creditWrongNumbers,
+  type LeadBench,
+  type PostedLead,
+  type Sale,
+} from './lead-operations.ts';
 
 const NOMINAL_PARTNER_RATE = 100;
 const PARTNER_MS = 20_000;
@@ -43,235 +68,17 @@ const RACE_WAVE = 10;
 const RACE_SPACING_MS = 1_000;
 const LATENCY_WAVE = 3;
 const MAX_IN_FLIGHT = 400;
-const SERVICE = 'drain_cleaning';
 /** Part 1: the demo plumbers' San Francisco (scripts/seed.ts saves four of their cards). */
 const PARTNER_ZIPS = ['94110', '94103', '94114', '94117'];
 /** Parts 2 and 3: a few hundred bench plumbers around Chicago's Loop; part 4: ten in lower Manhattan. */
 const OFFER_ZIP = '60602';
 const RACE_ZIP = '10007';
-const RUN_TAG = (Date.now() % 1_000_000).toString().padStart(6, '0');
+/** Parts 5 and 6: sales credited of each kind (from part 3's sales), SMS per second. */
+const NOMINAL_CREDITS = 100;
+const NOMINAL_CREDIT_RATE = 5;
+/** Part 7: plumbers one sale short of a cap. */
+const NOMINAL_CAP_PLUMBERS = 60;
 const CONSENT = { text: 'I agree to be contacted by a plumber about my request.' };
-
-interface OfferSeen {
-  leadId: string;
-  code: string;
-  phone: string;
-  email: string;
-  at: number;
-}
-
-interface Observed {
-  offers: Map<string, OfferSeen[]>;
-  firstOfferAt: Map<string, number>;
-  chargingAt: Map<string, number>;
-  assigned: Map<string, number>;
-  assignedAt: Map<string, number>;
-  lastEventAt: number;
-}
-
-const now = (): number => performance.timeOrigin + performance.now();
-
-/** Dispatch's lead events, watched as a plain subscriber (nothing acked or taken from anyone). */
-function observeLeads(nc: NatsConnection): Observed {
-  const seen: Observed = {
-    offers: new Map(),
-    firstOfferAt: new Map(),
-    chargingAt: new Map(),
-    assigned: new Map(),
-    assignedAt: new Map(),
-    lastEventAt: 0,
-  };
-  nc.subscribe('evt.dispatch.lead.>', {
-    callback: (error, msg) => {
-      if (error) return;
-      const at = now();
-      seen.lastEventAt = Date.now();
-      let envelope: unknown;
-      try {
-        envelope = msg.json();
-      } catch {
-        return;
-      }
-      const data =
-        typeof envelope === 'object' && envelope !== null && 'data' in envelope ? envelope.data : undefined;
-      if (msg.subject === leads.LeadOfferSent.subject && leads.LeadOfferSent.validate.check(data)) {
-        if (!seen.firstOfferAt.has(data.leadId)) seen.firstOfferAt.set(data.leadId, at);
-        const list = seen.offers.get(data.leadId) ?? [];
-        list.push({
-          leadId: data.leadId,
-          code: data.leadCode,
-          phone: data.providerPhone,
-          email: data.providerEmail.toLowerCase(),
-          at,
-        });
-        seen.offers.set(data.leadId, list);
-      } else if (msg.subject === leads.LeadCharging.subject && leads.LeadCharging.validate.check(data)) {
-        if (!seen.chargingAt.has(data.leadId)) seen.chargingAt.set(data.leadId, at);
-      } else if (msg.subject === leads.LeadAssigned.subject && leads.LeadAssigned.validate.check(data)) {
-        seen.assigned.set(data.leadId, (seen.assigned.get(data.leadId) ?? 0) + 1);
-        if (!seen.assignedAt.has(data.leadId)) seen.assignedAt.set(data.leadId, at);
-      }
-    },
-  });
-  return seen;
-}
-
-/** Waits until no lead event, SMS or email arrived for `quietMs`, or `maxMs` passed. */
-async function settle(
-  observed: Observed,
-  queued: Map<string, number>,
-  smtp: SmtpSink,
-  quietMs: number,
-  maxMs: number,
-): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = '';
-  let lastChange = Date.now();
-  while (Date.now() < deadline) {
-    const state = `${queued.size}/${smtp.emails.length}`;
-    if (state !== last) {
-      last = state;
-      lastChange = Date.now();
-    }
-    if (Date.now() - Math.max(lastChange, observed.lastEventAt) >= quietMs) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-interface BenchPlumber {
-  id: string;
-  phone: string;
-  email: string;
-}
-
-/**
- * A plumber created through the registry, with a Stripe test card saved through a card link the way the
- * card page (and scripts/seed.ts) does. Payments' own first link may supersede ours meanwhile: then again.
- */
-async function createPlumber(
-  nc: NatsConnection,
-  index: number,
-  prefix: string,
-  zip: string,
-): Promise<BenchPlumber> {
-  const options = { timeoutMs: 30_000 };
-  const phone = `+1${prefix}${String(2_000_000 + index)}`;
-  const email = `bench.${RUN_TAG}.${prefix}.${index}@plumbers.test`;
-  const created = await call(
-    nc,
-    registry.PlumberCreate,
-    {
-      firstName: 'Bench',
-      lastName: `Plumber${index}`,
-      email,
-      phone,
-      zipCode: zip,
-      services: [SERVICE],
-      radiusKm: 25,
-      dailyCap: 0,
-      actor: 'bench',
-    },
-    options,
-  );
-  for (let attempt = 1; ; attempt++) {
-    const { url } = await call(
-      nc,
-      payments.ProviderCardLink,
-      { providerId: created.id, firstName: created.firstName, email: created.email, phone: created.phone },
-      options,
-    );
-    const token = url.slice(url.lastIndexOf('/') + 1);
-    try {
-      await call(nc, payments.ProviderCardTestConfirm, { token, paymentMethod: 'pm_card_visa' }, options);
-      await call(nc, payments.ProviderCardComplete, { token }, options);
-      return { id: created.id, phone: created.phone, email: created.email.toLowerCase() };
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'CARD_LINK_EXPIRED' && attempt < 5)) throw error;
-    }
-  }
-}
-
-async function createPlumbers(
-  nc: NatsConnection,
-  count: number,
-  prefix: string,
-  zip: string,
-): Promise<BenchPlumber[]> {
-  const made: BenchPlumber[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      made.push(await createPlumber(nc, index, prefix, zip));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, count) }, worker));
-  return made;
-}
-
-/** Waits until the registry sees every plumber's card as saved (payments announces it by event). */
-async function cardsSaved(nc: NatsConnection, plumbers: BenchPlumber[]): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  const pending = new Set(plumbers.map((p) => p.id));
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const id of [...pending]) {
-      const plumber = await call(nc, registry.PlumberGet, { id }, { timeoutMs: 15_000 });
-      if (plumber.card.status === 'saved') pending.delete(id);
-    }
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
-  }
-  return plumbers.length - pending.size;
-}
-
-interface PaymentIntentSeen {
-  id: string;
-  status: string;
-  leadId: string;
-}
-
-/** Every PaymentIntent at the Stripe emulator, through Stripe's paginated list. */
-async function paymentIntents(stripeUrl: string): Promise<PaymentIntentSeen[]> {
-  const headers = { authorization: `Bearer ${DEVELOPMENT_DEFAULTS['STRIPE_SECRET_KEY'] ?? ''}` };
-  const seen: PaymentIntentSeen[] = [];
-  let after = '';
-  for (;;) {
-    const query = `/v1/payment_intents?limit=100${after ? `&starting_after=${after}` : ''}`;
-    const page = await httpJson(stripeUrl, query, { headers });
-    const items =
-      typeof page === 'object' && page !== null && 'data' in page && Array.isArray(page.data)
-        ? (page.data as unknown[])
-        : [];
-    for (const item of items) {
-      if (typeof item !== 'object' || item === null) continue;
-      const id = 'id' in item && typeof item.id === 'string' ? item.id : '';
-      const status = 'status' in item && typeof item.status === 'string' ? item.status : '';
-      const metadata = 'metadata' in item ? item.metadata : undefined;
-      const leadId =
-        typeof metadata === 'object' && metadata !== null && 'lead_id' in metadata
-          ? String(metadata.lead_id)
-          : '';
-      seen.push({ id, status, leadId });
-    }
-    const hasMore = typeof page === 'object' && page !== null && 'has_more' in page && page.has_more === true;
-    const last = seen.at(-1)?.id;
-    if (!hasMore || !last || items.length === 0) return seen;
-    after = last;
-  }
-}
-
-function derivedRow(name: string, rate: number | null, samples: number[], missing = 0): LatencyRow {
-  return {
-    name,
-    rate,
-    sent: samples.length + missing,
-    errors: missing,
-    throughput: null,
-    latency: summarize(samples),
-    lagP99: null,
-    fromSend: null,
-    checks: [],
-  };
-}
 
 async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const scaled = (rate: number): number => Math.max(1, Math.round(rate * ctx.rateScale));
@@ -280,7 +87,14 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const YES_RATE = scaled(NOMINAL_YES_RATE);
   const offerLeads = Math.max(1, Math.round((OFFER_RATE * OFFER_MS * ctx.timeScale) / 1000));
   const races = Math.max(1, Math.round(RACES * ctx.timeScale));
+  const CREDIT_RATE = scaled(NOMINAL_CREDIT_RATE);
+  const creditsEach = Math.max(10, Math.round(NOMINAL_CREDITS * ctx.timeScale));
+  const capPlumbers = Math.max(20, Math.round(NOMINAL_CAP_PLUMBERS * ctx.timeScale));
   const startedAt = new Date().toISOString();
+  const began = performance.now();
+  /** A line per part as it starts, so a long run shows where it is. */
+  const progress = (what: string): void =>
+    console.log(`bench: leads: +${((performance.now() - began) / 1000).toFixed(0)} s ${what}`);
   const smtp = await startSmtpSink();
   const stack = await startStack(ctx, {
     seed: true,
@@ -289,6 +103,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       DISPATCH_LEAD_DAY_WAVE_SIZE: String(LATENCY_WAVE),
       DISPATCH_LEAD_DAY_OFFER_TTL_SECONDS: '3600',
       DISPATCH_LEAD_DAY_MAX_WAVES: '1',
+      // Part 7's week leads: one plumber a wave, so each offer goes to the one plumber it is meant for.
+      DISPATCH_LEAD_WEEK_WAVE_SIZE: '1',
+      DISPATCH_LEAD_WEEK_OFFER_TTL_SECONDS: '3600',
+      DISPATCH_LEAD_WEEK_MAX_WAVES: '1',
     },
   });
   const twilio = stack.processes.get('twilio-emulator');
@@ -297,6 +115,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
   const nc = await connect({ servers: ctx.nats.url, name: 'bench-leads' });
   const observed = observeLeads(nc);
+  let refunds: RefundWatch | undefined;
   const rows: LatencyRow[] = [];
   const checks: Check[] = [];
   const notes: string[] = [];
@@ -309,6 +128,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     ...[...stack.processes.values()].map((p) => ({ name: p.name, pid: p.pid })),
   ]);
   try {
+    refunds = await watchRefunds(stack.stripeUrl);
     // The partner and its live key, with a rate limit that is not what is measured.
     const partner = await call(nc, intake.PartnerCreate, {
       name: `Bench partner ${RUN_TAG}`,
@@ -317,17 +137,18 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     const { key } = await call(nc, intake.PartnerKeyCreate, { partnerId: partner.id, name: 'bench' });
     const authorization = `Bearer ${key}`;
     let homeowner = 0;
-    const postLead = async (zipCode: string): Promise<{ leadId: string; acceptedAt: number }> => {
+    const postLead = async (zipCode: string, urgency: 'day' | 'week' = 'day'): Promise<PostedLead> => {
       const n = homeowner++;
+      const homeownerPhone = `+1646${String(2_000_000 + n)}`;
       const reply = await httpJson(stack.gatewayUrl, '/api/partner/v1/leads', {
         headers: { authorization },
         body: {
           firstName: 'Bench',
           lastName: 'Homeowner',
           email: `home.${RUN_TAG}.${n}@example.test`,
-          phone: `+1646${String(2_000_000 + n)}`,
+          phone: homeownerPhone,
           serviceNeeded: SERVICE,
-          urgency: 'day',
+          urgency,
           zipCode,
           description: 'Kitchen sink backs up',
           externalId: `bench-${RUN_TAG}-${n}`,
@@ -337,7 +158,22 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       const leadId =
         typeof reply === 'object' && reply !== null && 'leadId' in reply ? String(reply.leadId) : '';
       if (!leadId) throw new Error(`partner API: no leadId in ${JSON.stringify(reply).slice(0, 200)}`);
-      return { leadId, acceptedAt: now() };
+      return { leadId, acceptedAt: now(), homeownerPhone };
+    };
+    const bench: LeadBench = {
+      stack,
+      nc,
+      pool,
+      observed,
+      queued,
+      smtp,
+      refunds,
+      postLead,
+      rows,
+      checks,
+      notes,
+      errorSamples,
+      progress,
     };
 
     // Plumbers for parts 2 and 3 (each holds at most one pending offer) and for the races.
@@ -355,6 +191,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     sampler.start();
 
     // 1. The partner API.
+    progress('1. partner API');
     const partnerFire = async (): Promise<void> => {
       await postLead(PARTNER_ZIPS[homeowner % PARTNER_ZIPS.length] ?? '94110');
     };
@@ -380,14 +217,17 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     sampler.endWindow(partnerRun.ok);
 
     // 2. Lead accepted → first offer SMS at Twilio and first offer email at the SMTP sink.
+    progress('2. lead accepted → offer SMS and email');
     const acceptedAt = new Map<string, number>();
+    const homeownerOf = new Map<string, string>();
     const offerRun = await openLoop({
       ratePerSecond: OFFER_RATE,
       durationMs: (offerLeads * 1000) / OFFER_RATE,
       maxInFlight: MAX_IN_FLIGHT,
       fire: async () => {
-        const { leadId, acceptedAt: at } = await postLead(OFFER_ZIP);
+        const { leadId, acceptedAt: at, homeownerPhone } = await postLead(OFFER_ZIP);
         acceptedAt.set(leadId, at);
+        homeownerOf.set(leadId, homeownerPhone);
       },
     });
     rows.push(rowFromRun(`POST lead in ${OFFER_ZIP} (201)`, OFFER_RATE, offerRun, { errors: 0 }));
@@ -454,8 +294,16 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       derivedRow('  of which: accepted → first lead.offer_sent event', OFFER_RATE, toOfferEvent, noOffer),
     );
 
-    // 3. YES <code> by SMS → charge → the buyer's "you bought it" SMS.
-    const yesTargets = firstOffers.slice(0, Math.max(1, Math.round(YES_RATE * 10 * ctx.timeScale)));
+    // 3. YES <code> by SMS → charge → the buyer's "you bought it" SMS. Parts 5 and 6 credit these sales;
+    // the homeowners of part 5's are dead numbers at the Twilio emulator before the sale.
+    const yesCount = Math.max(1, Math.round(YES_RATE * 10 * ctx.timeScale), 2 * creditsEach);
+    const yesTargets = firstOffers.slice(0, yesCount);
+    const wrongNumberLeads = new Set(yesTargets.slice(0, creditsEach).map((t) => t.leadId));
+    for (const leadId of wrongNumberLeads) {
+      const phone = homeownerOf.get(leadId);
+      if (phone) await undeliverable(stack.twilioUrl, phone);
+    }
+    progress(`3. YES → bought SMS (${yesTargets.length} sales)`);
     const yesDue = new Map<string, number>();
     const yes = await openLoop({
       ratePerSecond: YES_RATE,
@@ -513,7 +361,30 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       derivedRow('  of which: YES → lead.assigned event (charged)', YES_RATE, toAssigned, notAssigned),
     );
 
+    // 5 and 6. Credits without an operator: a dead homeowner's number, and the homeowner's NO.
+    const sales: Sale[] = yesTargets
+      .filter((t: OfferSeen) => observed.buyer.get(t.leadId) === t.providerId)
+      .map((t) => ({
+        leadId: t.leadId,
+        code: t.code,
+        plumberPhone: t.phone,
+        homeownerPhone: homeownerOf.get(t.leadId) ?? '',
+      }));
+    progress(`5. CREDIT <code> wrong number (${wrongNumberLeads.size})`);
+    await creditWrongNumbers(
+      bench,
+      sales.filter((s) => wrongNumberLeads.has(s.leadId)),
+      CREDIT_RATE,
+    );
+    progress(`6. homeowner NO (${creditsEach})`);
+    await creditHomeownerNo(
+      bench,
+      sales.filter((s) => !wrongNumberLeads.has(s.leadId)).slice(0, creditsEach),
+      CREDIT_RATE,
+    );
+
     // 4. 10-way YES races through the signed Twilio webhook.
+    progress(`4. ${races} ${RACE_WAVE}-way YES races`);
     const dispatchProcess = await stack.restart('dispatch', {
       DISPATCH_LEAD_DAY_WAVE_SIZE: String(RACE_WAVE),
     });
@@ -526,6 +397,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     for (let r = 0; r < races; r++) {
       const wait = racesStarted + r * RACE_SPACING_MS - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (r > 0 && r % 25 === 0) progress(`4. race ${r} of ${races}`);
       let leadId: string;
       try {
         ({ leadId } = await postLead(RACE_ZIP));
@@ -591,6 +463,11 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       exactly('double charges (succeeded PaymentIntents per lead)', doubleSucceeded, 0),
     );
     if (shortWaves > 0) notes.push(`${shortWaves} race(s) had fewer than ${RACE_WAVE} offers in their wave`);
+
+    // 7. Caps under a burst of YES and operator sales.
+    progress(`7. cap burst (${capPlumbers} plumbers)`);
+    await capsBurst(bench, capPlumbers);
+
     if (toSms.length === 0 && toBought.length === 0)
       notes.push(
         'no lead SMS reached Twilio at all: this build of messaging may not send lead offers or the ' +
@@ -603,6 +480,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
         "timestamps, email instants the SMTP sink's (after parsing the message)",
       `offer SMS / email matched by the offered plumbers' phone / email and the lead code; the bought SMS ` +
         'by the buyer, the code and being queued after lead.assigned',
+      'parts 5 and 6 from each SMS’s due time at a fixed rate; the refund instant is when the Stripe ' +
+        "emulator's refund.created webhook reached the bench's own endpoint; the credited SMS is the buyer's " +
+        'first text naming the lead and "credited"',
     );
   } finally {
     const postgresMs = sampler.postgresMsPerUnit();
@@ -622,6 +502,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
     await pool.end();
     await stack.stop();
     await smtp.close();
+    await refunds?.close();
   }
   return {
     scenario: 'leads',
@@ -631,6 +512,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
       nats: ctx.nats.source,
       waveSize: `${LATENCY_WAVE} (latency runs), ${RACE_WAVE} (races)`,
       offerLeads: String(offerLeads),
+      credits: `${creditsEach} of each kind at ${CREDIT_RATE}/s`,
+      capPlumbers: String(capPlumbers),
     },
     rows,
     checks,
@@ -644,6 +527,6 @@ async function run(ctx: ScenarioContext): Promise<ScenarioReport> {
 export const leadsScenario: Scenario = {
   name: 'leads',
   description:
-    'partner API at 100/s, lead → offer SMS and email, YES → charge → bought SMS, 10-way YES races (double sales and charges)',
+    'partner API at 100/s, lead → offer SMS and email, YES → charge → bought SMS, 10-way YES races (double sales and charges), credits (wrong number, homeowner NO) → refund and SMS, a burst of YES and operator sales against caps',
   run,
 };
