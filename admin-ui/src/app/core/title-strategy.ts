@@ -3,13 +3,13 @@ import { Title } from '@angular/platform-browser';
 import type { RouterStateSnapshot } from '@angular/router';
 import { TitleStrategy } from '@angular/router';
 
-/** "Jobs · Locksmith Ops", so a tab full of consoles stays readable. */
+/** "Jobs · Trades Ops", so a tab full of consoles stays readable. */
 @Injectable()
 export class ConsoleTitleStrategy extends TitleStrategy {
   private readonly title = inject(Title);
 
   override updateTitle(snapshot: RouterStateSnapshot): void {
     const page = this.buildTitle(snapshot);
-    this.title.setTitle(page ? `${page} · Locksmith Ops` : 'Locksmith Ops');
+    this.title.setTitle(page ? `${page} · Trades Ops` : 'Trades Ops');
   }
 }
