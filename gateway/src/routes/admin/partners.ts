@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Cursor, ErrorBody, intake, Limit, partners, Timestamp, Uuid } from '@trades/contracts';
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { operatorOf } from '../../plugins/admin-auth.ts';
 import { strictValidator } from '../booking/strict-validation.ts';
 
 const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
@@ -31,8 +31,6 @@ const CreateBody = Type.Object(
 );
 
 /** Who made an admin change: the operator the auth plugin identified ('admin' if none did). */
-const actorOf = (request: FastifyRequest): string => request.operator?.email ?? 'admin';
-
 /**
  * GET/POST /api/admin/partners, GET/PATCH /api/admin/partners/{id}, partner API keys, webhook secret,
  * deliveries and stats (intake).
@@ -78,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.rateLimitPerMinute !== undefined ? { rateLimitPerMinute: body.rateLimitPerMinute } : {}),
         ...(body.payoutCentsPerLead !== undefined ? { payoutCentsPerLead: body.payoutCentsPerLead } : {}),
         ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
-        actor: actorOf(request),
+        actor: operatorOf(request).email,
       });
       return reply.status(201).send(partner);
     },
@@ -102,7 +100,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.callService(partners.PartnerUpdate, {
         ...request.body,
         id: request.params.id,
-        actor: actorOf(request),
+        actor: operatorOf(request).email,
       }),
   );
 
@@ -120,7 +118,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const created = await app.callService(partners.PartnerWebhookSecretRotate, {
         id: request.params.id,
-        actor: actorOf(request),
+        actor: operatorOf(request).email,
       });
       return reply.header('cache-control', 'no-store').status(201).send(created);
     },
@@ -188,7 +186,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       app.callService(partners.PartnerDeliveryRetry, {
         partnerId: request.params.id,
         deliveryId: request.params.deliveryId,
-        actor: actorOf(request),
+        actor: operatorOf(request).email,
       }),
   );
 
