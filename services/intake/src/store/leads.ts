@@ -3,11 +3,9 @@ import { notFound, plumbingService } from '@trades/contracts';
 import type { ErrorBody, intake, LeadUrgency } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
 import type { ValidLead } from '../domain/lead-validation.ts';
+import { iso, type Timestamp } from './time.ts';
 
 /** Raw queries return timestamps as text or Date; both are read. */
-type Timestamp = Date | string;
-
-const iso = (value: Timestamp): string => new Date(value).toISOString();
 
 /** Days back the duplicate rule looks for the same phone or email asking for the same service. */
 export const DUPLICATE_WINDOW_DAYS = 30;

@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound } from '@trades/contracts';
 import type { intake } from '@trades/contracts';
 import { pgArray, type EntityManager } from '@trades/runtime';
-
-type Timestamp = Date | string;
-const iso = (value: Timestamp): string => new Date(value).toISOString();
-const isoOrNull = (value: Timestamp | null): string | null => (value === null ? null : iso(value));
+import { iso, isoOrNull, type Timestamp } from './time.ts';
 
 export interface PartnerRow {
   id: string;

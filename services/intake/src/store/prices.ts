@@ -1,11 +1,7 @@
 import { LEAD_URGENCIES, PLUMBING_SERVICE_CODES, plumbingService, type LeadUrgency } from '@trades/contracts';
 import type { pricing } from '@trades/contracts';
 import { pgArray, type EntityManager } from '@trades/runtime';
-
-/** Raw queries return timestamps as text or Date; both are read. */
-type Timestamp = Date | string;
-
-const iso = (value: Timestamp): string => new Date(value).toISOString();
+import { iso, type Timestamp } from './time.ts';
 
 /** One row of the price table: a service and urgency, anywhere (`zipPrefix` null) or in one ZIP prefix. */
 export interface PriceKey {

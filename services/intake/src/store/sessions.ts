@@ -2,9 +2,9 @@ import { notFound } from '@trades/contracts';
 import type { intake } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
 import type { BookingState, FunnelStep, UserAgentClass } from '../domain/session.ts';
+import { iso, type Timestamp } from './time.ts';
 
 /** Raw queries return timestamps as text; both forms are accepted where they are read. */
-type Timestamp = Date | string;
 
 /** A booking_session row as PostgreSQL returns it. */
 export interface SessionRow {
@@ -78,10 +78,6 @@ export async function recordFunnelStep(
     `insert into intake.funnel_event (session_id, step) values (?, ?) on conflict do nothing`,
     [sessionId, step],
   );
-}
-
-function iso(value: Timestamp): string {
-  return new Date(value).toISOString();
 }
 
 export function toBookingView(row: SessionRow): intake.BookingView {

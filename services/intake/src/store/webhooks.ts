@@ -3,10 +3,7 @@ import { notFound } from '@trades/contracts';
 import type { partners } from '@trades/contracts';
 import type { EntityManager } from '@trades/runtime';
 import { retryDelaySeconds, webhookBody, type WebhookLead } from '../domain/partner-webhooks.ts';
-
-type Timestamp = Date | string;
-const iso = (value: Timestamp): string => new Date(value).toISOString();
-const isoOrNull = (value: Timestamp | null): string | null => (value === null ? null : iso(value));
+import { iso, isoOrNull, type Timestamp } from './time.ts';
 
 type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
