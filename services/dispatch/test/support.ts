@@ -64,7 +64,6 @@ export interface Locksmith {
   phone: string;
 }
 
-const runTag = String(Math.floor(Math.random() * 90) + 10);
 let phoneCounter = 0;
 
 export class Harness {
@@ -81,6 +80,7 @@ export class Harness {
     const nc = await connect({ servers: natsUrl() });
     const db = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4 });
     await db.query('create sequence if not exists public.test_dispatch_area');
+    await db.query('create sequence if not exists public.test_dispatch_phone');
     const harness = new Harness(nc, db);
     const subscription = nc.subscribe('evt.dispatch.>');
     void (async () => {
@@ -132,7 +132,9 @@ export class Harness {
 
   async locksmith(at: Point, name = `Locksmith ${phoneCounter + 1}`): Promise<Locksmith> {
     phoneCounter += 1;
-    const phone = `+1415${runTag}${String(phoneCounter).padStart(5, '0')}`;
+    // From a sequence in the run's database: test files share it, and a random tag per file collided.
+    const { rows } = await this.db.query<{ n: string }>(`select nextval('public.test_dispatch_phone') as n`);
+    const phone = `+1415${String(Number(rows[0]?.n)).padStart(7, '0')}`;
     const created = await this.call(registry.ProviderCreate, {
       name,
       phone,
