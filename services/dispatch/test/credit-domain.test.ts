@@ -27,6 +27,10 @@ describe('the reason in a plumber’s words', () => {
     ['she never asked for a plumber', 'not_real'],
     ['no answer 3 times', 'could_not_reach'],
     ['couldn’t reach them', 'could_not_reach'],
+    ['never picked up after 3 calls', 'could_not_reach'],
+    ["he didn't pick up", 'could_not_reach'],
+    ['does not answer', 'could_not_reach'],
+    ['ghosted me', 'could_not_reach'],
     ['just because', 'other'],
     ['', 'other'],
   ])('"%s" → %s', (words, reason) => {

@@ -33,7 +33,7 @@ const REASON_WORDS: readonly [CreditReason, RegExp][] = [
   ['not_real', /\b(fake|spam|scam|never asked|didn'?t ask|did not ask|not real|bogus|prank|test lead)/],
   [
     'could_not_reach',
-    /\b(no answer|not answering|couldn'?t reach|could not reach|can'?t reach|cannot reach|unreachable|no response|voicemail|never (answered|called back))/,
+    /\b(no answer|not answering|couldn'?t reach|could not reach|can'?t reach|cannot reach|unreachable|no response|no reply|voicemail|ghost(ed)?|never (answered|called back|picked up|replied|responded)|(didn'?t|did not|won'?t|doesn'?t|does not) (answer|pick up|reply|respond|call back))/,
   ],
 ];
 
