@@ -255,22 +255,14 @@ export async function decideCredit(
     }
     const note = request.note ?? null;
     if (request.decision === 'deny') {
-      const denied = await updateCredit(
+      return recordDecision(
+        ctx,
         em,
+        lead,
         credit.id,
         { status: 'denied', decided_by: request.actor, decision_note: note },
-        'decided_at',
-      );
-      await insertLeadTimeline(
-        em,
-        lead.id,
-        lead.state,
-        lead.state,
         `credit of ${dollars(credit.amount_cents)} denied${note ? `: ${note}` : ''}`,
-        request.actor,
       );
-      await ctx.publish(em, credits.CreditDenied, { credit: toLeadCredit(denied) });
-      return toLeadCredit(denied);
     }
     const left = creditableCents(lead.price_cents, lead.credited_cents);
     const amount = request.amountCents ?? Math.min(credit.amount_cents, left);
@@ -283,23 +275,34 @@ export async function decideCredit(
         { leftCents: left },
       );
     }
-    const approved = await updateCredit(
+    return recordDecision(
+      ctx,
       em,
+      lead,
       credit.id,
       { status: 'approved', amount_cents: amount, decided_by: request.actor, decision_note: note },
-      'decided_at',
-    );
-    await insertLeadTimeline(
-      em,
-      lead.id,
-      lead.state,
-      lead.state,
       `credit of ${dollars(amount)} approved${note ? `: ${note}` : ''}`,
-      request.actor,
     );
-    await ctx.publish(em, credits.CreditApproved, { credit: toLeadCredit(approved) });
-    return toLeadCredit(approved);
   });
+}
+
+/**
+ * A decision on a credit: the row changed and stamped, a line on the lead's timeline by whoever decided,
+ * and the event that acts on it (approved: payments refunds; denied: messaging tells the plumber).
+ */
+async function recordDecision(
+  ctx: DispatchContext,
+  em: EntityManager,
+  lead: LeadRow,
+  creditId: string,
+  changes: Parameters<typeof updateCredit>[2] & { status: 'approved' | 'denied'; decided_by: string },
+  cause: string,
+): Promise<credits.LeadCredit> {
+  const decided = toLeadCredit(await updateCredit(em, creditId, changes, 'decided_at'));
+  await insertLeadTimeline(em, lead.id, lead.state, lead.state, cause, changes.decided_by);
+  const event = changes.status === 'approved' ? credits.CreditApproved : credits.CreditDenied;
+  await ctx.publish(em, event, { credit: decided });
+  return decided;
 }
 
 /**
@@ -319,21 +322,14 @@ async function approveWaiting(
   const facts = await saleFacts(em, lead);
   const decision = decideRequest(reason, facts, false);
   if (decision.status !== 'approved') return true;
-  const approved = await updateCredit(
+  await recordDecision(
+    ctx,
     em,
+    lead,
     open.id,
     { status: 'approved', automatic: true, evidence: decision.evidence, decided_by: SYSTEM_ACTOR },
-    'decided_at',
-  );
-  await insertLeadTimeline(
-    em,
-    lead.id,
-    lead.state,
-    lead.state,
     `credit of ${dollars(open.amount_cents)} approved automatically: ${decision.evidence ?? ''}`,
-    SYSTEM_ACTOR,
   );
-  await ctx.publish(em, credits.CreditApproved, { credit: toLeadCredit(approved) });
   return true;
 }
 
